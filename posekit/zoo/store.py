@@ -90,9 +90,8 @@ def _needed_files(package: SourcePackage) -> dict[str, str]:
     return {f.path: f.sha256 for r in records_of(package) for f in r.files}
 
 
-def _extract_verified(archive: Path, package: SourcePackage, dest: Path) -> None:
-    """Extract every zoo file of `package` from `archive` into `dest`, checking each SHA-256."""
-    wanted = _needed_files(package)
+def _extract_verified(archive: Path, package: SourcePackage, dest: Path, wanted: dict[str, str]) -> None:
+    """Extract the `wanted` files (path -> SHA-256) of `package` from `archive` into `dest`, verified."""
     found: set[str] = set()
     try:
         if zipfile.is_zipfile(archive):
@@ -128,8 +127,12 @@ def _write_member(stream, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def install_archive(archive: Path, package: SourcePackage) -> Path:
-    """Verify and unpack `archive` into the cache atomically (staging folder, then rename)."""
+def install_archive(archive: Path, package: SourcePackage, wanted: dict[str, str] | None = None) -> Path:
+    """Verify and unpack `archive` into the cache atomically (staging folder, then rename).
+
+    `wanted` maps paths inside the package to SHA-256; by default every zoo file of the package.
+    """
+    wanted = _needed_files(package) if wanted is None else wanted
     final = package_dir(package)
     with _locked(package.slug), _disk_errors(f"unpacking {package.spec}"):
         if package_installed(package):
@@ -137,7 +140,7 @@ def install_archive(archive: Path, package: SourcePackage) -> Path:
         final.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{package.slug}-", dir=final.parent))
         try:
-            _extract_verified(archive, package, staging)
+            _extract_verified(archive, package, staging, wanted)
             (staging / ".complete").write_text(json.dumps({"archive": archive.name,
                                                           "archive_sha256": sha256_file(archive)}))
             if final.exists():  # an incomplete leftover from a killed process

