@@ -1,0 +1,272 @@
+"""Typed pose results holding numpy arrays.
+
+Coordinate convention (used everywhere in posekit)
+--------------------------------------------------
+* Keypoints are (x, y) in pixels of the *original* image: x to the right, y down, origin at the
+  top-left **corner** of the top-left pixel. The centre of pixel (col, row) is (col + 0.5, row + 0.5);
+  an image of width W spans x in [0, W].
+* Boxes are (x1, y1, x2, y2) in the same frame (x2, y2 exclusive corners: a box covering the whole
+  image is (0, 0, W, H)).
+* World coordinates (`Poses.world`) are metres in the model's own frame (for BlazePose: origin at
+  the centre between the hips, x right, y down, z towards the camera negative, as the model emits
+  them). Each pipeline documents its frame.
+* Scores are in [0, 1]. A keypoint a model did not predict is NaN with score 0.
+
+OpenCV drawing/warping functions put pixel centres at integer coordinates; posekit's drawing and
+transforms modules do the half-pixel shift for you. COCO's annotation files use pixel indices too
+(see `Poses.to_coco`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from posekit.layouts import Layout, get_layout, get_mapping
+
+
+def _f32(a: Any, shape: tuple, what: str) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float32)
+    if arr.shape != shape:
+        raise ValueError(f"Poses.{what}: expected shape {shape}, got {arr.shape}")
+    return arr
+
+
+@dataclass
+class Poses:
+    """All people found in one image (N people, K keypoints of `layout`).
+
+    Attributes:
+        keypoints: (N, K, 2) float32 (x, y) pixel coordinates, see the module docstring.
+        scores: (N, K) float32 keypoint confidences in [0, 1].
+        boxes: (N, 4) float32 person boxes x1, y1, x2, y2.
+        person_scores: (N,) float32 person (detection) confidences.
+        layout: the keypoint layout (a name such as "coco17" is accepted and looked up).
+        image_size: (height, width) of the original image in pixels.
+        world: optional (N, K, 3) float32 world coordinates in metres.
+        track_ids: optional (N,) int64 track identities (video).
+        extra: per-keypoint arrays of shape (N, K, ...) (e.g. "visibility", "presence").
+    """
+
+    keypoints: np.ndarray
+    scores: np.ndarray
+    boxes: np.ndarray
+    person_scores: np.ndarray
+    layout: Layout
+    image_size: tuple[int, int]
+    world: np.ndarray | None = None
+    track_ids: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layout = get_layout(self.layout)
+        k = len(self.layout)
+        kp = np.asarray(self.keypoints, dtype=np.float32)
+        if kp.ndim != 3 or kp.shape[1:] != (k, 2):
+            raise ValueError(f"Poses.keypoints: expected shape (N, {k}, 2) for layout "
+                             f"{self.layout.name!r}, got {kp.shape}")
+        n = kp.shape[0]
+        self.keypoints = kp
+        self.scores = _f32(self.scores, (n, k), "scores")
+        self.boxes = _f32(self.boxes, (n, 4), "boxes")
+        self.person_scores = _f32(self.person_scores, (n,), "person_scores")
+        h, w = (int(v) for v in self.image_size)
+        if h <= 0 or w <= 0:
+            raise ValueError(f"Poses.image_size: expected positive (height, width), got {self.image_size}")
+        self.image_size = (h, w)
+        if self.world is not None:
+            self.world = _f32(self.world, (n, k, 3), "world")
+        if self.track_ids is not None:
+            ids = np.asarray(self.track_ids)
+            if ids.shape != (n,) or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+                raise ValueError(f"Poses.track_ids: expected ({n},) integers, got {ids.shape} {ids.dtype}")
+            self.track_ids = ids.astype(np.int64)
+        extra = {}
+        for name, arr in (self.extra or {}).items():
+            arr = np.asarray(arr)
+            if arr.shape[:2] != (n, k):
+                raise ValueError(f"Poses.extra[{name!r}]: expected shape (N={n}, K={k}, ...), got {arr.shape}")
+            extra[name] = arr
+        self.extra = extra
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def empty(cls, layout: str | Layout, image_size: tuple[int, int], *, world: bool = False) -> Poses:
+        """No people."""
+        k = len(get_layout(layout))
+        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, 4)), np.zeros(0), layout,
+                   image_size, world=np.zeros((0, k, 3)) if world else None)
+
+    @classmethod
+    def concat(cls, items: list[Poses]) -> Poses:
+        """Stack the people of several Poses of the same layout and image size."""
+        if not items:
+            raise ValueError("Poses.concat: need at least one Poses (use Poses.empty for none)")
+        first = items[0]
+        for p in items[1:]:
+            if p.layout.name != first.layout.name or p.image_size != first.image_size:
+                raise ValueError("Poses.concat: all items need the same layout and image_size")
+
+        def cat(get):
+            vals = [get(p) for p in items]
+            if all(v is None for v in vals):
+                return None
+            if any(v is None for v in vals):
+                raise ValueError("Poses.concat: an optional field is set on some items only")
+            return np.concatenate(vals)
+
+        keys = set(first.extra)
+        if any(set(p.extra) != keys for p in items):
+            raise ValueError("Poses.concat: all items need the same `extra` keys")
+        return cls(cat(lambda p: p.keypoints), cat(lambda p: p.scores), cat(lambda p: p.boxes),
+                   cat(lambda p: p.person_scores), first.layout, first.image_size,
+                   world=cat(lambda p: p.world), track_ids=cat(lambda p: p.track_ids),
+                   extra={k: cat(lambda p, k=k: p.extra[k]) for k in keys})
+
+    # ---------------------------------------------------------------- selection
+    def __len__(self) -> int:
+        return int(self.keypoints.shape[0])
+
+    def __getitem__(self, index: int | slice | np.ndarray | list) -> Poses:
+        """Select people: an int gives a Poses of one person; slices, masks and index arrays work."""
+        if isinstance(index, (int, np.integer)):
+            if not -len(self) <= index < len(self):
+                raise IndexError(f"person index {index} out of range for {len(self)} people")
+            index = [int(index)]
+        elif not isinstance(index, slice):
+            index = np.asarray(index)
+            if index.dtype == bool and index.shape != (len(self),):
+                raise IndexError(f"boolean mask of shape {index.shape} for {len(self)} people")
+            if index.size == 0:
+                index = index.astype(np.intp)
+        opt = lambda a: None if a is None else a[index]  # noqa: E731
+        return Poses(self.keypoints[index], self.scores[index], self.boxes[index],
+                     self.person_scores[index], self.layout, self.image_size,
+                     world=opt(self.world), track_ids=opt(self.track_ids),
+                     extra={k: v[index] for k, v in self.extra.items()})
+
+    def filter(self, min_score: float = 0.0, *, min_keypoints: int = 0, min_keypoint_score: float = 0.0) -> Poses:
+        """People with person_score >= min_score and at least `min_keypoints` keypoints scoring
+        >= min_keypoint_score."""
+        keep = self.person_scores >= min_score
+        if min_keypoints:
+            keep &= (self.scores >= min_keypoint_score).sum(axis=1) >= min_keypoints
+        return self[keep]
+
+    # ---------------------------------------------------------------- conversion
+    def to_layout(self, layout: str | Layout) -> Poses:
+        """The same people in another layout (e.g. BlazePose-33 → COCO-17); LayoutError if impossible."""
+        target = get_layout(layout)
+        if target.name == self.layout.name:
+            return self
+        idx = get_mapping(self.layout, target)
+        return replace(self, keypoints=self.keypoints[:, idx], scores=self.scores[:, idx], layout=target,
+                       world=None if self.world is None else self.world[:, idx],
+                       extra={k: v[:, idx] for k, v in self.extra.items()})
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One JSON-ready dict per person: keypoints [[x, y], ...], scores, box, score, and
+        track_id / world / extra entries where set. Non-finite numbers become None."""
+        clean = _nan_to_none
+        out = []
+        for i in range(len(self)):
+            d: dict[str, Any] = {"keypoints": clean(self.keypoints[i]), "scores": clean(self.scores[i]),
+                                 "box": clean(self.boxes[i]), "score": clean(self.person_scores[i])}
+            if self.track_ids is not None:
+                d["track_id"] = int(self.track_ids[i])
+            if self.world is not None:
+                d["world"] = clean(self.world[i])
+            for k, v in self.extra.items():
+                d.setdefault("extra", {})[k] = clean(v[i])
+            out.append(d)
+        return out
+
+    @classmethod
+    def from_dicts(cls, people: list[dict[str, Any]], layout: str | Layout, image_size: tuple[int, int]) -> Poses:
+        """Inverse of `to_dicts` (None → NaN)."""
+        lay = get_layout(layout)
+        if not people:
+            return cls.empty(lay, image_size)
+        arr = lambda key: np.array([_none_to_nan(p[key]) for p in people], dtype=np.float32)  # noqa: E731
+        has = lambda key: all(key in p for p in people)  # noqa: E731
+        extra_keys = set(people[0].get("extra", {}))
+        return cls(arr("keypoints"), arr("scores"), arr("box"), arr("score"), lay, image_size,
+                   world=arr("world") if has("world") else None,
+                   track_ids=np.array([p["track_id"] for p in people]) if has("track_id") else None,
+                   extra={k: np.array([_none_to_nan(p["extra"][k]) for p in people]) for k in extra_keys})
+
+    def to_json(self, **kwargs: Any) -> str:
+        """{"layout": name, "image_size": [h, w], "people": to_dicts()} as strict JSON."""
+        return json.dumps({"layout": self.layout.name, "image_size": list(self.image_size),
+                           "people": self.to_dicts()}, allow_nan=False, **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> Poses:
+        d = json.loads(text)
+        return cls.from_dicts(d["people"], d["layout"], tuple(d["image_size"]))
+
+    def to_coco(self, image_id: int, category_id: int = 1, *, pixel_indices: bool = True) -> list[dict[str, Any]]:
+        """COCO keypoint *results* entries, one per person (converting to COCO-17 if needed).
+
+        Each is {"image_id", "category_id", "keypoints": [x, y, score] * 17, "score": person score}.
+        COCO's ground truth stores keypoints as pixel indices (pixel centres at integers), so by
+        default 0.5 is subtracted from our corner-origin coordinates (as detectron2 does); pass
+        `pixel_indices=False` to write posekit coordinates unchanged. NaN keypoints are written as
+        (0, 0) with score 0.
+        """
+        p = self.to_layout("coco17")
+        xy = np.nan_to_num(p.keypoints.astype(np.float64) - (0.5 if pixel_indices else 0.0), nan=0.0)
+        s = np.where(np.isfinite(p.keypoints).all(axis=2), np.nan_to_num(p.scores.astype(np.float64)), 0.0)
+        flat = np.concatenate([xy, s[..., None]], axis=2).reshape(len(p), -1)
+        return [{"image_id": image_id, "category_id": category_id, "keypoints": [round(v, 6) for v in row.tolist()],
+                 "score": float(p.person_scores[i])} for i, row in enumerate(flat)]
+
+    def to_dataframe(self):
+        """pandas DataFrame, one row per person. Columns: `person` (0..N-1), `score`, `x1`, `y1`,
+        `x2`, `y2`, `track_id` (if set), then for each keypoint name `<name>_x`, `<name>_y`,
+        `<name>_score` (and `<name>_wx/_wy/_wz` if `world` is set)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Poses.to_dataframe needs pandas: pip install pandas") from None
+        cols: dict[str, Any] = {"person": np.arange(len(self)), "score": self.person_scores}
+        for j, c in enumerate(("x1", "y1", "x2", "y2")):
+            cols[c] = self.boxes[:, j]
+        if self.track_ids is not None:
+            cols["track_id"] = self.track_ids
+        for k, name in enumerate(self.layout.keypoint_names):
+            cols[f"{name}_x"], cols[f"{name}_y"] = self.keypoints[:, k, 0], self.keypoints[:, k, 1]
+            cols[f"{name}_score"] = self.scores[:, k]
+            if self.world is not None:
+                for j, axis in enumerate("xyz"):
+                    cols[f"{name}_w{axis}"] = self.world[:, k, j]
+        return pd.DataFrame(cols)
+
+    def to_supervision(self):
+        """`supervision.KeyPoints` (xy, keypoint confidences, person confidences, tracker ids in data)."""
+        try:
+            import supervision as sv
+        except ImportError:
+            raise ImportError("Poses.to_supervision needs supervision: pip install supervision") from None
+        data = {} if self.track_ids is None else {"tracker_id": self.track_ids.copy()}
+        return sv.KeyPoints(xy=self.keypoints.copy(), class_id=np.zeros(len(self), dtype=int),
+                            keypoint_confidence=self.scores.copy(),
+                            detection_confidence=self.person_scores.copy(), data=data)
+
+
+def _nan_to_none(a: np.ndarray) -> Any:
+    a = np.asarray(a, dtype=np.float64)
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
+
+
+def _none_to_nan(v: Any) -> Any:
+    if v is None:
+        return float("nan")
+    if isinstance(v, list):
+        return [_none_to_nan(x) for x in v]
+    return v
