@@ -43,14 +43,21 @@ class GraphBuilder:
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     _names: set = field(default_factory=set)
+    _reserved: set = field(default_factory=set)
 
     def unique(self, base: str) -> str:
         base = base.replace(":", "_") or "t"
         name, i = base, 1
-        while name in self._names:
+        while name in self._names or name in self._reserved:
             name = f"{base}__{i}"
             i += 1
         self._names.add(name)
+        return name
+
+    def reserve(self, name: str) -> str:
+        """Keep `name` free for a later `output(tensor, name)` (e.g. graph outputs named up front,
+        so that intermediate tensors never take the exact name an output must have)."""
+        self._reserved.add(name)
         return name
 
     # --- constants -------------------------------------------------------------------------
@@ -76,7 +83,11 @@ class GraphBuilder:
     def output(self, tensor: str, name: str | None = None) -> str:
         """Expose `tensor` as a graph output called `name` (adds an Identity when renaming)."""
         if name and name != tensor:
-            name = self.unique(name)
+            if name in self._reserved:
+                self._reserved.discard(name)
+                self._names.add(name)
+            else:
+                name = self.unique(name)
             self.nodes.append(helper.make_node("Identity", [tensor], [name], name=name + "_id"))
             tensor = name
         elif tensor in self.initializers:
