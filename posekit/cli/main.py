@@ -11,9 +11,10 @@ from posekit.errors import PosekitError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
     sub = parser.add_subparsers(dest="command", required=True)
-    from posekit.cli import models
+    from posekit.cli import models, predict
 
     models.add_parser(sub)
+    predict.add_parsers(sub)
     return parser
 
 

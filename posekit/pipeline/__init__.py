@@ -1,0 +1,1 @@
+"""Inference pipelines: detectors, pose models, crop transforms and named presets."""
