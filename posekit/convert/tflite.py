@@ -29,7 +29,8 @@ Semantics kept exactly: SAME padding puts the odd extra pixel at the end (explic
 the static shapes), RESIZE_BILINEAR/NEAREST align_corners and half_pixel_centers map onto ONNX
 coordinate transformation modes, DEPTHWISE_CONV_2D with a depth multiplier becomes a grouped Conv
 (TFLite's output channel c*M+m is ONNX group c, filter m), and TFLite DEPTH_TO_SPACE's channel order
-is ONNX's DCR mode.
+is ONNX's DCR mode. Fused activations RELU, RELU6 and RELU_N1_TO_1 become Relu/Clip; a fused TANH is
+kept a no-op, as LiteRT's float kernels execute it (they only clamp to an activation range).
 
 Constant weights: float16 → float32 (DEQUANTIZE), int8/uint8 per-tensor or per-channel affine
 dequantisation, and sparse tensors (TFLite sparsity: traversal order, block map, DENSE/SPARSE_CSR
@@ -472,7 +473,10 @@ class _Converter:
         if fused == 3:
             return self.g.node("Clip", [y, self.f32(0.0, "min"), self.f32(6.0, "max")], name=base)
         if fused == 4:
-            return self.g.node("Tanh", [y], name=base)
+            # The schema calls this TANH, but LiteRT's float kernels (CONV_2D, DEPTHWISE_CONV_2D, ADD,
+            # MUL, ... via CalculateActivationRange) only clamp, and have no TANH case: a fused TANH
+            # leaves values unchanged there. We reproduce the runtime, not the name.
+            return y
         raise self.err(f"fused activation {fused} is not supported", out_idx)
 
     def fused(self, op, cls_name):
