@@ -402,7 +402,7 @@ class _Converter:
             raise _StaticBatch()
         for idx in inputs:
             t = self.t(idx)
-            if t.Type() not in _RUNTIME_DTYPES:
+            if t.Type() not in _RUNTIME_DTYPES | {1, 3, 9}:  # (u)int8 / float16 inputs: DEQUANTIZE/CAST only
                 self.op = "input"
                 raise self.err(f"input type {_TFL_TYPE_NAMES.get(t.Type(), t.Type())} is not supported", idx)
             shape = list(self.shape(idx))
@@ -813,6 +813,12 @@ def _fully_connected(c: _Converter, op, ins, outs):
     c.put(outs[0], y)
 
 
+def _cast(c: _Converter, op, ins, outs):
+    perm = c.layout(ins[0])
+    to = onnx_dtype(c.np_dtype(outs[0]))
+    c.put(outs[0], c.g.node("Cast", [c.get(ins[0], perm)], name=_short(c.tname(outs[0])), to=to), perm)
+
+
 def _hard_swish(c, op, ins, outs):
     return _unary("HardSwish")(c, op, ins, outs)
 
@@ -851,6 +857,7 @@ _HANDLERS = {
     "PRELU": _prelu,
     "DEQUANTIZE": _dequantize,
     "DENSIFY": _densify,
+    "CAST": _cast,
     "PAD": _pad,
     "PADV2": _pad,
     "MIRROR_PAD": _pad,

@@ -649,3 +649,49 @@ def test_not_a_tflite_file(tmp_path):
     path.write_bytes(b"not a flatbuffer at all")
     with pytest.raises(ConversionError, match="TFL3"):
         convert_tflite(path)
+
+
+def test_more_elementwise_reductions_and_reshapes(tmp_path):
+    x = rand(1, 3, 4, 2, lo=0.5, hi=2.0)
+    c = rand(2, lo=0.5, hi=1.5)
+    w = rand(2, 1, 1, 2, lo=0.1, hi=1.0)
+    m = TFLiteModel()
+    xi = m.input("x", x.shape)
+    cv = m.op("CONV_2D", [xi, m.const("w", w), -1], x.shape, "Conv2DOptions", Padding=0, StrideW=1, StrideH=1)
+    ops = []
+    for op in ["EXP", "LOG", "ABS", "NEG", "SQRT", "RSQRT", "ELU"]:
+        ops.append(m.op(op, [cv], x.shape))
+    ops.append(m.op("LEAKY_RELU", [m.op("NEG", [cv], x.shape)], x.shape, "LeakyReluOptions", Alpha=0.1))
+    cc = m.const("c", c)
+    ops.append(m.op("DIV", [cv, cc], x.shape, "DivOptions"))
+    ops.append(m.op("MINIMUM", [cv, cc], x.shape))
+    ops.append(m.op("POW", [cv, cc], x.shape))
+    ops.append(m.op("SQUARED_DIFFERENCE", [cv, xi], x.shape))
+    axes = m.const("axes", [1, 2], np.int32)
+    ops.append(m.op("SUM", [cv, axes], (1, 1, 1, 2), "ReducerOptions", KeepDims=True))
+    ops.append(m.op("REDUCE_MAX", [cv, axes], (1, 2), "ReducerOptions", KeepDims=False))
+    ops.append(m.op("REDUCE_MIN", [cv, m.const("ax3", [3], np.int32)], (1, 3, 4), "ReducerOptions", KeepDims=False))
+    sq = m.op("SQUEEZE", [ops[-3]], (1, 2), "SqueezeOptions", SqueezeDims=[1, 2])
+    ops.append(m.op("EXPAND_DIMS", [sq, m.const("ax", np.int32(1), np.int32)], (1, 1, 2)))
+    mp = m.op("MIRROR_PAD", [cv, m.const("p", [[0, 0], [1, 1], [2, 0], [0, 0]], np.int32)], (1, 5, 6, 2),
+              "MirrorPadOptions", Mode=0)
+    ops.append(mp)
+    m.outputs = ops
+    got = run(m, [x], tmp_path)
+    y = ref_conv(x, w, None, (1, 1)).astype(np.float64)
+    refs = [np.exp(y), np.log(y), np.abs(y), -y, np.sqrt(y), 1 / np.sqrt(y), y, np.where(-y >= 0, -y, -0.1 * y),
+            y / c, np.minimum(y, c), y**c, (y - x) ** 2, y.sum(axis=(1, 2), keepdims=True), y.max(axis=(1, 2)),
+            y.min(axis=3), y.sum(axis=(1, 2))[:, None, :], np.pad(y, [(0, 0), (1, 1), (2, 0), (0, 0)], mode="reflect")]
+    for i, (g, r) in enumerate(zip(got, refs)):
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5, err_msg=f"output {i}")
+
+
+def test_uint8_input_dequantize_and_cast(tmp_path):
+    x = RNG.integers(0, 256, (1, 4, 4, 3)).astype(np.uint8)
+    m = TFLiteModel()
+    xi = m.tensor("image", x.shape, np.uint8, quant=([1 / 255], [0], 0))
+    m.inputs = [xi]
+    deq = m.op("DEQUANTIZE", [xi], x.shape)
+    m.outputs = [m.op("MUL", [deq, m.const("two", np.float32(2))], x.shape, "MulOptions")]
+    (got,) = run(m, [x], tmp_path)
+    np.testing.assert_allclose(got, x.astype(np.float32) / 255 * 2, atol=1e-6)
