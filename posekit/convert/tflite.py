@@ -506,7 +506,9 @@ def _conv2d(c: _Converter, op, ins, outs):
     _, ih, iw, ic = c.shape(x_idx)
     oc_, kh, kw, wi = c.shape(w_idx)
     _, oh, ow, _ = c.shape(outs[0])
-    group = ic // wi if wi and ic % wi == 0 else 1
+    if not wi or ic % wi:
+        raise c.err(f"{ic} input channels are not a multiple of the filter depth {wi}", w_idx)
+    group = ic // wi  # grouped convolution when the filter is shallower than the input
     _conv(c, op, o, x_idx, c.get(w_idx, NCHW), b_idx, outs[0], (kh, kw), (ih, iw), (oh, ow), group)
 
 

@@ -695,3 +695,14 @@ def test_uint8_input_dequantize_and_cast(tmp_path):
     m.outputs = [m.op("MUL", [deq, m.const("two", np.float32(2))], x.shape, "MulOptions")]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, x.astype(np.float32) / 255 * 2, atol=1e-6)
+
+
+def test_grouped_conv2d(tmp_path):
+    x = rand(1, 5, 5, 4)
+    w, bias = rand(6, 3, 3, 2), rand(6)  # 2 groups: input channels 0-1 → outputs 0-2, 2-3 → 3-5
+    ref = np.concatenate([ref_conv(x[..., :2], w[:3], bias[:3], (1, 1)), ref_conv(x[..., 2:], w[3:], bias[3:], (1, 1))], -1)
+    m = TFLiteModel()
+    m.outputs = [m.op("CONV_2D", [m.input("x", x.shape), m.const("w", w), m.const("b", bias)], ref.shape,
+                      "Conv2DOptions", Padding=0, StrideW=1, StrideH=1)]
+    (got,) = run(m, [x], tmp_path, litert=False)  # (not every LiteRT build has grouped CONV_2D)
+    np.testing.assert_allclose(got, ref, atol=1e-5)
