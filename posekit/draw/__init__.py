@@ -1,0 +1,32 @@
+"""Drawing poses on images, apart from inference: small annotators and `draw_poses`.
+
+    >>> from posekit.draw import draw_poses, LabelAnnotator
+    >>> out = draw_poses(image, poses, boxes=True)      # RGB uint8 copy
+    >>> out = LabelAnnotator().annotate(out, poses)
+"""
+
+from posekit.draw.annotators import (
+    PALETTE,
+    BoxAnnotator,
+    KeypointAnnotator,
+    LabelAnnotator,
+    SkeletonAnnotator,
+    default_font_scale,
+    default_radius,
+    default_thickness,
+    draw_poses,
+    score_color,
+)
+
+__all__ = [
+    "PALETTE",
+    "BoxAnnotator",
+    "KeypointAnnotator",
+    "LabelAnnotator",
+    "SkeletonAnnotator",
+    "default_font_scale",
+    "default_radius",
+    "default_thickness",
+    "draw_poses",
+    "score_color",
+]
