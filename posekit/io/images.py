@@ -87,7 +87,7 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
         except UnidentifiedImageError:
             raise InputError(f"{name}: not an image (unknown or unsupported format)") from None
         except Exception as e:  # malformed headers raise all sorts of things
-            raise InputError(f"{name}: not a readable image ({e})") from None
+            raise InputError(f"{name}: not a readable image ({_one_line(e)})") from None
         finally:
             Image.MAX_IMAGE_PIXELS = old
     w, h = im.size
@@ -99,19 +99,27 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
         # e.g. a download cut short and padded with zeros: decoders fill the rest with grey.
         raise InputError(f"{name}: truncated JPEG (no end-of-image marker); the file is incomplete")
     try:
-        im.load()  # full decode; raises "image file is truncated" on short data
+        with warnings.catch_warnings():  # a few formats (GIF, ...) re-check PIL's limit on load
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im.load()  # full decode; raises "image file is truncated" on short data
+    except Image.DecompressionBombError:
+        raise InputError(f"{name}: {w}x{h} image is too large for Pillow to decode in this format") from None
     except OSError as e:
-        msg = str(e)
+        msg = _one_line(e)
         what = "truncated file (incomplete download or copy?)" if "truncated" in msg else f"corrupt image data ({msg})"
         raise InputError(f"{name}: {what}") from None
     except Exception as e:
-        raise InputError(f"{name}: corrupt image data ({e})") from None
+        raise InputError(f"{name}: corrupt image data ({_one_line(e)})") from None
     if exif_transpose:
         try:
             im = ImageOps.exif_transpose(im)
         except Exception:  # a broken EXIF block must not make the pixels unreadable
             pass
     return _from_pil(im, name)
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:200] or type(e).__name__
 
 
 def _jpeg_has_eoi(data: bytes) -> bool:
