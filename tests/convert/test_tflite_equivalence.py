@@ -30,23 +30,10 @@ MODELS = {
     "mediapipe-pose-landmark-full": (256, (0.0, 1.0)),
 }
 
-# Development copies, used only while posekit.zoo cannot provide the sources (remove when it can).
-_DEV_COPIES = {
-    "mediapipe-pose-detector": "/tmp/src/mp/mediapipe/modules/pose_detection/pose_detection.tflite",
-    "mediapipe-pose-landmark-full": "/tmp/src/mp/mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
-}
-
-
 def _tflite_source(name: str) -> Path:
-    try:
-        from posekit.zoo import source_path
+    from posekit.zoo import source_path
 
-        return Path(source_path(name))
-    except Exception as e:  # zoo not ready / offline: fall back to the development copy
-        dev = Path(_DEV_COPIES[name])
-        if dev.is_file():
-            return dev
-        pytest.skip(f"TFLite source of {name} unavailable: {e}")
+    return Path(source_path(name))
 
 
 def _images() -> dict[str, np.ndarray]:
