@@ -220,7 +220,7 @@ class Poses:
         p = self.to_layout("coco17")
         xy = np.nan_to_num(p.keypoints.astype(np.float64) - (0.5 if pixel_indices else 0.0), nan=0.0)
         s = np.where(np.isfinite(p.keypoints).all(axis=2), np.nan_to_num(p.scores.astype(np.float64)), 0.0)
-        flat = np.concatenate([xy, s[..., None]], axis=2).reshape(len(p), -1)
+        flat = np.concatenate([xy, s[..., None]], axis=2).reshape(len(p), 3 * len(p.layout))
         return [{"image_id": image_id, "category_id": category_id, "keypoints": [round(v, 6) for v in row.tolist()],
                  "score": float(p.person_scores[i])} for i, row in enumerate(flat)]
 

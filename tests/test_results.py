@@ -91,6 +91,12 @@ def test_to_coco_converts_layout_and_shifts_half_pixel():
     assert np.allclose(raw[:, :2], ref, atol=1e-3)
 
 
+def test_empty_exports():
+    e = Poses.empty("blazepose33", (10, 20))
+    assert e.to_coco(1) == [] and e.to_dicts() == [] and len(Poses.from_json(e.to_json())) == 0
+    assert len(e.filter(0.5)) == 0 and len(e.to_layout("coco17")) == 0
+
+
 def test_to_dataframe():
     pytest.importorskip("pandas")
     p = make(3, track_ids=[1, 2, 3])
