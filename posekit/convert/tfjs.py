@@ -244,7 +244,7 @@ _BINARY = {
     "Add": "Add", "AddV2": "Add", "Sub": "Sub", "Mul": "Mul", "RealDiv": "Div", "Div": "Div",
     "Maximum": "Max", "Minimum": "Min", "Pow": "Pow", "Equal": "Equal", "Greater": "Greater",
     "GreaterEqual": "GreaterOrEqual", "Less": "Less", "LessEqual": "LessOrEqual", "LogicalAnd": "And",
-    "LogicalOr": "Or", "BiasAdd": "Add", "AddN": "Sum",
+    "LogicalOr": "Or", "BiasAdd": "Add",
 }
 _REDUCE = {"Mean": "ReduceMean", "Sum": "ReduceSum", "Max": "ReduceMax", "Min": "ReduceMin", "Prod": "ReduceProd"}
 _PASS = {"Identity", "StopGradient", "Snapshot", "PreventGradient", "IdentityN", "EnsureShape"}
@@ -549,6 +549,12 @@ class _Converter:
             if all(o is not None for o in ops):
                 return T(self.emit(op, ops, **attrs), "nchw")
         return T(self.emit(op, [self.tf(t) for t in ins], **attrs))
+
+    def op_AddN(self, node, ins):
+        y = ins[0]
+        for t in ins[1:]:  # chained Add: ONNX Sum has no integer kernels in onnxruntime
+            y = self.eltwise("Add", [y, t])
+        return y
 
     def op_SquaredDifference(self, node, ins):
         d = self.eltwise("Sub", ins)
