@@ -29,7 +29,6 @@ from posekit.convert.tfjs import convert_tfjs, sanitize
 
 ort = pytest.importorskip("onnxruntime")
 
-pytestmark = [pytest.mark.node, pytest.mark.models]
 
 REPO = Path(__file__).resolve().parents[2]
 NODE_DIR = REPO / "tests" / "node"
@@ -102,6 +101,17 @@ def _noise_floor(model, sess, in_name, x, outs) -> dict[str, float]:
     }
 
 
+@pytest.mark.models
+@pytest.mark.parametrize("name", ["blazepose-heavy", "movenet-multipose", "nanodet"])
+def test_tfjs_conversion_is_deterministic(tfjs_model_json, name):
+    """Converting the same files twice gives byte-identical models (their SHA-256 is recorded)."""
+    src = Path(tfjs_model_json(name))
+    first, second = (convert_tfjs(src).SerializeToString() for _ in range(2))
+    assert first == second
+
+
+@pytest.mark.node
+@pytest.mark.models
 def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
     reason = _node_ready()
     if reason:
@@ -135,7 +145,8 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
         outs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {inp.name: x})))
         t_ort = time.perf_counter() - t0
         noise = _noise_floor(model, sess, inp.name, x, outs)
-        ours[name] = (outs, noise, img_name, t_conv, t_ort)
+        n_transpose = sum(n.op_type == "Transpose" for n in model.graph.node)
+        ours[name] = (outs, noise, img_name, t_conv, t_ort, n_transpose)
 
     jobs_file = tmp_path / "jobs.json"
     jobs_file.write_text(json.dumps(jobs))
@@ -148,7 +159,7 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
     summary, failures = {}, []
     for job, name in zip(jobs, MODELS):
         meta = json.loads((Path(job["out_dir"]) / "outputs.json").read_text())
-        outs, noise, img_name, t_conv, t_ort = ours[name]
+        outs, noise, img_name, t_conv, t_ort, n_transpose = ours[name]
         assert sorted(outs) == sorted(sanitize(k) for k in job["outputs"]), name
         per_out = {}
         for o in meta["outputs"]:
@@ -177,6 +188,7 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
             "tfjs_ms": meta["run_ms"],
             "onnx_convert_s": round(t_conv, 3),
             "onnxruntime_s": round(t_ort, 3),
+            "onnx_transposes": n_transpose,
         }
         print(f"{name:20s} max|diff| {summary[name]['max_abs_diff']:.3g}  "
               f"rel-to-range {summary[name]['max_rel_to_range']:.3g}  ({img_name})")
