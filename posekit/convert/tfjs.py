@@ -83,8 +83,9 @@ def sanitize(name: str) -> str:
 def convert_tfjs(model_json: str | Path, *, name: str = "tfjs_model") -> onnx.ModelProto:
     """Convert a TF.js graph model (``model.json`` plus the weight shards it names) to ONNX.
 
-    Inputs keep TF's names (sanitised), dtypes and NHWC layout (batch -1 and other unknown
-    dims become symbolic); outputs are named by the sanitised ``signature.outputs`` keys.
+    Inputs keep TF's names (the Placeholder's name, as TF.js' ``model.inputs`` reports it,
+    sanitised), dtypes and NHWC layout (batch -1 and other unknown dims become symbolic); outputs
+    are named by the sanitised ``signature.outputs`` keys.
     Raises :class:`ConversionError` for unsupported ops or attributes.
     """
     path = Path(model_json)
@@ -483,7 +484,7 @@ class _Converter:
             dims = _shape_dims(sig.get("tensorShape"))
         if dims is None:
             self.fail("the input has an unknown rank")
-        nm = sanitize(key)
+        nm = sanitize(node["name"])  # the TF input's name, as TF.js' model.inputs reports it
         names = ["batch", "height", "width"] if len(dims) == 4 else ["batch"]
         shape = [d if d >= 0 else (f"{nm}_{names[i]}" if i < len(names) else f"{nm}_d{i}") for i, d in enumerate(dims)]
         name = self.b.input(nm, dt, shape)
