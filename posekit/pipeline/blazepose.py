@@ -98,6 +98,7 @@ def _weighted_nms(boxes, pts, scores, iou_thr):
         inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
         ious = inter / np.maximum(area[i] + area - inter, 1e-9)
         group = remaining & (ious > iou_thr)
+        group[i] = True  # a degenerate (zero-area) box still stands for itself
         w = scores[group][:, None, None]
         out.append((scores[i], (pts[group] * w).sum(0) / w.sum()))
         remaining &= ~group
