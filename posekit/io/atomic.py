@@ -30,6 +30,10 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, encoding: str | N
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a directory, cannot write a file there")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create its folder ({exc.strerror})") from None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
