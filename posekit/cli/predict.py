@@ -17,6 +17,10 @@ from posekit.errors import InputError, PosekitError
 from posekit.io import atomic_write, iter_image_paths, load_image, write_image_atomic, write_json_atomic
 
 
+# Overlays leave out the low-confidence people that results keep (they cost nothing in AP).
+RENDER_MIN_SCORE = 0.1
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=None, help="preset or model name (see `posekit models list`); default: default")
     p.add_argument("--device", default="cpu", help="cpu, cuda, tensorrt, openvino or coreml")
@@ -81,7 +85,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
                               {"file_name": name, "image_size": list(poses.image_size), "layout": poses.layout.name,
                                "people": poses.to_dicts()})
         if args.render:
-            write_image_atomic(Path(args.render) / f"{stem}.png", draw_poses(image, poses))
+            write_image_atomic(Path(args.render) / f"{stem}.png",
+                               draw_poses(image, poses.filter(min_score=RENDER_MIN_SCORE)))
     elapsed = time.perf_counter() - t0
     if args.out:
         write_json_atomic(args.out, coco)
