@@ -7,7 +7,7 @@ normalisation) and what its outputs mean. Nothing here does I/O; see `posekit.zo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -260,5 +260,24 @@ RECORDS: tuple[ModelRecord, ...] = (
         description="BlazePose GHUM 3D full landmark model from the MediaPipe wheel (pip-only path)",
     ),
 )
+
+# SHA-256 of the ONNX file our converters make from each model: conversion is deterministic, so a
+# different hash means the converter changed (after checking the equivalence tests, copy the new
+# "sha256" from the cache's models/<name>.json) or the file is corrupt.
+_ONNX_SHA256 = {
+    "blazepose-detector": "c2cdebea9e2aca29f759c46377e0094add7a9664392006f2244feee3e6cf01da",
+    "blazepose-full": "924640aa917cde0f8f0d36331e099971d95599b582913b3185e5515c67ab6056",
+    "blazepose-heavy": "523a26f465f51fa5d37d1f78dde3875aca1bc4229e291c0cbb4914d8b6201116",
+    "blazepose-lite": "e94db08d2d019d88bbe205c92193846d067a22e2e509bc6d6ebea147180d535c",
+    "centernet": "82eefec38132fa045d7769ee801da8eecf055d9da198d07daa8535af2bb03faf",
+    "mediapipe-pose-detector": "7ae7c44235f4f7f25af61397366768e21f01f35b1656bee56c3ab8e9c41b6c6b",
+    "mediapipe-pose-landmark-full": "bc058636cf8a73233498069e2dc1d4e9eb340944a5883616316f5659a8d8814c",
+    "movenet-lightning": "bb0855a8ba083d6aaa5838256ea2a972012a3ae5f4591b7f7babfe73fa797057",
+    "movenet-multipose": "3162e5e6f03b11b0c24be3c257fd1bdcac151a8944a3695dd00eb5b6c2b310bc",
+    "movenet-thunder": "50ffbc3b7c2c80787c36294a90ade64eee6efc1aaba0e723e3c239e667b59722",
+    "nanodet": "e797bb3971a352fd85ce3cac1723dd0523989d4473eeb8f5716c657e1df70638",
+}
+
+RECORDS = tuple(replace(r, onnx_sha256=_ONNX_SHA256[r.name]) for r in RECORDS)
 
 PACKAGES: tuple[SourcePackage, ...] = (HUMAN_MODELS, MEDIAPIPE)
