@@ -111,3 +111,23 @@ def test_eval_writes_flat_json(tmp_path):
     for key in ("AP", "AP50", "AP75", "APm", "APl", "AR", "AP_ci_low", "AP_ci_high", "images_per_s"):
         assert isinstance(m[key], float), key
     assert m["AP_ci_low"] <= m["AP"] <= m["AP_ci_high"] or m["AP"] == 0
+
+
+@pytest.mark.models
+def test_without_npm_the_pip_models_still_work(tmp_path):
+    """The pip-only path: no npm on PATH and an empty cache."""
+    env = dict(os.environ, PATH=str(tmp_path / "bin"), POSEKIT_CACHE=str(tmp_path / "cache"))
+    (tmp_path / "bin").mkdir()
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True,
+                              text=True, env=env, timeout=900)
+
+    listing = run("models", "list")
+    assert "npm is not installed" in listing.stdout
+    ok = run("predict", "--samples", "--model", "blazepose-pip", "--out", tmp_path / "r.json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((tmp_path / "r.json").read_text())
+    refused = run("predict", "--samples", "--model", "blazepose-full")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "npm, which is not installed" in refused.stderr and "models import" in refused.stderr
