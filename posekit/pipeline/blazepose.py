@@ -19,6 +19,7 @@ import numpy as np
 
 from posekit.eval.oks import oks_nms
 from posekit.pipeline.models import load_model
+from posekit.pipeline.roi import Roi, roi_from_alignment
 from posekit.pipeline.transforms import crop_transform, invert_points, letterbox, warp
 from posekit.results import Poses
 
@@ -126,7 +127,13 @@ class BlazePoseLandmarks:
 
 
 class BlazePose:
-    """Multi-person BlazePose; 33 landmarks with visibility/presence and 3D world landmarks."""
+    """Multi-person BlazePose; 33 landmarks with visibility/presence and 3D world landmarks.
+
+    `detect_rois` and `run_rois` are separate so video can skip the detector: each call of
+    `run_rois` also returns the ROIs for the next frame, from the landmarks' two auxiliary points
+    (as MediaPipe tracks one person, here for everyone)."""
+
+    layout = "blazepose33"
 
     def __init__(self, landmarks: str = "blazepose-full", detector: str = "blazepose-detector",
                  max_people: int = 10, min_presence: float = 0.5, roi_scale: float = 1.25,
@@ -135,27 +142,22 @@ class BlazePose:
         self.landmarks = BlazePoseLandmarks(landmarks, device=device, threads=threads)
         self.max_people, self.min_presence, self.roi_scale = max_people, min_presence, roi_scale
 
-    @staticmethod
-    def roi_from_alignment(p0: np.ndarray, p1: np.ndarray, scale: float):
-        dx, dy = p1 - p0
-        rotation = math.pi / 2 - math.atan2(-dy, dx)
-        rotation = (rotation + math.pi) % (2 * math.pi) - math.pi
-        side = 2 * math.hypot(dx, dy) * scale
-        return (float(p0[0]), float(p0[1])), side, rotation
+    def detect_rois(self, image: np.ndarray) -> list[Roi]:
+        rois = [roi_from_alignment(pts[0], pts[1], self.roi_scale, score)
+                for score, pts in self.detector(image)[: self.max_people]]
+        return [r for r in rois if r.side >= 4]
 
-    def __call__(self, image: np.ndarray) -> Poses:
+    def run_rois(self, image: np.ndarray, rois: list[Roi]) -> tuple[Poses, list[Roi]]:
         h, w = image.shape[:2]
-        people = []
-        for det_score, pts in self.detector(image)[: self.max_people]:
-            center, side, rotation = self.roi_from_alignment(pts[0], pts[1], self.roi_scale)
-            if side < 4:
-                continue
-            kps, vis, pres, world, flag, _ = self.landmarks(image, center, side, rotation)
+        people, next_rois = [], []
+        for roi in rois:
+            kps, vis, pres, world, flag, aux = self.landmarks(image, roi.center, roi.side, roi.rotation)
             if flag < self.min_presence:
                 continue
-            people.append((kps, vis, pres, world, det_score * flag))
+            people.append((kps, vis, pres, world, roi.score * flag))
+            next_rois.append(roi_from_alignment(aux[0], aux[1], self.roi_scale, roi.score))
         if not people:
-            return Poses.empty("blazepose33", (h, w))
+            return Poses.empty("blazepose33", (h, w), world=True), []
         kps = np.stack([p[0] for p in people]).astype(np.float32)
         vis = np.stack([p[1] for p in people]).astype(np.float32)
         pres = np.stack([p[2] for p in people]).astype(np.float32)
@@ -163,5 +165,8 @@ class BlazePose:
         poses = Poses(kps, vis, boxes, np.array([p[4] for p in people], np.float32), "blazepose33", (h, w),
                       world=np.stack([p[3] for p in people]).astype(np.float32),
                       extra={"visibility": vis, "presence": pres})
-        keep = oks_nms(poses.to_layout("coco17"), 0.7)
-        return poses[np.asarray(keep)]
+        keep = np.asarray(oks_nms(poses.to_layout("coco17"), 0.7))
+        return poses[keep], [next_rois[i] for i in keep]
+
+    def __call__(self, image: np.ndarray) -> Poses:
+        return self.run_rois(image, self.detect_rois(image))[0]

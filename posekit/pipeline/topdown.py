@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from posekit.eval.oks import oks_nms
+from posekit.pipeline.roi import Roi
 from posekit.pipeline.movenet import MoveNetCropModel
 from posekit.results import Poses
 
@@ -47,20 +48,40 @@ class TopDown:
         order = np.argsort(-scores)[: self.max_people * max(1, len(self.detectors))]
         return boxes[order], scores[order]
 
-    def __call__(self, image: np.ndarray) -> Poses:
+    def detect_rois(self, image: np.ndarray) -> list[Roi]:
+        boxes, scores = self.boxes(image)
+        return [Roi(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), max(b[2] - b[0], b[3] - b[1], 1.0), 0.0, float(s))
+                for b, s in zip(boxes, scores)]
+
+    def run_rois(self, image: np.ndarray, rois: list[Roi]) -> tuple[Poses, list[Roi]]:
+        """Poses for square regions (side = the box's longest side, before `box_scale`), and the
+        regions to use on the next video frame: re-centred on the confident keypoints, the side
+        following the skeleton's extent slowly so one bad frame cannot collapse the crop."""
         h, w = image.shape[:2]
-        boxes, box_scores = self.boxes(image)
         kps, scores = [], []
-        for box in boxes:
-            center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-            longest = max(box[2] - box[0], box[3] - box[1], 1.0)
-            runs = [self.pose(image, center, longest * scale) for scale in self.scales]
+        for roi in rois:
+            runs = [self.pose(image, roi.center, roi.side * scale) for scale in self.scales]
             kps.append(np.median([k for k, _ in runs], axis=0))
             scores.append(np.mean([s for _, s in runs], axis=0))
         if not kps:
-            return Poses.empty("coco17", (h, w))
+            return Poses.empty("coco17", (h, w)), []
         kps_a, scores_a = np.stack(kps), np.stack(scores)
-        person = box_scores * scores_a.mean(1)
-        poses = Poses(kps_a, scores_a, boxes, person, "coco17", (h, w))
-        keep = oks_nms(poses, self.nms_oks)
-        return poses[np.asarray(keep)][: self.max_people]
+        box_scores = np.array([r.score for r in rois], np.float32)
+        boxes = np.array([[r.center[0] - r.side / 2, r.center[1] - r.side / 2,
+                           r.center[0] + r.side / 2, r.center[1] + r.side / 2] for r in rois], np.float32)
+        poses = Poses(kps_a, scores_a, boxes, box_scores * scores_a.mean(1), "coco17", (h, w))
+        keep = np.asarray(oks_nms(poses, self.nms_oks))[: self.max_people]
+        return poses[keep], [_follow(rois[i], kps_a[i], scores_a[i]) for i in keep]
+
+    def __call__(self, image: np.ndarray) -> Poses:
+        return self.run_rois(image, self.detect_rois(image))[0]
+
+
+def _follow(roi: Roi, kps: np.ndarray, scores: np.ndarray, min_score: float = 0.3) -> Roi:
+    ok = scores >= min_score
+    if ok.sum() < 4:
+        return roi
+    lo, hi = kps[ok].min(0), kps[ok].max(0)
+    extent = float(max(hi - lo)) * 1.15  # keypoints sit inside the body outline: add the margin back
+    side = 0.7 * roi.side + 0.3 * max(extent, 8.0)
+    return Roi((float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2)), side, 0.0, roi.score)
