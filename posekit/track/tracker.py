@@ -10,7 +10,7 @@ from scipy.optimize import linear_sum_assignment
 from posekit.eval.oks import oks
 from posekit.layouts import LayoutError
 from posekit.results import Poses
-from posekit.track.kalman import BoxKalman, box_to_z
+from posekit.track.kalman import BoxKalman, box_to_z, z_to_box
 
 UNTRACKED = -1
 """`track_ids` value of a person without a confirmed track (tentative, or too low-scoring to start one)."""
@@ -137,7 +137,7 @@ class Tracker:
         as missed frames). Returns `poses` with `track_ids` set (int64, UNTRACKED = -1)."""
         cfg = self.config
         if self._last_frame is not None and frame_index <= self._last_frame:
-            raise ValueError(f"Tracker.update: frame_index {frame_index} after {self._last_frame}; "
+            raise ValueError(f"Tracker.update: frame_index {frame_index} is not after {self._last_frame}; "
                              "indices must increase (call reset() for a new video)")
         if self._layout not in (None, poses.layout.name):
             raise ValueError(f"Tracker.update: layout changed from {self._layout!r} to {poses.layout.name!r}")
@@ -153,6 +153,8 @@ class Tracker:
             det_kp = np.where((view.scores >= cfg.keypoint_min_score)[..., None], view.keypoints, np.nan)
         det_boxes = poses.boxes.astype(np.float64)
         n = len(poses)
+        can_start = (poses.person_scores >= cfg.min_score) & np.isfinite(det_boxes).all(axis=1)
+        can_start &= (det_boxes[:, 2:] > det_boxes[:, :2]).all(axis=1)
 
         recent = [t for t in self._tracks if t.last_frame == prev]
         lost = [t for t in self._tracks if t.last_frame != prev and t.confirmed]
@@ -163,6 +165,7 @@ class Tracker:
                 continue
             sim = self._similarity(group, det_boxes[free], None if det_kp is None else det_kp[free],
                                    sigmas, relaxed)
+            sim = np.nan_to_num(sim, nan=0.0)  # a NaN box matches nothing
             rows, cols = linear_sum_assignment(-sim)
             ok = sim[rows, cols] >= (cfg.reentry_min_similarity if relaxed else cfg.min_similarity)
             for r, c in zip(rows[ok], cols[ok]):
@@ -185,7 +188,7 @@ class Tracker:
                 t.kalman.stop_size_change()
                 kept.append(t)
         for d in free:
-            if poses.person_scores[d] >= cfg.min_score:
+            if can_start[d]:
                 k = BoxKalman(det_boxes[d], **cfg.kalman)
                 kp = det_kp[d].astype(np.float64) if det_kp is not None else np.zeros((0, 2))
                 t = Track(UNTRACKED, k, det_boxes[d].copy(), kp, k.mean[:2].copy(), frame_index, frame_index)
@@ -208,12 +211,10 @@ class Tracker:
         """(T, N) similarity in [0, 1] between tracks and detections (see the class docstring)."""
         cfg = self.config
         pred = np.stack([t.kalman.mean[:4] for t in tracks])          # predicted cx, cy, w, h
-        pred_boxes = np.concatenate([pred[:, :2] - pred[:, 2:] / 2, pred[:, :2] + pred[:, 2:] / 2], axis=1)
-        shift = pred[:, :2] - np.stack([t.centre for t in tracks])
-        kp = None
-        if det_kp is not None:
-            kp = np.stack([t.keypoints for t in tracks])
-        sim = self._box_kp_similarity(pred_boxes, None if kp is None else kp + shift[:, None], det_boxes, det_kp, sigmas)
+        shift = pred[:, :2] - np.stack([t.centre for t in tracks])     # motion since the last match
+        kp = None if det_kp is None else np.stack([t.keypoints for t in tracks])
+        moved = None if kp is None else kp + shift[:, None]
+        sim = self._box_kp_similarity(z_to_box(pred), moved, det_boxes, det_kp, sigmas)
         if not relaxed:
             return sim
         last_boxes = np.stack([t.box for t in tracks])

@@ -90,3 +90,23 @@ def test_smooth_tracks_offline():
         smooth_tracks([Poses.empty("coco17", SIZE)])
     with pytest.raises(TypeError):
         smooth_tracks(frames, beta=1.0)
+
+
+def test_with_tracker_on_blazepose_with_world():
+    """The live pipeline: Tracker then PoseSmoother, BlazePose-33 with world coordinates."""
+    from posekit.track import Tracker
+
+    rng = np.random.default_rng(4)
+    tracker, sm = Tracker(), PoseSmoother()
+    raw, smooth = [], []
+    for t in range(60):
+        cx = 200 + 5 * t
+        kp = np.stack([np.full(33, cx), 300 + np.linspace(-140, 140, 33)], axis=1) + rng.normal(0, 2, (33, 2))
+        p = Poses(kp[None], np.full((1, 33), 0.9), [[cx - 70, 150, cx + 70, 450]], [0.9], "blazepose33", SIZE,
+                  world=rng.normal(0, 0.01, (1, 33, 3)))
+        out = sm.update(tracker.update(p, t), t / 30)
+        assert out.track_ids.tolist() == ([-1] if t < 2 else [1])
+        raw.append(p.keypoints[0])
+        smooth.append(out.keypoints[0])
+    raw, smooth = np.stack(raw), np.stack(smooth)
+    assert jitter(smooth[10:]) < 0.5 * jitter(raw[10:])

@@ -170,3 +170,12 @@ def test_tentative_false_positive_consumes_no_id():
     assert outs[5].track_ids.tolist() == [1, UNTRACKED]
     assert [t.track_id for t in tracker.tracks] == [1]
     assert tracker.update(make_poses([(500, 400, 300), (100, 300, 200)]), 10).track_ids.tolist() == [1, UNTRACKED]
+
+
+def test_degenerate_boxes_do_not_break_tracking():
+    tracker = Tracker()
+    run(tracker, [make_poses([(500, 400, 300)])] * 3)
+    bad = make_poses([(500, 400, 300), (900, 400, 300)])
+    bad.boxes[1] = np.nan
+    out = tracker.update(bad, 3)
+    assert out.track_ids.tolist() == [1, UNTRACKED] and len(tracker.tracks) == 1
