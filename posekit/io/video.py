@@ -162,7 +162,7 @@ class PyAVSource(FrameSource):
             raise InputError(f"{path}: {what} ({_one_line(e)})") from None
         try:
             if not self._container.streams.video:
-                raise InputError(f"{path}: has no video stream")
+                raise InputError(f"{path}: has no video stream (no video frames)")
             self._stream = st = self._container.streams.video[0]
             st.thread_type = "AUTO"
             rate = st.average_rate or st.guessed_rate or st.base_rate
@@ -192,22 +192,27 @@ class PyAVSource(FrameSource):
         import av
 
         packets = self._container.demux(self._stream)
-        count, bad = 0, 0
-        while bad < self._MAX_BAD_PACKETS:
+        count, bad, ended = 0, 0, False
+        while not ended:
             try:
                 packet = next(packets)
-            except StopIteration:
+            except StopIteration:  # demux() has already flushed the decoder
                 return
-            except Exception as e:  # read error; av.error.ExitError when the timeout fired
+            except Exception as e:  # a read error; av.error.ExitError when the timeout fired
                 self._note(e, count)
-                return
-            try:
-                frames = packet.decode()
-                bad = 0
-            except (av.error.FFmpegError, ValueError) as e:
-                self._note(e, count)
-                bad += 1
-                continue
+                ended = True
+                frames = self._drain()
+            else:
+                try:
+                    frames = packet.decode()
+                    bad = 0
+                except (av.error.FFmpegError, ValueError) as e:
+                    self._note(e, count)
+                    bad += 1
+                    if bad < self._MAX_BAD_PACKETS:
+                        continue
+                    ended = True
+                    frames = self._drain()
             for fr in frames:
                 self._pts = fr.pts
                 img = fr.to_ndarray(format="rgb24")
@@ -216,6 +221,13 @@ class PyAVSource(FrameSource):
                     img = np.rot90(img, k=(rot // 90) % 4)
                 count += 1
                 yield np.ascontiguousarray(img)
+
+    def _drain(self) -> list:
+        """The frames the (threaded) decoder still holds, after a read error."""
+        try:
+            return self._stream.codec_context.decode(None)
+        except Exception:
+            return []
 
     def _note(self, e: BaseException, count: int) -> None:
         if self._problem is None:
