@@ -17,8 +17,10 @@ from posekit.draw.annotators import (
     draw_poses,
     score_color,
 )
+from posekit.draw.trail import TrailAnnotator
 
 __all__ = [
+    "TrailAnnotator",
     "PALETTE",
     "BoxAnnotator",
     "KeypointAnnotator",

@@ -1,0 +1,58 @@
+"""Follow people from frame to frame so the detector runs only now and then.
+
+A pipeline with `detect_rois(image)` and `run_rois(image, rois) -> (poses, next_rois)` (BlazePose,
+top-down) is run on the regions its own previous output predicts. The detector runs again:
+- every `redetect_every` frames, to pick up people who walked in;
+- on the next frame after a followed person was lost (their confidence dropped);
+- on every frame while nobody is followed.
+On a detection frame the detector's regions win (they are fresh); a followed region is kept only
+where the detector found nobody (it missed someone it found before), so two crops that drifted
+onto the same person are pulled apart again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posekit.pipeline.roi import Roi
+from posekit.results import Poses
+
+
+def _square_iou(a: Roi, b: Roi) -> float:
+    ax0, ay0, bx0, by0 = a.center[0] - a.side / 2, a.center[1] - a.side / 2, b.center[0] - b.side / 2, b.center[1] - b.side / 2
+    iw = max(0.0, min(ax0 + a.side, bx0 + b.side) - max(ax0, bx0))
+    ih = max(0.0, min(ay0 + a.side, by0 + b.side) - max(ay0, by0))
+    inter = iw * ih
+    return inter / max(a.side**2 + b.side**2 - inter, 1e-9)
+
+
+def merge_rois(detected: list[Roi], followed: list[Roi], iou: float = 0.4) -> list[Roi]:
+    missed = [f for f in followed if all(_square_iou(f, d) < iou for d in detected)]
+    return list(detected) + missed
+
+
+class RoiFollower:
+    def __init__(self, pipeline, redetect_every: int = 15):
+        if not (hasattr(pipeline, "detect_rois") and hasattr(pipeline, "run_rois")):
+            raise TypeError(f"{type(pipeline).__name__} cannot follow regions of interest")
+        self.pipeline = pipeline
+        self.redetect_every = max(1, int(redetect_every))
+        self.reset()
+
+    def reset(self) -> None:
+        self.rois: list[Roi] = []
+        self.since_detection = self.redetect_every
+        self.detections = 0  # how often the detector ran (for the benchmark)
+
+    def __call__(self, image: np.ndarray) -> Poses:
+        rois = list(self.rois)
+        if not rois or self.since_detection >= self.redetect_every:
+            rois = merge_rois(self.pipeline.detect_rois(image), rois)
+            self.since_detection = 0
+            self.detections += 1
+        poses, next_rois = self.pipeline.run_rois(image, rois)
+        self.since_detection += 1
+        if len(next_rois) < len(self.rois):  # someone followed was lost: look again next frame
+            self.since_detection = self.redetect_every
+        self.rois = next_rois
+        return poses
