@@ -27,6 +27,7 @@ import os
 import queue
 import threading
 import time as _time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -329,7 +330,8 @@ class OpenCVSource(FrameSource):
                 ok, bgr = self._cap.read()
                 item = (bgr, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0) if ok else None
             if self.frame_count and index < self.frame_count - 1:
-                msg = f"{self.name}: video is truncated or corrupt after frame {index - 1} ({index} of {self.frame_count} frames decoded)"
+                msg = (f"{self.name}: video is truncated or corrupt after frame {index - 1} "
+                       f"({index} of {self.frame_count} frames decoded)")
                 if self._on_corrupt == "raise":
                     raise InputError(msg)
                 log.warning("%s", msg)
@@ -407,11 +409,37 @@ class _Failure:
         self.exc = exc
 
 
+def _prefetch(source: FrameSource, q: queue.Queue, stop: threading.Event) -> None:
+    """The worker; it holds no reference to the PrefetchReader, so an abandoned reader is garbage
+    collected, which sets `stop` and ends this thread."""
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    try:
+        for frame in source:
+            if not put(frame):
+                break
+        else:
+            put(_END)
+    except BaseException as e:  # handed to the consumer, raised there
+        put(_Failure(e))
+    finally:
+        if stop.is_set():
+            source.close()
+
+
 class PrefetchReader:
     """Decode `source` in a background thread, `depth` frames ahead, so decoding overlaps the
     consumer's work. Iterate it like the source; `fps`, `size`, `frame_count` and `name` are the
     source's. An error raised by the source is raised here after the frames decoded before it.
-    `close()` (or leaving the `with` block, or stopping early) stops the thread and closes the source.
+    `close()` (or leaving the `with` block) stops the thread and closes the source.
     """
 
     def __init__(self, source: FrameSource, depth: int = 4) -> None:
@@ -421,35 +449,15 @@ class PrefetchReader:
         self._q: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._done = False
-        self._thread = threading.Thread(target=self._work, name=f"prefetch:{source.name}", daemon=True)
+        self._thread = threading.Thread(target=_prefetch, args=(source, self._q, self._stop),
+                                        name=f"prefetch:{source.name}", daemon=True)
         self._thread.start()
+        weakref.finalize(self, self._stop.set)
 
     name = property(lambda self: self.source.name)
     fps = property(lambda self: self.source.fps)
     size = property(lambda self: self.source.size)
     frame_count = property(lambda self: self.source.frame_count)
-
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._q.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def _work(self) -> None:
-        try:
-            for frame in self.source:
-                if not self._put(frame):
-                    break
-            else:
-                self._put(_END)
-        except BaseException as e:  # handed to the consumer, raised there
-            self._put(_Failure(e))
-        finally:
-            if self._stop.is_set():
-                self.source.close()
 
     def __iter__(self) -> PrefetchReader:
         return self
@@ -475,7 +483,7 @@ class PrefetchReader:
             except queue.Empty:
                 break
         self._thread.join(timeout=30)
-        if not self._thread.is_alive():
+        if not self._thread.is_alive():  # else the worker closes the source when it gets there
             self.source.close()
 
     def __enter__(self) -> PrefetchReader:

@@ -200,6 +200,19 @@ def test_prefetch_reader_stops_early_and_closes_source(tmp_path):
     assert threading.active_count() <= before
 
 
+def test_abandoned_prefetch_reader_ends_its_thread(tmp_path):
+    import gc
+
+    src = open_source(make_video(tmp_path / "a.mp4", n=40))
+    r = PrefetchReader(src, depth=2)
+    next(r)
+    thread = r._thread
+    del r
+    gc.collect()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and src._closed
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     stall_after = None  # bytes after which the server stops sending (without closing)
 
