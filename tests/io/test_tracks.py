@@ -8,7 +8,13 @@ from posekit.errors import InputError
 from posekit.io import TrackWriter, load_tracks, read_tracks, track_columns
 from posekit.results import Poses
 
-FORMATS = [".jsonl", ".json", ".csv", ".parquet"]
+try:
+    import pyarrow  # noqa: F401
+    HAS_ARROW = True
+except ImportError:
+    HAS_ARROW = False
+FORMATS = [".jsonl", ".json", ".csv",
+           pytest.param(".parquet", marks=pytest.mark.skipif(not HAS_ARROW, reason="pyarrow is not installed"))]
 SIZE = (48, 64)  # (h, w)
 
 
