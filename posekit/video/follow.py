@@ -32,6 +32,10 @@ def merge_rois(detected: list[Roi], followed: list[Roi], iou: float = 0.4) -> li
 
 
 class RoiFollower:
+    """Runs a ROI pipeline on video. `plan` → `work` → `finish` are split so that `work`, which holds
+    all the model runs, can go to a thread pool for several frames at once (see `track_pipelined`):
+    then frame t is cropped from the skeletons of frame t − k, k frames in flight."""
+
     def __init__(self, pipeline, redetect_every: int = 15):
         if not (hasattr(pipeline, "detect_rois") and hasattr(pipeline, "run_rois")):
             raise TypeError(f"{type(pipeline).__name__} cannot follow regions of interest")
@@ -44,15 +48,29 @@ class RoiFollower:
         self.since_detection = self.redetect_every
         self.detections = 0  # how often the detector ran (for the benchmark)
 
-    def __call__(self, image: np.ndarray) -> Poses:
-        rois = list(self.rois)
-        if not rois or self.since_detection >= self.redetect_every:
-            rois = merge_rois(self.pipeline.detect_rois(image), rois)
+    def plan(self) -> tuple[list[Roi], bool]:
+        """Regions for the next frame, and whether the detector must run on it."""
+        detect = not self.rois or self.since_detection >= self.redetect_every
+        if detect:
             self.since_detection = 0
             self.detections += 1
-        poses, next_rois = self.pipeline.run_rois(image, rois)
         self.since_detection += 1
-        if len(next_rois) < len(self.rois):  # someone followed was lost: look again next frame
+        return list(self.rois), detect
+
+    def work(self, image: np.ndarray, rois: list[Roi], detect: bool) -> tuple[Poses, list[Roi], int]:
+        """The model runs for one frame (thread-safe: touches no state)."""
+        if detect:
+            rois = merge_rois(self.pipeline.detect_rois(image), rois)
+        poses, next_rois = self.pipeline.run_rois(image, rois)
+        return poses, next_rois, len(rois)
+
+    def finish(self, next_rois: list[Roi], used: int) -> None:
+        if len(next_rois) < min(used, len(self.rois) or used):  # someone followed was lost: look again
             self.since_detection = self.redetect_every
         self.rois = next_rois
+
+    def __call__(self, image: np.ndarray) -> Poses:
+        rois, detect = self.plan()
+        poses, next_rois, used = self.work(image, rois, detect)
+        self.finish(next_rois, used)
         return poses
