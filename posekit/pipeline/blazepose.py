@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from posekit.eval.oks import oks_nms
+from posekit.pipeline.detectors import nms_boxes
 from posekit.pipeline.models import load_model
 from posekit.pipeline.roi import Roi, roi_from_alignment
 from posekit.pipeline.transforms import crop_transform, invert_points, letterbox, warp
@@ -166,6 +167,9 @@ class BlazePose:
                       world=np.stack([p[3] for p in people]).astype(np.float32),
                       extra={"visibility": vis, "presence": pres})
         keep = np.asarray(oks_nms(poses.to_layout("coco17"), 0.7))
+        # BlazePose draws a whole body for any crop on a person, so two crops on one person give two
+        # skeletons that OKS may not call duplicates; heavily overlapping boxes are.
+        keep = keep[nms_boxes(poses.boxes[keep], poses.person_scores[keep], 0.6)]
         return poses[keep], [next_rois[i] for i in keep]
 
     def __call__(self, image: np.ndarray) -> Poses:

@@ -32,12 +32,14 @@ class TopDown:
         min_box_score: float = 0.05,
         max_people: int = 40,
         nms_oks: float = 0.7,
+        follow_min_score: float = 0.3,
     ):
         self.detectors = list(detectors)
         self.pose = pose
         self.scales = (box_scale,) if isinstance(box_scale, (int, float)) else tuple(box_scale)
         self.min_box_score = min_box_score
         self.max_people, self.nms_oks = max_people, nms_oks
+        self.follow_min_score = follow_min_score
 
     def boxes(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         found = [d(image) for d in self.detectors]
@@ -71,7 +73,10 @@ class TopDown:
                            r.center[0] + r.side / 2, r.center[1] + r.side / 2] for r in rois], np.float32)
         poses = Poses(kps_a, scores_a, boxes, box_scores * scores_a.mean(1), "coco17", (h, w))
         keep = np.asarray(oks_nms(poses, self.nms_oks))[: self.max_people]
-        return poses[keep], [_follow(rois[i], kps_a[i], scores_a[i]) for i in keep]
+        # only people the model is fairly sure of are followed into the next frame; the rest must
+        # be found again by the detector (else background boxes would be followed for ever)
+        follow = [i for i in keep if scores_a[i].mean() >= self.follow_min_score]
+        return poses[keep], [_follow(rois[i], kps_a[i], scores_a[i]) for i in follow]
 
     def __call__(self, image: np.ndarray) -> Poses:
         return self.run_rois(image, self.detect_rois(image))[0]

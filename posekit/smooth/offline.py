@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from posekit.results import Poses
 from posekit.smooth.smoother import PoseSmoother
@@ -36,6 +35,7 @@ def savgol_smooth(keypoints: np.ndarray, window: int = 9, order: int = 2) -> np.
 
     Returns: an array of the input's shape (float64, or the input's floating dtype).
     """
+    from scipy.signal import savgol_filter  # lazy: scipy.signal takes ~0.8 s to import
     x = np.asarray(keypoints)
     if window < 1 or window % 2 == 0:
         raise ValueError(f"savgol_smooth: window must be a positive odd number, got {window}")

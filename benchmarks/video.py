@@ -1,0 +1,205 @@
+"""Video benchmarks, all in one run, printed as Markdown and saved to out/video_bench.json.
+
+    .venv/bin/python benchmarks/video.py [--skip-mediapipe]
+
+1. Single person, BlazePose full: whole-process frames/s of `posekit track` against MediaPipe
+   0.10.21's `mp.solutions.pose` (video mode, model_complexity=1) on the same looped clips. MediaPipe
+   runs in its own virtual environment, .venv-mediapipe, created here on first use.
+2. Multi-person frames/s (default preset) with the mean number of people per frame.
+3. Peak memory of `posekit track` on the street clip and on the same clip looped 10×.
+4. Track ids per shared video: ids that last more than one second, and all ids.
+5. Jitter (mean keypoint acceleration, px/frame²) without and with One Euro smoothing, and the lag
+   it adds, on the slowly moving NTU person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+VIDEO = ROOT.parent / "shared" / "data" / "video"
+OUT = ROOT / "out" / "bench"
+MP_VENV = ROOT / ".venv-mediapipe"
+PY = sys.executable
+
+
+def looped(name: str, times: int) -> Path:
+    """The clip repeated `times`× as an H.264 MP4 (CRF 18), made once and cached under out/bench."""
+    import av
+
+    path = OUT / f"{Path(name).stem}_x{times}.mp4"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    with av.open(str(VIDEO / name)) as src:
+        frames = [f.to_ndarray(format="rgb24") for f in src.decode(video=0)]
+        fps = float(src.streams.video[0].average_rate or 30)
+    tmp = path.with_suffix(".tmp.mp4")
+    with av.open(str(tmp), "w") as out:
+        stream = out.add_stream("libx264", rate=round(fps))
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt, stream.options = "yuv420p", {"crf": "18", "preset": "veryfast"}
+        for _ in range(times):
+            for f in frames:
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(stream.encode())
+    tmp.rename(path)
+    return path
+
+
+def timed(cmd: list[str]) -> tuple[float, str, int]:
+    """Wall seconds, stdout+stderr, and peak RSS (KiB) of a whole child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out[-2000:]}")
+    return wall, out, usage.ru_maxrss
+
+
+def ensure_mediapipe() -> Path:
+    py = MP_VENV / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(MP_VENV)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "mediapipe==0.10.21", "opencv-python-headless"], check=True)
+    return py
+
+
+def posekit_track(clip: Path, model: str, *extra: str) -> dict:
+    wall, out, rss = timed([PY, "-m", "posekit", "track", str(clip), "--model", model, *extra])
+    m = re.search(r"(\d+) frames in ([\d.]+) s \(([\d.]+) frames/s\), (\d+) track ids", out)
+    frames = int(m.group(1))
+    return {"frames": frames, "process_fps": frames / wall, "loop_fps": float(m.group(3)), "peak_rss_mb": rss / 1024}
+
+
+def speed_vs_mediapipe(skip_mediapipe: bool) -> list[dict]:
+    rows = []
+    for name, times in (("mmhuman3d_single_person_1080x1920.mp4", 10), ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4)):
+        clip = looped(name, times)
+        ours = posekit_track(clip, "blazepose")
+        row = {"clip": f"{name} ×{times}", "frames": ours["frames"], "posekit_fps": ours["process_fps"],
+               "posekit_loop_fps": ours["loop_fps"]}
+        if not skip_mediapipe:
+            py = ensure_mediapipe()
+            wall, out, _ = timed([str(py), str(ROOT / "benchmarks" / "mediapipe_baseline.py"), str(clip), "1"])
+            mp = json.loads(out.strip().splitlines()[-1])
+            row.update(mediapipe_fps=mp["frames"] / wall, mediapipe_loop_fps=mp["loop_fps"],
+                       ratio=ours["process_fps"] / (mp["frames"] / wall))
+        rows.append(row)
+        print(row, flush=True)
+    return rows
+
+
+def multi_person() -> list[dict]:
+    from posekit.video.tracking import VideoPoseTracker
+
+    rows = []
+    for name in ("openpose_street_1280x720.avi", "mmaction2_demo_skeleton_two_people_1920x1080.mp4"):
+        tracker = VideoPoseTracker("default")
+        t0, people, n = time.perf_counter(), 0, 0
+        for r in tracker.track(VIDEO / name):
+            people += int((r.poses.person_scores >= 0.3).sum())
+            n += 1
+        rows.append({"clip": name, "frames": n, "fps": n / (time.perf_counter() - t0), "people_per_frame": people / n})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def memory() -> list[dict]:
+    rows = []
+    for times in (1, 10):
+        clip = looped("openpose_street_1280x720.avi", times)
+        r = posekit_track(clip, "default", "--out", str(OUT / f"street_x{times}.parquet"))
+        rows.append({"clip": f"street ×{times}", "frames": r["frames"], "peak_rss_mb": r["peak_rss_mb"]})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def id_counts() -> list[dict]:
+    from posekit.video.tracking import VideoPoseTracker
+
+    rows = []
+    for clip in sorted(p for p in VIDEO.iterdir() if p.suffix in (".mp4", ".avi")):
+        results = list(VideoPoseTracker("default").track(clip))
+        fps = max(1.0, len(results) / max(results[-1].time, 1e-6)) if len(results) > 1 else 30.0
+        frames_per_id = collections.Counter(int(t) for r in results for t in r.poses.track_ids if t >= 0)
+        rows.append({"clip": clip.name, "frames": len(results), "ids_over_1s": sum(n > fps for n in frames_per_id.values()),
+                     "ids": len(frames_per_id)})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def jitter_and_lag() -> list[dict]:
+    from posekit.smooth import jitter, lag
+    from posekit.video.tracking import VideoPoseTracker
+
+    rows = []
+    clip = VIDEO / "ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi"
+    for model in ("blazepose", "default"):
+        traj = {}
+        for smooth in ("none", "one_euro"):
+            kps, scores = [], []
+            for r in VideoPoseTracker(model, smooth=smooth, workers=1).track(clip):
+                p = r.poses.to_layout("coco17")
+                best = int(np.argmax(p.person_scores)) if len(p) else None
+                kps.append(p.keypoints[best] if best is not None else np.full((17, 2), np.nan))
+                scores.append(p.scores[best] if best is not None else np.zeros(17))
+            traj[smooth] = (np.array(kps), np.array(scores))
+        raw, smoothed = traj["none"], traj["one_euro"]
+        rows.append({"model": model, "jitter_raw": jitter(*raw), "jitter_one_euro": jitter(*smoothed),
+                     "lag_frames": lag(raw[0], smoothed[0])})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-mediapipe", action="store_true")
+    ap.add_argument("--parts", default="speed,multi,memory,ids,jitter", help="comma-separated subset to run")
+    args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    if not VIDEO.exists():
+        print(f"no videos at {VIDEO}", file=sys.stderr)
+        return 1
+    results = {
+        "speed": speed_vs_mediapipe(args.skip_mediapipe) if "speed" in parts else [],
+        "multi_person": multi_person() if "multi" in parts else [],
+        "memory": memory() if "memory" in parts else [],
+        "ids": id_counts() if "ids" in parts else [],
+        "jitter": jitter_and_lag() if "jitter" in parts else [],
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT.parent / f"video_bench_{args.parts.replace(',', '_')}.json").write_text(json.dumps(results, indent=2))
+    print("\n| clip | frames | posekit fps (process) | MediaPipe fps (process) | ratio |\n|---|---|---|---|---|")
+    for r in results["speed"]:
+        print(f"| {r['clip']} | {r['frames']} | {r['posekit_fps']:.1f} | {r.get('mediapipe_fps', float('nan')):.1f} | "
+              f"{r.get('ratio', float('nan')):.2f} |")
+    print("\n| clip | frames | fps | people/frame |\n|---|---|---|---|")
+    for r in results["multi_person"]:
+        print(f"| {r['clip']} | {r['frames']} | {r['fps']:.1f} | {r['people_per_frame']:.1f} |")
+    print("\n| clip | frames | peak RSS MB |\n|---|---|---|")
+    for r in results["memory"]:
+        print(f"| {r['clip']} | {r['frames']} | {r['peak_rss_mb']:.0f} |")
+    print("\n| clip | frames | ids lasting > 1 s | all ids |\n|---|---|---|---|")
+    for r in results["ids"]:
+        print(f"| {r['clip']} | {r['frames']} | {r['ids_over_1s']} | {r['ids']} |")
+    print("\n| model | jitter raw | jitter One Euro | lag (frames) |\n|---|---|---|---|")
+    for r in results["jitter"]:
+        print(f"| {r['model']} | {r['jitter_raw']:.2f} | {r['jitter_one_euro']:.2f} | {r['lag_frames']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
