@@ -52,3 +52,12 @@ class PoseEstimator:
         paths = list(iter_image_paths(inputs))
         for path in tqdm(paths, desc="images", unit="img", disable=not progress, dynamic_ncols=True):
             yield path, self._one(path, "rgb")
+
+    def track(self, source, **kwargs):
+        """Poses with track ids through a video, stream or image sequence: a generator of
+        `FrameResult`s. Keyword arguments go to `posekit.video.VideoPoseTracker` (smooth, follow, …);
+        the tracker builds its own pipeline (the models are cached, so this is cheap)."""
+        from posekit.video import VideoPoseTracker
+
+        kwargs.setdefault("layout", self.layout)
+        return VideoPoseTracker(self.model, **kwargs).track(source)

@@ -171,6 +171,8 @@ class PyAVSource(FrameSource):
             self.frame_count = None if stream else (int(st.frames) or None)
             self._tb = st.time_base or Fraction(1, 1000)
             self._t0: int | None = None  # the first frame's pts: times count from it
+            # AVI stores decode order only: with B-frames its "pts" are not presentation times
+            self._bad_pts = "avi" in self._container.format.name.split(",")
             self._raw = self._decode()
             self._first = next(self._raw, None)
             if self._first is None:
