@@ -203,11 +203,11 @@ def model_path(name: str) -> Path:
     record = get_record(name)
     onnx_file = cache_dir() / "models" / f"{name}.onnx"
     meta_file = onnx_file.with_suffix(".json")
-    if onnx_file.exists() and meta_file.exists():
+    if _current(onnx_file, meta_file, record):
         return onnx_file
     src = source_path(name)
     with _locked(f"model-{name}"), _disk_errors(f"converting {name}"):
-        if onnx_file.exists() and meta_file.exists():
+        if _current(onnx_file, meta_file, record):
             return onnx_file
         _say(f"converting {name} to ONNX …")
         t0 = time.perf_counter()
@@ -223,6 +223,18 @@ def model_path(name: str) -> Path:
         _atomic_write(meta_file, json.dumps(meta, indent=2).encode())
         _say(f"converted {name} in {time.perf_counter() - t0:.1f} s ({len(data) / 1e6:.1f} MB)")
     return onnx_file
+
+
+def _current(onnx_file: Path, meta_file: Path, record: ModelRecord) -> bool:
+    """A converted model is reused only if it is what this version of posekit would build: after a
+    converter change (a new recorded hash) the stale file is rebuilt instead of silently used."""
+    if not (onnx_file.exists() and meta_file.exists()):
+        return False
+    try:
+        built = json.loads(meta_file.read_text()).get("sha256")
+    except (OSError, ValueError):
+        return False
+    return not record.onnx_sha256 or built == record.onnx_sha256
 
 
 def convert(record: ModelRecord, src: Path):

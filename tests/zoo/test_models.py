@@ -38,3 +38,19 @@ def test_cache_verifies_clean_and_detects_corruption(tmp_path, monkeypatch):
     problems = verify()
     assert any("movenet-lightning.onnx: corrupt" in p for p in problems)
     assert any("movenet-lightning.bin is corrupt" in p for p in problems)
+
+
+def test_stale_conversion_is_rebuilt(tmp_path, monkeypatch):
+    """A model converted by an older converter (other hash) is rebuilt, not used."""
+    import shutil
+
+    model_path("movenet-lightning")
+    copy = tmp_path / "cache"
+    shutil.copytree(cache_dir(), copy, ignore=shutil.ignore_patterns("locks"))
+    monkeypatch.setenv("POSEKIT_CACHE", str(copy))
+    meta_file = copy / "models" / "movenet-lightning.json"
+    meta = json.loads(meta_file.read_text())
+    (copy / "models" / "movenet-lightning.onnx").write_bytes(b"old build")
+    meta_file.write_text(json.dumps({**meta, "sha256": "0" * 64}))
+    path = model_path("movenet-lightning")
+    assert store.sha256_file(path) == get_record("movenet-lightning").onnx_sha256
