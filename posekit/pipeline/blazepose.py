@@ -107,10 +107,16 @@ def _weighted_nms(boxes, pts, scores, iou_thr):
     return out
 
 
+# The outputs we use: landmarks, world landmarks, pose flag. The segmentation and heatmap heads are
+# cut from the graph (half the model's compute; we refine nothing from the heatmaps).
+_LANDMARK_OUTPUTS = {"mediapipe-pose-landmark-full": ["Identity", "Identity_4", "Identity_1"]}
+_TFJS_LANDMARK_OUTPUTS = ["ld_3d", "world_3d", "output_poseflag"]
+
+
 class BlazePoseLandmarks:
     def __init__(self, name: str = "blazepose-full", device: str = "cpu", threads: int | None = None):
         self.name = name
-        self.model = load_model(name, device, threads)
+        self.model = load_model(name, device, threads, outputs=_LANDMARK_OUTPUTS.get(name, _TFJS_LANDMARK_OUTPUTS))
 
     def __call__(self, image: np.ndarray, center, side: float, rotation: float):
         m = crop_transform(center, side, math.degrees(rotation), (LANDMARK_SIZE, LANDMARK_SIZE))

@@ -6,5 +6,6 @@ from posekit.runtime import OnnxModel
 from posekit.zoo import model_path
 
 
-def load_model(name: str, device: str = "cpu", threads: int | None = None) -> OnnxModel:
-    return OnnxModel(model_path(name), device=device, threads=threads)
+def load_model(name: str, device: str = "cpu", threads: int | None = None,
+               outputs: list[str] | None = None) -> OnnxModel:
+    return OnnxModel(model_path(name), device=device, threads=threads, outputs=outputs)

@@ -35,14 +35,31 @@ def _providers(device: str) -> list[str]:
     return [provider] if key == "cpu" else [provider, PROVIDERS["cpu"]]
 
 
+def _pruned(path: str | Path, outputs: list[str]) -> bytes:
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load(str(path))
+    known = [o.name for o in model.graph.output]
+    missing = [o for o in outputs if o not in known]
+    if missing:
+        raise ModelError(f"{path}: no output(s) {', '.join(missing)} (it has {', '.join(known)})")
+    inputs = [i.name for i in model.graph.input]
+    return Extractor(model).extract_model(inputs, list(outputs)).SerializeToString()
+
+
 class OnnxModel:
     """A loaded ONNX model: `model(inputs) -> dict of outputs`.
 
     threads: intra-op threads (None = ONNX Runtime's default, all cores). Thread spinning is off:
     with several sessions in one process on few cores, spinning threads starve each other.
+    outputs: keep only these outputs and the nodes they need. ONNX Runtime computes every node
+        whatever outputs a run asks for, so an unused head (BlazePose's segmentation decoder
+        is half its compute) costs time unless it is cut out of the graph.
     """
 
-    def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None):
+    def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None,
+                 outputs: list[str] | None = None):
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
@@ -50,8 +67,9 @@ class OnnxModel:
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
+        source = _pruned(path, outputs) if outputs else str(path)
         try:
-            self.session = ort.InferenceSession(str(path), sess_options=opts, providers=_providers(device))
+            self.session = ort.InferenceSession(source, sess_options=opts, providers=_providers(device))
         except (ort.capi.onnxruntime_pybind11_state.Fail, ort.capi.onnxruntime_pybind11_state.InvalidProtobuf) as exc:
             raise ModelError(f"cannot load {path}: {str(exc).splitlines()[0]}; run `posekit models verify`") from None
         self.path = Path(path)
