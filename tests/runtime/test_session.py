@@ -43,3 +43,19 @@ def test_corrupt_model_file(tmp_path):
     bad.write_bytes(b"\x00garbage")
     with pytest.raises(ModelError, match="models verify"):
         OnnxModel(bad)
+
+
+def test_pruning_keeps_only_the_asked_outputs(tmp_path):
+    g = GraphBuilder("two_heads")
+    x = g.input("x", np.float32, ["N", 3])
+    g.output(g.node("Mul", [x, g.const(np.array([1, 2, 3], np.float32))]), "kept")
+    g.output(g.node("Exp", [x]), "dropped")
+    path = tmp_path / "two.onnx"
+    path.write_bytes(g.build().SerializeToString())
+    full, pruned = OnnxModel(path), OnnxModel(path, outputs=["kept"])
+    assert pruned.output_names == ["kept"]
+    assert len(pruned.session.get_outputs()) == 1
+    data = np.random.default_rng(0).random((2, 3), dtype=np.float32)
+    np.testing.assert_array_equal(pruned(data)["kept"], full(data)["kept"])
+    with pytest.raises(ModelError, match="no output"):
+        OnnxModel(path, outputs=["nope"])
