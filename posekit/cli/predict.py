@@ -66,7 +66,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     items += [(str(p), p) for p in iter_image_paths(args.inputs)]  # validates paths before loading models
     estimator = PoseEstimator(args.model, layout=args.layout, device=args.device, threads=args.threads)
 
-    coco, rows, failures = [], [], 0
+    coco, rows, failures, people = [], [], 0, 0
     t0 = time.perf_counter()
     for image_id, (name, src) in enumerate(tqdm(items, desc="images", unit="img", dynamic_ncols=True), 1):
         try:
@@ -76,6 +76,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             failures += 1
             continue
         poses = estimator(image)
+        people += len(poses)
         stem = Path(name).stem
         for d in _coco_entries(poses, image_id):
             coco.append({**d, "file_name": name})
@@ -93,7 +94,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(args.csv, rows)
     n_ok = len(items) - failures
-    print(f"{n_ok} image(s), {len({(c['image_id'], c['score']) for c in coco})} people, "
+    print(f"{n_ok} image(s), {people} people, "
           f"{elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
           + (f"; results: {args.out}" if args.out else "") + (f"; overlays: {args.render}" if args.render else ""))
     return 1 if failures else 0

@@ -21,7 +21,7 @@ from posekit.eval.oks import oks_nms
 from posekit.pipeline.detectors import nms_boxes
 from posekit.pipeline.models import load_model
 from posekit.pipeline.roi import Roi, roi_from_alignment
-from posekit.pipeline.transforms import crop_transform, invert_points, letterbox, warp
+from posekit.pipeline.transforms import box_iou, crop_transform, invert_points, letterbox, warp
 from posekit.results import Poses
 
 DETECTOR_SIZE = 224
@@ -85,21 +85,17 @@ class BlazePoseDetector:
 
 
 def _weighted_nms(boxes, pts, scores, iou_thr):
+    """MediaPipe's weighted NMS: each kept detection's points are the score-weighted mean of the
+    detections it overlaps."""
     order = np.argsort(-scores)
     boxes, pts, scores = boxes[order], pts[order], scores[order]
+    overlaps = box_iou(boxes, boxes)
     remaining = np.ones(len(scores), bool)
     out = []
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     for i in range(len(scores)):
         if not remaining[i]:
             continue
-        xx1 = np.maximum(boxes[i, 0], boxes[:, 0])
-        yy1 = np.maximum(boxes[i, 1], boxes[:, 1])
-        xx2 = np.minimum(boxes[i, 2], boxes[:, 2])
-        yy2 = np.minimum(boxes[i, 3], boxes[:, 3])
-        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-        ious = inter / np.maximum(area[i] + area - inter, 1e-9)
-        group = remaining & (ious > iou_thr)
+        group = remaining & (overlaps[i] > iou_thr)
         group[i] = True  # a degenerate (zero-area) box still stands for itself
         w = scores[group][:, None, None]
         out.append((scores[i], (pts[group] * w).sum(0) / w.sum()))

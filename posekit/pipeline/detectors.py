@@ -5,11 +5,10 @@ Both return person boxes as (N, 4) xyxy in original-image pixels and (N,) scores
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from posekit.pipeline.models import load_model
-from posekit.pipeline.transforms import letterbox
+from posekit.pipeline.transforms import box_iou, invert_points, letterbox
 
 PERSON = 0  # COCO class index of "person" in both detectors
 
@@ -17,21 +16,12 @@ PERSON = 0  # COCO class index of "person" in both detectors
 def nms_boxes(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
     """Greedy IoU non-maximum suppression; returns kept indices in score order."""
     order = np.argsort(-scores)
+    overlaps = box_iou(boxes, boxes)
     keep = []
     while order.size:
         i = order[0]
         keep.append(i)
-        if order.size == 1:
-            break
-        rest = order[1:]
-        xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
-        yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
-        xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
-        yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
-        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-        area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-        ious = inter / np.maximum(area(boxes[i]) + area(boxes[rest]) - inter, 1e-9)
-        order = rest[ious <= iou]
+        order = order[1:][overlaps[i, order[1:]] <= iou]
     return np.asarray(keep, dtype=np.int64)
 
 
@@ -110,10 +100,7 @@ class NanoDetDetector:
 
 def _to_image(boxes: np.ndarray, to_input: np.ndarray, shape: tuple) -> np.ndarray:
     """Map xyxy boxes from letterboxed input pixels back to the image, clipped to it."""
-    inv = cv2.invertAffineTransform(to_input)
-    pts = boxes.reshape(-1, 2, 2)
-    pts = pts @ inv[:, :2].T + inv[:, 2]
-    out = pts.reshape(-1, 4)
+    out = invert_points(boxes.reshape(-1, 2), to_input).reshape(-1, 4)
     h, w = shape[:2]
     out[:, [0, 2]] = out[:, [0, 2]].clip(0, w)
     out[:, [1, 3]] = out[:, [1, 3]].clip(0, h)

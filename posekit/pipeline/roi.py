@@ -11,12 +11,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Roi:
-    """A rotated square region of interest: centre (x, y) and side in image pixels, rotation in radians."""
+    """A rotated square region of interest: centre (x, y) and side in image pixels, rotation in
+    radians; `box` (x1, y1, x2, y2) is the person box it was made from, when there is one."""
 
     center: tuple[float, float]
     side: float
     rotation: float
     score: float = 1.0
+    box: tuple[float, float, float, float] | None = None
+
+    @property
+    def square(self) -> np.ndarray:
+        """The unrotated square as an xyxy box."""
+        half = self.side / 2
+        return np.array([self.center[0] - half, self.center[1] - half, self.center[0] + half, self.center[1] + half])
 
 
 def roi_from_alignment(p0: np.ndarray, p1: np.ndarray, scale: float, score: float = 1.0) -> Roi:

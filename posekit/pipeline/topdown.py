@@ -52,8 +52,8 @@ class TopDown:
 
     def detect_rois(self, image: np.ndarray) -> list[Roi]:
         boxes, scores = self.boxes(image)
-        return [Roi(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), max(b[2] - b[0], b[3] - b[1], 1.0), 0.0, float(s))
-                for b, s in zip(boxes, scores)]
+        return [Roi(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), max(b[2] - b[0], b[3] - b[1], 1.0), 0.0, float(s),
+                    tuple(map(float, b))) for b, s in zip(boxes, scores)]
 
     def run_rois(self, image: np.ndarray, rois: list[Roi]) -> tuple[Poses, list[Roi]]:
         """Poses for square regions (side = the box's longest side, before `box_scale`), and the
@@ -69,8 +69,7 @@ class TopDown:
             return Poses.empty("coco17", (h, w)), []
         kps_a, scores_a = np.stack(kps), np.stack(scores)
         box_scores = np.array([r.score for r in rois], np.float32)
-        boxes = np.array([[r.center[0] - r.side / 2, r.center[1] - r.side / 2,
-                           r.center[0] + r.side / 2, r.center[1] + r.side / 2] for r in rois], np.float32)
+        boxes = np.array([r.box if r.box is not None else r.square for r in rois], np.float32)
         poses = Poses(kps_a, scores_a, boxes, box_scores * scores_a.mean(1), "coco17", (h, w))
         keep = np.asarray(oks_nms(poses, self.nms_oks))[: self.max_people]
         # only people the model is fairly sure of are followed into the next frame; the rest must
@@ -87,6 +86,8 @@ def _follow(roi: Roi, kps: np.ndarray, scores: np.ndarray, min_score: float = 0.
     if ok.sum() < 4:
         return roi
     lo, hi = kps[ok].min(0), kps[ok].max(0)
-    extent = float(max(hi - lo)) * 1.15  # keypoints sit inside the body outline: add the margin back
-    side = 0.7 * roi.side + 0.3 * max(extent, 8.0)
-    return Roi((float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2)), side, 0.0, roi.score)
+    centre = (lo + hi) / 2
+    half = (hi - lo) * 1.15 / 2  # keypoints sit inside the body outline: add the margin back
+    side = 0.7 * roi.side + 0.3 * max(float(half.max()) * 2, 8.0)
+    box = tuple(map(float, np.concatenate([centre - half, centre + half])))
+    return Roi((float(centre[0]), float(centre[1])), side, 0.0, roi.score, box)

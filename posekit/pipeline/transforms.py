@@ -157,3 +157,14 @@ def fix_aspect_ratio(box: np.ndarray, aspect: float) -> np.ndarray:
     new_w = np.maximum(w, h * aspect)
     new_h = np.maximum(h, w / aspect)
     return _from_center_size(c, np.stack([new_w, new_h], axis=-1))
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4) × (M, 4) xyxy boxes → (N, M) IoU."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
+    area = lambda x: np.prod(np.clip(x[:, 2:] - x[:, :2], 0, None), axis=1)  # noqa: E731
+    union = area(a)[:, None] + area(b)[None] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

