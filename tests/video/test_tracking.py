@@ -92,3 +92,15 @@ def test_zero_frame_and_missing_files(tmp_path):
         res = run_cli("track", bad, "--out", tmp_path / "r.parquet")
         assert res.returncode == 2 and "Traceback" not in res.stderr and bad.name in res.stderr
         assert not (tmp_path / "r.parquet").exists()
+
+
+@needs_videos
+def test_offline_savgol_writes_every_frame_and_renders(tmp_path):
+    clip = VIDEO / "posetrack18_000001_mpiinew_test_5frames.mp4"
+    res = run_cli("track", clip, "--smooth", "savgol", "--out", tmp_path / "r.jsonl", "--render", tmp_path / "r.mp4")
+    assert res.returncode == 0, res.stderr
+    assert [f for f, _, _ in load_tracks(tmp_path / "r.jsonl")] == list(range(5))
+    import av
+
+    with av.open(str(tmp_path / "r.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 5
