@@ -53,58 +53,6 @@ class T:
 
 Handler = Callable[..., "T | list[T]"]
 
-UNARY = {
-    "Relu": "Relu",
-    "Sigmoid": "Sigmoid",
-    "Tanh": "Tanh",
-    "Exp": "Exp",
-    "Log": "Log",
-    "Sqrt": "Sqrt",
-    "Abs": "Abs",
-    "Neg": "Neg",
-    "Floor": "Floor",
-    "Ceil": "Ceil",
-    "Round": "Round",
-    "Sign": "Sign",
-    "Reciprocal": "Reciprocal",
-    "Inv": "Reciprocal",
-    "Elu": "Elu",
-    "Selu": "Selu",
-    "Softplus": "Softplus",
-    "Softsign": "Softsign",
-    "Erf": "Erf",
-    "Sin": "Sin",
-    "Cos": "Cos",
-    "Tan": "Tan",
-    "Asin": "Asin",
-    "Acos": "Acos",
-    "Atan": "Atan",
-    "Sinh": "Sinh",
-    "Cosh": "Cosh",
-    "LogicalNot": "Not",
-    "IsNan": "IsNaN",
-}
-BINARY = {
-    "Add": "Add",
-    "AddV2": "Add",
-    "Sub": "Sub",
-    "Mul": "Mul",
-    "RealDiv": "Div",
-    "Div": "Div",
-    "Maximum": "Max",
-    "Minimum": "Min",
-    "Pow": "Pow",
-    "Equal": "Equal",
-    "Greater": "Greater",
-    "GreaterEqual": "GreaterOrEqual",
-    "Less": "Less",
-    "LessEqual": "LessOrEqual",
-    "LogicalAnd": "And",
-    "LogicalOr": "Or",
-    "BiasAdd": "Add",
-}
-PASS = {"Identity", "StopGradient", "Snapshot", "PreventGradient", "IdentityN", "EnsureShape"}
-
 
 class Converter:
     def __init__(self, spec: dict, weights: dict, name: str, handlers: dict[str, Handler]) -> None:
@@ -340,17 +288,6 @@ class Converter:
 
     # ----------------------------------------------------------------------------- dispatch
     def _convert(self, op: str, node: dict, ins: list[T]) -> T | list[T]:
-        if op in PASS:
-            return ins if op == "IdentityN" else ins[0]
-        if op in UNARY:
-            attrs: dict[str, Any] = {}
-            if op == "Elu":
-                attrs["alpha"] = 1.0
-            return T(self.emit(UNARY[op], [ins[0].name], **attrs), ins[0].perm)
-        if op in BINARY:
-            if op == "BiasAdd" and attr(node, "data_format", "NHWC") == "NCHW":
-                ins = [ins[0], T(self.const(self.cval(ins[1], "bias").reshape(-1, 1, 1), "bias"))]
-            return self.eltwise(BINARY[op], ins)
         fn = self.handlers.get(op.lstrip("_"))
         if fn is None:
             self.fail("unsupported op (posekit's TF.js converter has no mapping for it)")

@@ -5,12 +5,81 @@ All keep their input's layout (`Converter.eltwise` lays constant operands out at
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from posekit.convert.core.layout import NCHW
 from posekit.convert.ops import elementwise
-from posekit.convert.tfjs.converter import Converter, T, handlers_of
+from posekit.convert.tfjs.converter import Converter, Handler, T, handlers_of
 from posekit.convert.tfjs.reader import attr, np_dtype
+
+UNARY = {
+    "Relu": "Relu",
+    "Sigmoid": "Sigmoid",
+    "Tanh": "Tanh",
+    "Exp": "Exp",
+    "Log": "Log",
+    "Sqrt": "Sqrt",
+    "Abs": "Abs",
+    "Neg": "Neg",
+    "Floor": "Floor",
+    "Ceil": "Ceil",
+    "Round": "Round",
+    "Sign": "Sign",
+    "Reciprocal": "Reciprocal",
+    "Inv": "Reciprocal",
+    "Elu": "Elu",
+    "Selu": "Selu",
+    "Softplus": "Softplus",
+    "Softsign": "Softsign",
+    "Erf": "Erf",
+    "Sin": "Sin",
+    "Cos": "Cos",
+    "Tan": "Tan",
+    "Asin": "Asin",
+    "Acos": "Acos",
+    "Atan": "Atan",
+    "Sinh": "Sinh",
+    "Cosh": "Cosh",
+    "LogicalNot": "Not",
+    "IsNan": "IsNaN",
+}
+BINARY = {
+    "Add": "Add",
+    "AddV2": "Add",
+    "Sub": "Sub",
+    "Mul": "Mul",
+    "RealDiv": "Div",
+    "Div": "Div",
+    "Maximum": "Max",
+    "Minimum": "Min",
+    "Pow": "Pow",
+    "Equal": "Equal",
+    "Greater": "Greater",
+    "GreaterEqual": "GreaterOrEqual",
+    "Less": "Less",
+    "LessEqual": "LessOrEqual",
+    "LogicalAnd": "And",
+    "LogicalOr": "Or",
+    "BiasAdd": "Add",
+}
+PASS = {"Identity", "StopGradient", "Snapshot", "PreventGradient", "IdentityN", "EnsureShape"}
+
+
+def _pass(c: Converter, node: dict, ins: list[T]) -> T | list[T]:
+    return ins if node["op"] == "IdentityN" else ins[0]
+
+
+def _unary(c: Converter, node: dict, ins: list[T]) -> T:
+    attrs: dict[str, Any] = {"alpha": 1.0} if node["op"] == "Elu" else {}
+    return T(c.emit(UNARY[node["op"]], [ins[0].name], **attrs), ins[0].perm)
+
+
+def _binary(c: Converter, node: dict, ins: list[T]) -> T:
+    if node["op"] == "BiasAdd" and attr(node, "data_format", "NHWC") == "NCHW":
+        ins = [ins[0], T(c.const(c.cval(ins[1], "bias").reshape(-1, 1, 1), "bias"))]
+    return c.eltwise(BINARY[node["op"]], ins)
 
 
 def op_AddN(c: Converter, node: dict, ins: list[T]) -> T:
@@ -121,4 +190,9 @@ def op_FusedBatchNorm(c: Converter, node: dict, ins: list[T]) -> T:
 op_FusedBatchNormV2 = op_FusedBatchNorm
 op_FusedBatchNormV3 = op_FusedBatchNorm
 
-HANDLERS = handlers_of(globals())
+HANDLERS: dict[str, Handler] = {
+    **{op: _pass for op in PASS},
+    **{op: _unary for op in UNARY},
+    **{op: _binary for op in BINARY},
+    **handlers_of(globals()),
+}

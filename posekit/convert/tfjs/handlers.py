@@ -1,9 +1,8 @@
-"""Every TF.js op the converter maps beyond the plain unary/binary tables, by family."""
+"""Every TF.js op the converter maps, by family (Placeholder, Const and NoOp are the driver's)."""
 
 from __future__ import annotations
 
 from posekit.convert.tfjs import elementwise, reduce, shape, slicing, spatial
-from posekit.convert.tfjs.converter import BINARY, PASS, UNARY
 
 HANDLERS = {
     **elementwise.HANDLERS,
@@ -12,6 +11,4 @@ HANDLERS = {
     **shape.HANDLERS,
     **slicing.HANDLERS,
 }
-SUPPORTED_OPS = tuple(
-    sorted(set(HANDLERS) | set(UNARY) | set(BINARY) | PASS | {"Placeholder", "Const", "NoOp"})
-)
+SUPPORTED_OPS = tuple(sorted(set(HANDLERS) | {"Placeholder", "Const", "NoOp"}))
