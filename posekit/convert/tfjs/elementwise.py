@@ -1,4 +1,4 @@
-"""TF.js element-wise ops beyond the plain unary/binary tables, activations, casts and softmax.
+"""TF.js element-wise ops (the plain unary/binary tables and the rest), activations, casts, softmax.
 
 All keep their input's layout (`Converter.eltwise` lays constant operands out at conversion time).
 """
