@@ -29,13 +29,12 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from posekit.convert import CONVERTER_VERSION
 from posekit.errors import ModelError
 from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.zoo import fetch
 from posekit.zoo.records import ModelRecord, SourcePackage
 from posekit.zoo.registry import get_record, packages, records_of
-
-CONVERTER_VERSION = "1"
 
 
 def cache_dir() -> Path:
@@ -230,14 +229,17 @@ def model_path(name: str) -> Path:
 
 def _current(onnx_file: Path, meta_file: Path, record: ModelRecord) -> bool:
     """A converted model is reused only if it is what this version of posekit would build: after a
-    converter change (a new recorded hash) the stale file is rebuilt instead of silently used."""
+    converter change (another converter version, or a new recorded hash) the stale file is rebuilt
+    instead of silently used."""
     if not (onnx_file.exists() and meta_file.exists()):
         return False
     try:
-        built = json.loads(meta_file.read_text()).get("sha256")
+        meta = json.loads(meta_file.read_text())
     except (OSError, ValueError):
         return False
-    return not record.onnx_sha256 or built == record.onnx_sha256
+    if meta.get("converter") != CONVERTER_VERSION:
+        return False
+    return not record.onnx_sha256 or meta.get("sha256") == record.onnx_sha256
 
 
 def convert(record: ModelRecord, src: Path):
