@@ -21,7 +21,8 @@ Size = tuple[int, int]  # (width, height)
 
 
 def _wh(size: float | Sequence[float]) -> tuple[float, float]:
-    if np.isscalar(size):
+    """A size as (width, height); one number is a square."""
+    if isinstance(size, (int, float, np.number)):
         return float(size), float(size)
     w, h = size
     return float(w), float(h)
@@ -112,9 +113,9 @@ def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | 
     interp = cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR
     resized = cv2.resize(image, (nw, nh), interpolation=interp) if (nw, nh) != (w, h) else image
     x0, y0 = ((ow - nw) // 2, (oh - nh) // 2) if center else (0, 0)
-    out = np.empty((oh, ow) + image.shape[2:], dtype=image.dtype)
+    out = np.empty((oh, ow, *image.shape[2:]), dtype=image.dtype)
     out[...] = np.asarray(pad_value, dtype=image.dtype)
-    out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw) + image.shape[2:])
+    out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw, *image.shape[2:]))
     m = np.array([[nw / w, 0.0, x0], [0.0, nh / h, y0]])
     return out, m
 
