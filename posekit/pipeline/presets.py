@@ -34,19 +34,40 @@ class Preset:
 
 
 PRESETS: tuple[Preset, ...] = (
-    Preset("default", "CenterNet person boxes → MoveNet Thunder on each crop (multi-person, COCO-17)",
-           # Boxes below 0.2 add 0.005 AP on the dev set (noise) for 3× the Thunder runs: left to "accurate".
-           TopDownSettings(pose="movenet-thunder", detectors=(DetectorSettings("centernet", min_score=0.2),),
-                           min_box_score=0.2)),
-    Preset("fast", "MoveNet MultiPose, long side 384: one network pass for everyone (COCO-17)",
-           MultiPoseSettings(model="movenet-multipose", long_side=384)),
-    Preset("accurate", "CenterNet boxes → MoveNet Thunder at 3 crop scales, median-fused (COCO-17; ~3× slower)",
-           TopDownSettings(pose="movenet-thunder", detectors=(DetectorSettings("centernet", min_score=0.05),),
-                           box_scale=(1.1, 1.25, 1.4))),
-    Preset("blazepose", "BlazePose detector → BlazePose full: 33 landmarks + 3D world, every person",
-           BlazePoseSettings(landmarks="blazepose-full", detector="blazepose-detector")),
-    Preset("blazepose-pip", "BlazePose full from the MediaPipe wheel (no npm needed): 33 landmarks + 3D",
-           BlazePoseSettings(landmarks="mediapipe-pose-landmark-full", detector="mediapipe-pose-detector")),
+    Preset(
+        "default",
+        "CenterNet person boxes → MoveNet Thunder on each crop (multi-person, COCO-17)",
+        # Boxes below 0.2 add 0.005 AP on the dev set (noise) for 3× the Thunder runs: left to "accurate".
+        TopDownSettings(
+            pose="movenet-thunder",
+            detectors=(DetectorSettings("centernet", min_score=0.2),),
+            min_box_score=0.2,
+        ),
+    ),
+    Preset(
+        "fast",
+        "MoveNet MultiPose, long side 384: one network pass for everyone (COCO-17)",
+        MultiPoseSettings(model="movenet-multipose", long_side=384),
+    ),
+    Preset(
+        "accurate",
+        "CenterNet boxes → MoveNet Thunder at 3 crop scales, median-fused (COCO-17; ~3× slower)",
+        TopDownSettings(
+            pose="movenet-thunder",
+            detectors=(DetectorSettings("centernet", min_score=0.05),),
+            box_scale=(1.1, 1.25, 1.4),
+        ),
+    ),
+    Preset(
+        "blazepose",
+        "BlazePose detector → BlazePose full: 33 landmarks + 3D world, every person",
+        BlazePoseSettings(landmarks="blazepose-full", detector="blazepose-detector"),
+    ),
+    Preset(
+        "blazepose-pip",
+        "BlazePose full from the MediaPipe wheel (no npm needed): 33 landmarks + 3D",
+        BlazePoseSettings(landmarks="mediapipe-pose-landmark-full", detector="mediapipe-pose-detector"),
+    ),
 )
 
 _BY_NAME = {p.name: p for p in PRESETS}
@@ -94,5 +115,7 @@ def _unknown(name: str) -> str:
     """One line: close matches first, then the presets (what most people want), then the models."""
     close = difflib.get_close_matches(name, [*_BY_NAME, *model_names()], n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    return (f"unknown model {name!r}.{hint} Presets: {', '.join(_BY_NAME)}; "
-            f"zoo pose models: {', '.join(pose_model_names())} (see `posekit models list`)")
+    return (
+        f"unknown model {name!r}.{hint} Presets: {', '.join(_BY_NAME)}; "
+        f"zoo pose models: {', '.join(pose_model_names())} (see `posekit models list`)"
+    )

@@ -28,7 +28,7 @@ from posekit.pipeline.settings import (
     TopDownSettings,
 )
 from posekit.zoo import get_record
-from posekit.zoo.records import ModelRecord
+from posekit.zoo.schema import ModelRecord
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ _PIPELINES: dict[str, RegisteredPipeline] = {}
 _DETECTORS: dict[str, Callable[[DetectorSettings, Runtime], PersonDetector]] = {}
 
 
-def register_pipeline(settings: type[PipelineSettings]) -> Callable[[Callable[[Any, Runtime], Pipeline]],
-                                                                     Callable[[Any, Runtime], Pipeline]]:
+def register_pipeline(
+    settings: type[PipelineSettings],
+) -> Callable[[Callable[[Any, Runtime], Pipeline]], Callable[[Any, Runtime], Pipeline]]:
     def register(build: Callable[[Any, Runtime], Pipeline]) -> Callable[[Any, Runtime], Pipeline]:
         _PIPELINES[settings.pipeline] = RegisteredPipeline(settings.pipeline, settings, build)
         return build
@@ -51,10 +52,15 @@ def register_pipeline(settings: type[PipelineSettings]) -> Callable[[Callable[[A
     return register
 
 
-def register_detector(name: str) -> Callable[[Callable[[DetectorSettings, Runtime], PersonDetector]],
-                                             Callable[[DetectorSettings, Runtime], PersonDetector]]:
-    def register(build: Callable[[DetectorSettings, Runtime], PersonDetector]
-                 ) -> Callable[[DetectorSettings, Runtime], PersonDetector]:
+def register_detector(
+    name: str,
+) -> Callable[
+    [Callable[[DetectorSettings, Runtime], PersonDetector]],
+    Callable[[DetectorSettings, Runtime], PersonDetector],
+]:
+    def register(
+        build: Callable[[DetectorSettings, Runtime], PersonDetector],
+    ) -> Callable[[DetectorSettings, Runtime], PersonDetector]:
         _DETECTORS[name] = build
         return build
 
@@ -84,8 +90,7 @@ def build(settings: PipelineSettings, runtime: Runtime | None = None) -> Pipelin
 def build_detector(settings: DetectorSettings, runtime: Runtime | None = None) -> PersonDetector:
     record = get_record(settings.model)
     if record.task != "person-detector" or record.pipeline not in _DETECTORS:
-        raise ModelError(f"{settings.model!r} is not a person detector (detectors: "
-                         f"{', '.join(_DETECTORS)})")
+        raise ModelError(f"{settings.model!r} is not a person detector (detectors: {', '.join(_DETECTORS)})")
     return _DETECTORS[record.pipeline](settings, runtime or Runtime())
 
 
@@ -97,6 +102,7 @@ def _pose_model(name: str, task: str) -> ModelRecord:
 
 
 # --- the registered detectors and pipelines -----------------------------------------------------
+
 
 @register_detector("centernet")
 def _centernet(s: DetectorSettings, rt: Runtime) -> PersonDetector:
@@ -118,9 +124,15 @@ def _topdown(s: TopDownSettings, rt: Runtime) -> Pipeline:
     from posekit.pipeline.topdown import TopDown
 
     _pose_model(s.pose, "single-pose")
-    return TopDown([build_detector(d, rt) for d in s.detectors], MoveNetCropModel(s.pose, rt.device, rt.threads),
-                   box_scale=s.box_scale, min_box_score=s.min_box_score, max_people=s.max_people,
-                   nms_oks=s.nms_oks, follow_min_score=s.follow_min_score)
+    return TopDown(
+        [build_detector(d, rt) for d in s.detectors],
+        MoveNetCropModel(s.pose, rt.device, rt.threads),
+        box_scale=s.box_scale,
+        min_box_score=s.min_box_score,
+        max_people=s.max_people,
+        nms_oks=s.nms_oks,
+        follow_min_score=s.follow_min_score,
+    )
 
 
 @register_pipeline(SinglePoseSettings)
@@ -128,7 +140,9 @@ def _single(s: SinglePoseSettings, rt: Runtime) -> Pipeline:
     from posekit.pipeline.movenet import MoveNetSingle
 
     _pose_model(s.model, "single-pose")
-    return MoveNetSingle(s.model, refine=s.refine, min_score=s.min_score, device=rt.device, threads=rt.threads)
+    return MoveNetSingle(
+        s.model, refine=s.refine, min_score=s.min_score, device=rt.device, threads=rt.threads
+    )
 
 
 @register_pipeline(MultiPoseSettings)
@@ -146,5 +160,14 @@ def _blazepose(s: BlazePoseSettings, rt: Runtime) -> Pipeline:
     _pose_model(s.landmarks, "pose-landmarks")
     if s.detector is not None:
         _pose_model(s.detector, "pose-detector")
-    return BlazePose(s.landmarks, s.detector, s.max_people, s.min_presence, s.roi_scale, rt.device, rt.threads,
-                     detector_min_score=s.detector_min_score, detector_iou=s.detector_iou)
+    return BlazePose(
+        s.landmarks,
+        s.detector,
+        s.max_people,
+        s.min_presence,
+        s.roi_scale,
+        rt.device,
+        rt.threads,
+        detector_min_score=s.detector_min_score,
+        detector_iou=s.detector_iou,
+    )

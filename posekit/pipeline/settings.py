@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from posekit.zoo.records import ModelRecord
+from posekit.zoo.schema import ModelRecord
 
 
 @dataclass(frozen=True)
@@ -103,5 +103,8 @@ class BlazePoseSettings:
 
 PipelineSettings = TopDownSettings | SinglePoseSettings | MultiPoseSettings | BlazePoseSettings
 SETTINGS_TYPES: tuple[type[PipelineSettings], ...] = (
-    TopDownSettings, SinglePoseSettings, MultiPoseSettings, BlazePoseSettings,
+    TopDownSettings,
+    SinglePoseSettings,
+    MultiPoseSettings,
+    BlazePoseSettings,
 )

@@ -4,150 +4,45 @@ Each record says where the weights come from (a registry package, pinned by vers
 which files inside it are used (each with its SHA-256), the SHA-256 of the ONNX file our converter
 makes from them, how to feed the model (input size, normalisation, dtype, layout), what its outputs
 are (by role, so pipelines never hard-code an ONNX output name) and which pipeline runs it. The
-pipelines in `posekit.pipeline` read all of this from the record. Nothing here does I/O (see
-`posekit.zoo.store`) and nothing here imports numpy, OpenCV or the pipelines: `import posekit.zoo`
-stays light.
+pipelines in `posekit.pipeline` read all of this from the record. The types are in
+`posekit.zoo.schema`; nothing here does I/O (see `posekit.zoo.store`).
 
 Sizes are (width, height), as everywhere in posekit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, get_args
+from posekit.zoo.schema import (
+    Channels,
+    Client,
+    DType,
+    Format,
+    ModelRecord,
+    Normalisation,
+    Output,
+    Size,
+    SourceFile,
+    SourcePackage,
+    Task,
+    TensorLayout,
+)
 
-from posekit.errors import ModelError
-
-Task = Literal["person-detector", "pose-detector", "pose-landmarks", "single-pose", "multi-pose"]
-Format = Literal["tfjs-graph", "tflite"]
-Client = Literal["npm", "pip"]
-Channels = Literal["RGB", "BGR"]
-DType = Literal["float32", "int32"]
-TensorLayout = Literal["NHWC", "NCHW"]
-Size = tuple[int, int]  # (width, height) in pixels
-
-
-def _check(owner: str, field_name: str, value: object, allowed: object) -> None:
-    """Literal types are checked by mypy; this catches a typo in a record at import time as well."""
-    choices = get_args(allowed)
-    if value not in choices:
-        raise ValueError(f"{owner}: {field_name} {value!r} is not one of {', '.join(map(str, choices))}")
-
-
-@dataclass(frozen=True)
-class SourcePackage:
-    """A package on a registry that ships model files."""
-
-    client: Client
-    name: str
-    version: str
-    licence: str
-    # SHA-256 of the archive the client downloads. For pip we pin one platform's wheel so the
-    # archive is always the same; `posekit models import` also accepts other platforms' wheels and
-    # then relies on the per-file checksums alone.
-    archive_sha256: str
-    archive_name: str  # file name the client saves, used to recognise hand-copied archives
-    archive_bytes: int
-    member_prefix: str = ""  # npm tarballs put everything under "package/"
-
-    def __post_init__(self) -> None:
-        _check(self.name, "client", self.client, Client)
-
-    @property
-    def slug(self) -> str:
-        return f"{self.client}-{self.name.replace('@', '').replace('/', '-')}-{self.version}"
-
-    @property
-    def spec(self) -> str:
-        return f"{self.name}@{self.version}" if self.client == "npm" else f"{self.name}=={self.version}"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: str  # inside the package, without member_prefix
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Normalisation:
-    """Pixel preprocessing: x = (pixel - mean) / std per channel, then cast to `dtype`.
-
-    `mean` and `std` are given in the model's channel order (`channels`); `layout` is the input
-    tensor's (NHWC: batch, height, width, channels). Images enter posekit as RGB uint8."""
-
-    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    channels: Channels = "RGB"
-    dtype: DType = "float32"
-    layout: TensorLayout = "NHWC"
-
-    def __post_init__(self) -> None:
-        _check("normalisation", "channels", self.channels, Channels)
-        _check("normalisation", "dtype", self.dtype, DType)
-        _check("normalisation", "layout", self.layout, TensorLayout)
-        if self.dtype == "int32" and (self.mean != (0.0, 0.0, 0.0) or self.std != (1.0, 1.0, 1.0)):
-            raise ValueError("normalisation: an int32 input takes the raw pixel values (mean 0, std 1)")
-
-    @property
-    def identity(self) -> bool:
-        return self.mean == (0.0, 0.0, 0.0) and self.std == (1.0, 1.0, 1.0)
-
-
-@dataclass(frozen=True)
-class Output:
-    """One model output: the role a pipeline asks for, the ONNX output name, and what it holds."""
-
-    role: str
-    name: str
-    meaning: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelRecord:
-    name: str
-    task: Task
-    source: SourcePackage
-    files: tuple[SourceFile, ...]  # the first is the entry point (model.json or .tflite)
-    format: Format
-    input_size: Size | None  # (width, height); None = any size, each side a multiple of `input_multiple`
-    normalisation: Normalisation
-    keypoint_layout: str | None
-    licence: str
-    outputs: tuple[Output, ...]
-    # SHA-256 of the ONNX file our converters make from `files`. Conversion is deterministic, so a
-    # different hash means the converter changed (after checking the equivalence tests, copy the new
-    # "sha256" from the cache's models/<name>.json here) or the file is corrupt.
-    onnx_sha256: str
-    # The registered pipeline (`posekit.pipeline.registry`) that runs this model given as `--model`,
-    # or, for a person detector, the registered detector that decodes it. None: the model only works
-    # inside another model's pipeline (the BlazePose detectors).
-    pipeline: str | None
-    # For landmark models: the pose detector whose regions of interest the model was trained on.
-    detector: str | None = None
-    input_multiple: int = 1
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        _check(self.name, "task", self.task, Task)
-        _check(self.name, "format", self.format, Format)
-        roles = [o.role for o in self.outputs]
-        if len(set(roles)) != len(roles):
-            raise ValueError(f"{self.name}: output roles repeat: {roles}")
-
-    @property
-    def entry(self) -> SourceFile:
-        return self.files[0]
-
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return tuple(o.role for o in self.outputs)
-
-    def output(self, role: str) -> str:
-        """The ONNX output name of `role`."""
-        for o in self.outputs:
-            if o.role == role:
-                return o.name
-        raise ModelError(f"{self.name} has no {role!r} output (it has {', '.join(self.roles)})")
+__all__ = [
+    "PACKAGES",
+    "RECORDS",
+    "Channels",
+    "Client",
+    "DType",
+    "Format",
+    "ModelRecord",
+    "Normalisation",
+    "Output",
+    "Size",
+    "SourceFile",
+    "SourcePackage",
+    "Task",
+    "TensorLayout",
+]
 
 HUMAN_MODELS = SourcePackage(
     client="npm",
@@ -174,19 +69,26 @@ _BP_NORM = Normalisation(mean=(0.0, 0.0, 0.0), std=(255.0, 255.0, 255.0))  # [0,
 _BP_DET_NORM = Normalisation(mean=(127.5, 127.5, 127.5), std=(127.5, 127.5, 127.5))  # [-1, 1]
 _MOVENET_NORM = Normalisation(dtype="int32")  # raw 0–255 values as int32
 
-_LANDMARKS = ("39×5 landmarks (x, y, z, visibility logit, presence logit), x/y in input pixels; the "
-              "first 33 are BlazePose landmarks, 33–38 auxiliary ROI points")
+_LANDMARKS = (
+    "39×5 landmarks (x, y, z, visibility logit, presence logit), x/y in input pixels; the "
+    "first 33 are BlazePose landmarks, 33–38 auxiliary ROI points"
+)
 _WORLD = "39×3 world landmarks in metres, origin between the hips"
 _PRESENCE = "probability that a person is in the crop"
 _HEATMAPS = "64×64×39 heatmaps used for refinement"
 _SEGMENTATION = "256×256 person segmentation logits"
 
 
-def _landmark_outputs(landmarks: str, world: str, presence: str, heatmaps: str,
-                      segmentation: str) -> tuple[Output, ...]:
-    return (Output("landmarks", landmarks, _LANDMARKS), Output("world", world, _WORLD),
-            Output("presence", presence, _PRESENCE), Output("heatmaps", heatmaps, _HEATMAPS),
-            Output("segmentation", segmentation, _SEGMENTATION))
+def _landmark_outputs(
+    landmarks: str, world: str, presence: str, heatmaps: str, segmentation: str
+) -> tuple[Output, ...]:
+    return (
+        Output("landmarks", landmarks, _LANDMARKS),
+        Output("world", world, _WORLD),
+        Output("presence", presence, _PRESENCE),
+        Output("heatmaps", heatmaps, _HEATMAPS),
+        Output("segmentation", segmentation, _SEGMENTATION),
+    )
 
 
 def _tfjs(name: str, json_sha: str, bin_sha: str) -> tuple[SourceFile, ...]:
@@ -208,8 +110,14 @@ RECORDS: tuple[ModelRecord, ...] = (
         normalisation=_BP_DET_NORM,
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs=(Output("detections", "person", "2254 anchors × 13: the score logit, then box (cx, cy, w, h) "
-                        "and 4 alignment points relative to the anchor in input pixels"),),
+        outputs=(
+            Output(
+                "detections",
+                "person",
+                "2254 anchors × 13: the score logit, then box (cx, cy, w, h) "
+                "and 4 alignment points relative to the anchor in input pixels",
+            ),
+        ),
         onnx_sha256="c2cdebea9e2aca29f759c46377e0094add7a9664392006f2244feee3e6cf01da",
         pipeline=None,
         description="BlazePose person detector (face-anchored, with hip/shoulder alignment points)",
@@ -225,23 +133,33 @@ RECORDS: tuple[ModelRecord, ...] = (
             normalisation=_BP_NORM,
             keypoint_layout="blazepose33",
             licence="Apache-2.0",
-            outputs=_landmark_outputs("ld_3d", "world_3d", "output_poseflag", "activation_heatmap",
-                                      "activation_segmentation"),
+            outputs=_landmark_outputs(
+                "ld_3d", "world_3d", "output_poseflag", "activation_heatmap", "activation_segmentation"
+            ),
             onnx_sha256=onnx,
             pipeline="blazepose",
             detector="blazepose-detector",
             description=f"BlazePose GHUM 3D landmark model, {v}: 33 landmarks + 3D world landmarks",
         )
         for v, js, bs, onnx in (
-            ("lite", "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
-             "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4",
-             "e94db08d2d019d88bbe205c92193846d067a22e2e509bc6d6ebea147180d535c"),
-            ("full", "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
-             "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c",
-             "924640aa917cde0f8f0d36331e099971d95599b582913b3185e5515c67ab6056"),
-            ("heavy", "b0aa28f0710b0159851250ba3db184054abce6132825a598c102aa049d336588",
-             "a83494537a0d4229f7f09597b3cded0b90d04629d60a31f865b4ddea8de0adf8",
-             "523a26f465f51fa5d37d1f78dde3875aca1bc4229e291c0cbb4914d8b6201116"),
+            (
+                "lite",
+                "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
+                "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4",
+                "e94db08d2d019d88bbe205c92193846d067a22e2e509bc6d6ebea147180d535c",
+            ),
+            (
+                "full",
+                "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
+                "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c",
+                "924640aa917cde0f8f0d36331e099971d95599b582913b3185e5515c67ab6056",
+            ),
+            (
+                "heavy",
+                "b0aa28f0710b0159851250ba3db184054abce6132825a598c102aa049d336588",
+                "a83494537a0d4229f7f09597b3cded0b90d04629d60a31f865b4ddea8de0adf8",
+                "523a26f465f51fa5d37d1f78dde3875aca1bc4229e291c0cbb4914d8b6201116",
+            ),
         )
     ),
     *(
@@ -255,19 +173,32 @@ RECORDS: tuple[ModelRecord, ...] = (
             normalisation=_MOVENET_NORM,
             keypoint_layout="coco17",
             licence="Apache-2.0",
-            outputs=(Output("keypoints", "Identity_0",
-                            "1×1×17×3: (y, x, score) per COCO keypoint, y/x normalised to the input"),),
+            outputs=(
+                Output(
+                    "keypoints",
+                    "Identity_0",
+                    "1×1×17×3: (y, x, score) per COCO keypoint, y/x normalised to the input",
+                ),
+            ),
             onnx_sha256=onnx,
             pipeline="movenet-single",
             description=f"MoveNet SinglePose {v.capitalize()} ({size}×{size}), COCO-17",
         )
         for v, size, js, bs, onnx in (
-            ("lightning", 192, "df8cbde44d00f533ccc4916a7c6ebc17316532fb3fadad114ec667fef22872e9",
-             "bf97bc10d9c8a11200b0190ed64ce039b6252f1aff7cb552aca99b3d191c2f34",
-             "bb0855a8ba083d6aaa5838256ea2a972012a3ae5f4591b7f7babfe73fa797057"),
-            ("thunder", 256, "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6",
-             "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c",
-             "50ffbc3b7c2c80787c36294a90ade64eee6efc1aaba0e723e3c239e667b59722"),
+            (
+                "lightning",
+                192,
+                "df8cbde44d00f533ccc4916a7c6ebc17316532fb3fadad114ec667fef22872e9",
+                "bf97bc10d9c8a11200b0190ed64ce039b6252f1aff7cb552aca99b3d191c2f34",
+                "bb0855a8ba083d6aaa5838256ea2a972012a3ae5f4591b7f7babfe73fa797057",
+            ),
+            (
+                "thunder",
+                256,
+                "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6",
+                "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c",
+                "50ffbc3b7c2c80787c36294a90ade64eee6efc1aaba0e723e3c239e667b59722",
+            ),
         )
     ),
     ModelRecord(
@@ -285,8 +216,14 @@ RECORDS: tuple[ModelRecord, ...] = (
         normalisation=_MOVENET_NORM,
         keypoint_layout="coco17",
         licence="Apache-2.0",
-        outputs=(Output("people", "output_0", "1×6×56: per person 17×(y, x, score) normalised, then box "
-                        "(ymin, xmin, ymax, xmax) and person score"),),
+        outputs=(
+            Output(
+                "people",
+                "output_0",
+                "1×6×56: per person 17×(y, x, score) normalised, then box "
+                "(ymin, xmin, ymax, xmax) and person score",
+            ),
+        ),
         onnx_sha256="3162e5e6f03b11b0c24be3c257fd1bdcac151a8944a3695dd00eb5b6c2b310bc",
         pipeline="movenet-multipose",
         description="MoveNet MultiPose Lightning: one-stage, up to 6 people, any size (multiple of 32)",
@@ -306,8 +243,11 @@ RECORDS: tuple[ModelRecord, ...] = (
         keypoint_layout=None,
         licence="Apache-2.0",
         outputs=(
-            Output("detections", "tower_0_detections",
-                   "top-100 detections: (x1, y1, x2, y2, score, class), x/y in input pixels"),
+            Output(
+                "detections",
+                "tower_0_detections",
+                "top-100 detections: (x1, y1, x2, y2, score, class), x/y in input pixels",
+            ),
             Output("box_sizes", "tower_0_wh", "box size map on the 128×128 output grid"),
             Output("heatmaps", "tower_0_keypoints", "128×128 class-centre heatmaps"),
         ),
@@ -333,12 +273,19 @@ RECORDS: tuple[ModelRecord, ...] = (
         licence="Apache-2.0",
         outputs=tuple(
             o
-            for stride, cells, scores, boxes in ((8, 52, "Identity_0", "Identity_3_0"),
-                                                 (16, 26, "Identity_1_0", "Identity_4_0"),
-                                                 (32, 13, "Identity_2_0", "Identity_5_0"))
-            for o in (Output(f"scores_{stride}", scores, f"stride {stride}: {cells}² cells × 80 class scores"),
-                      Output(f"boxes_{stride}", boxes, f"stride {stride}: {cells}² cells × 4 sides × 11-bin "
-                             "distance distributions (logits)"))
+            for stride, cells, scores, boxes in (
+                (8, 52, "Identity_0", "Identity_3_0"),
+                (16, 26, "Identity_1_0", "Identity_4_0"),
+                (32, 13, "Identity_2_0", "Identity_5_0"),
+            )
+            for o in (
+                Output(f"scores_{stride}", scores, f"stride {stride}: {cells}² cells × 80 class scores"),
+                Output(
+                    f"boxes_{stride}",
+                    boxes,
+                    f"stride {stride}: {cells}² cells × 4 sides × 11-bin distance distributions (logits)",
+                ),
+            )
         ),
         onnx_sha256="e797bb3971a352fd85ce3cac1723dd0523989d4473eeb8f5716c657e1df70638",
         pipeline="nanodet",
@@ -348,16 +295,23 @@ RECORDS: tuple[ModelRecord, ...] = (
         name="mediapipe-pose-detector",
         task="pose-detector",
         source=MEDIAPIPE,
-        files=(SourceFile("mediapipe/modules/pose_detection/pose_detection.tflite",
-                          "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"),),
+        files=(
+            SourceFile(
+                "mediapipe/modules/pose_detection/pose_detection.tflite",
+                "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+            ),
+        ),
         format="tflite",
         input_size=(224, 224),
         normalisation=_BP_DET_NORM,
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs=(Output("boxes", "Identity",
-                        "2254 anchors × 12: box and 4 alignment points, as in blazepose-detector"),
-                 Output("scores", "Identity_1", "2254 anchors × 1: score logits")),
+        outputs=(
+            Output(
+                "boxes", "Identity", "2254 anchors × 12: box and 4 alignment points, as in blazepose-detector"
+            ),
+            Output("scores", "Identity_1", "2254 anchors × 1: score logits"),
+        ),
         onnx_sha256="7ae7c44235f4f7f25af61397366768e21f01f35b1656bee56c3ab8e9c41b6c6b",
         pipeline=None,
         description="BlazePose detector from the MediaPipe wheel (pip-only path)",
@@ -366,8 +320,12 @@ RECORDS: tuple[ModelRecord, ...] = (
         name="mediapipe-pose-landmark-full",
         task="pose-landmarks",
         source=MEDIAPIPE,
-        files=(SourceFile("mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
-                          "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),),
+        files=(
+            SourceFile(
+                "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+                "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+            ),
+        ),
         format="tflite",
         input_size=(256, 256),
         normalisation=_BP_NORM,

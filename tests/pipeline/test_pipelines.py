@@ -17,8 +17,18 @@ pytestmark = pytest.mark.models
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "posebench-dev"
 # Eileen Collins' nose in skimage.data.astronaut(), read off the photo (pixels, corner origin).
 ASTRONAUT_NOSE = np.array([224.0, 123.0])
-PIPELINES = ["default", "fast", "accurate", "blazepose", "blazepose-pip", "movenet-thunder",
-             "movenet-lightning", "movenet-multipose", "blazepose-lite", "blazepose-heavy"]
+PIPELINES = [
+    "default",
+    "fast",
+    "accurate",
+    "blazepose",
+    "blazepose-pip",
+    "movenet-thunder",
+    "movenet-lightning",
+    "movenet-multipose",
+    "blazepose-lite",
+    "blazepose-heavy",
+]
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,9 @@ def test_to_input_follows_the_normalisation():
     x = to_input(pixels, NANODET_NORM)  # BGR, NCHW, (x - mean) / std
     assert x.shape == (1, 3, 4, 6) and x.dtype == np.float32 and x.flags.c_contiguous
     bgr = pixels[..., ::-1].astype(np.float32)
-    expected = (bgr - np.array([103.53, 116.28, 123.675], np.float32)) / np.array([57.375, 57.12, 58.395], np.float32)
+    expected = (bgr - np.array([103.53, 116.28, 123.675], np.float32)) / np.array(
+        [57.375, 57.12, 58.395], np.float32
+    )
     np.testing.assert_array_equal(x[0], expected.transpose(2, 0, 1))
     raw = to_input(pixels, get_record("movenet-thunder").normalisation)
     assert raw.dtype == np.int32 and raw.shape == (1, 4, 6, 3)
@@ -60,10 +62,13 @@ def _tiny_onnx(path) -> None:
 def test_zoo_model_reads_preprocessing_and_output_names_from_the_record(tmp_path, monkeypatch):
     path = tmp_path / "tiny.onnx"
     _tiny_onnx(path)
-    record = replace(get_record("nanodet"), name="tiny", input_size=(2, 2),
-                     normalisation=Normalisation(mean=(1.0, 2.0, 3.0), std=(2.0, 2.0, 2.0), channels="BGR",
-                                                 layout="NCHW"),
-                     outputs=(Output("double", "a", "x * 2"), Output("plus_one", "b", "x + 1")))
+    record = replace(
+        get_record("nanodet"),
+        name="tiny",
+        input_size=(2, 2),
+        normalisation=Normalisation(mean=(1.0, 2.0, 3.0), std=(2.0, 2.0, 2.0), channels="BGR", layout="NCHW"),
+        outputs=(Output("double", "a", "x * 2"), Output("plus_one", "b", "x + 1")),
+    )
     monkeypatch.setattr(pipeline_models, "get_record", lambda name: record)
     monkeypatch.setattr(pipeline_models, "model_path", lambda name: path)
     pixels = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
@@ -87,12 +92,16 @@ def test_presets_are_settings_records():
     default = pipeline_settings("default")
     assert default == pipeline_settings(None)
     assert isinstance(default, TopDownSettings)
-    assert default.detectors == (DetectorSettings("centernet", min_score=0.2),) and default.min_box_score == 0.2
-    assert pipeline_settings("accurate") == TopDownSettings(detectors=(DetectorSettings(min_score=0.05),),
-                                                            box_scale=(1.1, 1.25, 1.4))
+    assert (
+        default.detectors == (DetectorSettings("centernet", min_score=0.2),) and default.min_box_score == 0.2
+    )
+    assert pipeline_settings("accurate") == TopDownSettings(
+        detectors=(DetectorSettings(min_score=0.05),), box_scale=(1.1, 1.25, 1.4)
+    )
     assert pipeline_settings("fast") == MultiPoseSettings(long_side=384)
-    assert pipeline_settings("blazepose-pip") == BlazePoseSettings("mediapipe-pose-landmark-full",
-                                                                   "mediapipe-pose-detector")
+    assert pipeline_settings("blazepose-pip") == BlazePoseSettings(
+        "mediapipe-pose-landmark-full", "mediapipe-pose-detector"
+    )
     with pytest.raises(AttributeError):
         default.min_box_score = 0.5  # type: ignore[misc]  # frozen
 
@@ -121,8 +130,9 @@ def test_unknown_name_lists_presets_first_on_one_line():
 
 
 def test_settings_naming_the_wrong_kind_of_model_fail_before_loading():
-    with pytest.raises(ModelError, match="'movenet-multipose' is a multi-pose model; this pipeline needs a "
-                                         "single-pose model"):
+    with pytest.raises(
+        ModelError, match="'movenet-multipose' is a multi-pose model; this pipeline needs a single-pose model"
+    ):
         build(TopDownSettings(pose="movenet-multipose"))
     with pytest.raises(ModelError, match="'blazepose-full' is not a person detector"):
         build(TopDownSettings(detectors=(DetectorSettings("blazepose-full"),)))

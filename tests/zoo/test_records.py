@@ -65,7 +65,9 @@ def test_model_names_are_the_records():
 
 def test_import_zoo_stays_light():
     """Listing or fetching models must not load OpenCV, Pillow, video code or the runtime."""
-    code = ("import sys, posekit.zoo, posekit.zoo.store; "
-            "print(sorted(m for m in ('cv2', 'PIL', 'av', 'onnxruntime', 'posekit.io') if m in sys.modules))")
+    code = (
+        "import sys, posekit.zoo, posekit.zoo.store; "
+        "print(sorted(m for m in ('cv2', 'PIL', 'av', 'onnxruntime', 'posekit.io') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

@@ -17,9 +17,16 @@ from posekit.zoo.records import SourcePackage
 
 FILES = {"models/a.json": b'{"hello": 1}', "models/a.bin": bytes(range(256)) * 100}
 WANTED = {k: hashlib.sha256(v).hexdigest() for k, v in FILES.items()}
-PKG = SourcePackage(client="npm", name="@test/pkg", version="1.0.0", licence="none",
-                    archive_sha256="0" * 64, archive_name="test-pkg-1.0.0.tgz", archive_bytes=0,
-                    member_prefix="package/")
+PKG = SourcePackage(
+    client="npm",
+    name="@test/pkg",
+    version="1.0.0",
+    licence="none",
+    archive_sha256="0" * 64,
+    archive_name="test-pkg-1.0.0.tgz",
+    archive_bytes=0,
+    member_prefix="package/",
+)
 
 
 def make_tarball(path: Path, files: dict[str, bytes]) -> Path:
@@ -171,6 +178,7 @@ def test_remove_model_waits_for_a_conversion_in_progress(cache):
     _fake_model(cache, "nanodet")
     done = threading.Event()
     with store._locked("model-nanodet"):
+
         def remove() -> None:
             store.remove_model("nanodet")
             done.set()
@@ -199,7 +207,9 @@ def test_cli_remove_and_verify(cache):
     (models / "centernet.onnx").write_bytes(b"corrupt")
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "posekit", "models", *args], capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "posekit", "models", *args], capture_output=True, text=True
+        )
 
     bad = run("verify")
     assert bad.returncode == 1 and "posekit models remove centernet" in bad.stdout
