@@ -8,6 +8,7 @@ dtype and output names come from the models' zoo records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -67,15 +68,22 @@ class MoveNetSingle:
         if self.refine:
             region = refine_region(kps, scores, (w, h), self.min_score)
             if region is not None:
-                kps, scores = self.crop_model(image, *region)
+                kps, scores = self.crop_model(image, region.center, region.side)
         return _single(kps, scores, (h, w))
+
+
+class Square(NamedTuple):
+    """A square crop window in image pixels."""
+
+    center: tuple[float, float]
+    side: float
 
 
 def refine_region(
     kps: np.ndarray, scores: np.ndarray, image_size: tuple[int, int], min_score: float
-) -> tuple[tuple[float, float], float] | None:
-    """Crop (centre, side) around a body from a first-pass skeleton in an image of `image_size`
-    (width, height); None when the torso is unseen.
+) -> Square | None:
+    """A square around a body from a first-pass skeleton in an image of `image_size` (width, height);
+    None when the torso is unseen.
 
     Centred on the hips (or shoulders), large enough for the torso ×1.9 and every confident joint ×1.2,
     so the person fills the model's input the way it was trained."""
@@ -92,7 +100,7 @@ def refine_region(
     half = max(torso_range * 1.9, body_range * 1.2)
     if not 0 < half <= max(image_size) / 2:  # the body fills the image already: the first pass stands
         return None
-    return (float(anchor[0]), float(anchor[1])), float(2 * half)
+    return Square((float(anchor[0]), float(anchor[1])), float(2 * half))
 
 
 def _single(kps: np.ndarray, scores: np.ndarray, hw: tuple[int, int]) -> Poses:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -96,8 +97,13 @@ def invert_points(points: np.ndarray, m: np.ndarray) -> np.ndarray:
     return apply_transform(points, invert_transform(m))
 
 
+class Letterboxed(NamedTuple):
+    image: np.ndarray  # the padded image, `size` large
+    transform: np.ndarray  # 2x3 affine from the original image to the padded one
+
+
 def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | Sequence[int] = 0,
-              center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+              center: bool = True) -> Letterboxed:
     """Resize `image` to fit `size` (width, height) keeping its aspect ratio, and pad the rest.
 
     Returns (padded image, M) with M the image→padded affine (scale, then offset). The content is
@@ -117,7 +123,7 @@ def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | 
     out[...] = np.asarray(pad_value, dtype=image.dtype)
     out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw, *image.shape[2:]))
     m = np.array([[nw / w, 0.0, x0], [0.0, nh / h, y0]])
-    return out, m
+    return Letterboxed(out, m)
 
 
 def _boxes(box: np.ndarray) -> tuple[np.ndarray, bool]:
