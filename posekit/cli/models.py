@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -54,7 +55,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "format": r.format,
                 "source": f"{r.source.client}:{r.source.spec}",
                 "pipeline": r.pipeline,
-                "input": "x".join(map(str, r.input_size)) if r.input_size else "any",
+                "input": "x".join(map(str, r.input_size)) if r.input_size else "any",  # width x height
+                "normalisation": dataclasses.asdict(r.normalisation),
+                "outputs": {o.role: o.name for o in r.outputs},
                 "layout": r.keypoint_layout or "-",
                 "licence": r.licence,
                 "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),

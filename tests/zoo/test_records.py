@@ -71,3 +71,22 @@ def test_import_zoo_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_models_list_json_shows_what_the_pipelines_read(tmp_path):
+    import json
+    import os
+
+    env = {**os.environ, "POSEKIT_CACHE": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "posekit", "models", "list", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    rows = {m["name"]: m for m in json.loads(out.stdout)["models"]}
+    nanodet = rows["nanodet"]
+    assert nanodet["pipeline"] == "nanodet" and nanodet["input"] == "416x416"
+    assert nanodet["normalisation"]["channels"] == "BGR" and nanodet["normalisation"]["layout"] == "NCHW"
+    assert rows["mediapipe-pose-landmark-full"]["outputs"]["world"] == "Identity_4"
