@@ -135,19 +135,21 @@ class BlazePoseLandmarks:
     def __init__(self, name: str = "blazepose-full", device: str = "cpu", threads: int | None = None):
         self.name = name
         self.model = ZooModel(name, device, threads, roles=self.ROLES, prune=True)
+        self.keypoints = len(get_layout(self.model.record.keypoint_layout or "blazepose33"))
 
     def __call__(self, image: np.ndarray, center: Sequence[float], side: float, rotation: float) -> Landmarks:
         m = crop_transform(center, side, math.degrees(rotation), self.model.size)
         outs = self.model(warp(image, m, self.model.size))
-        ld = outs["landmarks"].reshape(39, 5)
-        world = outs["world"].reshape(39, 3)
+        ld = outs["landmarks"].reshape(-1, 5)  # the layout's landmarks, then auxiliary points
+        world = outs["world"].reshape(-1, 3)
         flag = float(outs["presence"].ravel()[0])
         pts = invert_points(ld[:, :2], m)
         c, s = math.cos(rotation), math.sin(rotation)
         wx = c * world[:, 0] - s * world[:, 1]
         wy = s * world[:, 0] + c * world[:, 1]
         world = np.stack([wx, wy, world[:, 2]], 1)
-        return Landmarks(pts[:33], _sigmoid(ld[:33, 3]), _sigmoid(ld[:33, 4]), world[:33], flag, pts[33:])
+        k = self.keypoints
+        return Landmarks(pts[:k], _sigmoid(ld[:k, 3]), _sigmoid(ld[:k, 4]), world[:k], flag, pts[k:])
 
 
 class BlazePose:

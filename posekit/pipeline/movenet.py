@@ -13,7 +13,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from posekit.layouts import COCO17
+from posekit.layouts import Layout, get_layout
 from posekit.pipeline.base import CropPose
 from posekit.pipeline.models import ZooModel
 from posekit.pipeline.transforms import crop_transform, invert_points, warp
@@ -30,6 +30,7 @@ class MoveNetCropModel:
     def __init__(self, name: str = "movenet-thunder", device: str = "cpu", threads: int | None = None):
         self.model = ZooModel(name, device, threads, roles=["keypoints"])
         self.name = name
+        self.layout = get_layout(self.model.record.keypoint_layout or "coco17")
 
     @property
     def size(self) -> tuple[int, int]:
@@ -37,10 +38,10 @@ class MoveNetCropModel:
         return self.model.size
 
     def __call__(self, image: np.ndarray, center: Sequence[float], side: float) -> CropPose:
-        """(17, 2) keypoints in image pixels and (17,) scores for the square crop around `center`."""
+        """(K, 2) keypoints in image pixels and (K,) scores for the square crop around `center`."""
         m = crop_transform(center, side, 0.0, self.size)
         crop = warp(image, m, self.size)
-        yxs = self.model(crop)["keypoints"].reshape(17, 3)
+        yxs = self.model(crop)["keypoints"].reshape(len(self.layout), 3)
         pts = yxs[:, [1, 0]] * np.array(self.size, np.float32)
         return CropPose(invert_points(pts, m).astype(np.float32), yxs[:, 2].astype(np.float32))
 
@@ -69,7 +70,7 @@ class MoveNetSingle:
             region = refine_region(kps, scores, (w, h), self.min_score)
             if region is not None:
                 kps, scores = self.crop_model(image, region.center, region.side)
-        return _single(kps, scores, (h, w))
+        return _single(kps, scores, (h, w), self.crop_model.layout)
 
 
 class Square(NamedTuple):
@@ -103,11 +104,11 @@ def refine_region(
     return Square((float(anchor[0]), float(anchor[1])), float(2 * half))
 
 
-def _single(kps: np.ndarray, scores: np.ndarray, hw: tuple[int, int]) -> Poses:
+def _single(kps: np.ndarray, scores: np.ndarray, hw: tuple[int, int], layout: Layout) -> Poses:
     visible = scores >= 0.2
     pts = kps[visible] if visible.any() else kps
     box = np.concatenate([pts.min(0), pts.max(0)])
-    return Poses(kps[None], scores[None], box[None], np.array([scores.mean()], np.float32), COCO17, hw)
+    return Poses(kps[None], scores[None], box[None], np.array([scores.mean()], np.float32), layout, hw)
 
 
 class MoveNetMultiPose:
@@ -126,6 +127,7 @@ class MoveNetMultiPose:
         if long_side % self.multiple:
             raise ValueError(f"long_side must be a multiple of {self.multiple}, got {long_side}")
         self.model = ZooModel(name, device, threads, roles=["people"])
+        self.layout = get_layout(self.model.record.keypoint_layout or "coco17")
         self.long_side, self.min_score = long_side, min_score
 
     def __call__(self, image: np.ndarray) -> Poses:
@@ -138,11 +140,12 @@ class MoveNetMultiPose:
         ph, pw = -(-nh // k) * k, -(-nw // k) * k
         padded = np.zeros((ph, pw, 3), image.dtype)
         padded[:nh, :nw] = resized
-        out = self.model(padded)["people"][0]  # (6, 56)
-        out = out[out[:, 55] >= self.min_score]
+        out = self.model(padded)["people"][0]  # (6, 3K + 5): K × (y, x, score), box (y1, x1, y2, x2), score
+        n = 3 * len(self.layout)
+        out = out[out[:, n + 4] >= self.min_score]
         # normalised to the padded input; cv2.resize maps pixel corners by a pure scale
         sx, sy = pw / (nw / w), ph / (nh / h)
-        yxs = out[:, :51].reshape(-1, 17, 3)
+        yxs = out[:, :n].reshape(-1, len(self.layout), 3)
         kps = np.stack([yxs[..., 1] * sx, yxs[..., 0] * sy], -1)
-        boxes = np.stack([out[:, 52] * sx, out[:, 51] * sy, out[:, 54] * sx, out[:, 53] * sy], -1)
-        return Poses(kps, yxs[..., 2], boxes, out[:, 55], COCO17, (h, w))
+        boxes = np.stack([out[:, n + 1] * sx, out[:, n] * sy, out[:, n + 3] * sx, out[:, n + 2] * sy], -1)
+        return Poses(kps, yxs[..., 2], boxes, out[:, n + 4], self.layout, (h, w))
