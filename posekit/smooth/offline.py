@@ -67,7 +67,7 @@ def smooth_tracks(frames: list[Poses], method: str = "savgol", *, window: int = 
 
     Args:
         frames: the Poses of consecutive frames, with `track_ids` (from `posekit.track.Tracker`).
-        method: "savgol" (`savgol_smooth` on each track, centred: no lag; frames where a track is
+        method: "savgol" (`savgol_smooth` on each track, centered: no lag; frames where a track is
             absent are gaps, not bridged), "one_euro" (a `PoseSmoother` run forwards, as live
             video would be, with `params`) or "none".
         window, order: Savitzky-Golay parameters (see `savgol_smooth`).
