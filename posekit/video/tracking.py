@@ -85,6 +85,9 @@ class VideoPoseTracker:
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
         self.follower = RoiFollower(pipeline, redetect_every) if follow and hasattr(pipeline, "run_rois") else None
         if self.follower is None:
+            if self.workers > 1 and threads != 1:
+                # Frames then run one at a time: the models get the threads asked for, not one each.
+                pipeline = build_pipeline(model, device=device, threads=threads)
             self.workers = 1
         self.pipeline = pipeline
         self.keep_lost = float(keep_lost)
