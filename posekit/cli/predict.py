@@ -78,7 +78,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         stem = Path(r.name).stem
         coco += [{**d, "file_name": r.name} for d in _coco_entries(r.poses, image_id)]
         rows += _csv_rows(r.name, r.poses)
-        if args.per_image_json:
+        if args.per_image_json:  # image_size is [height, width], as in Poses.image_size and Poses.to_json
             write_json_atomic(Path(args.per_image_json) / f"{stem}.json",
                               {"file_name": r.name, "image_size": list(r.poses.image_size),
                                "layout": r.poses.layout.name, "people": r.poses.to_dicts()})
