@@ -26,7 +26,7 @@ def jitter(trajectory: np.ndarray, scores: np.ndarray | None = None, min_keypoin
         x = x[:, None, :]
     if x.shape[0] < 3:
         return float("nan")
-    ok = np.isfinite(x).all(axis=2)
+    ok = np.asarray(np.isfinite(x).all(axis=2))
     if scores is not None:
         s = np.asarray(scores, dtype=np.float64).reshape(x.shape[:2])
         ok &= s >= min_keypoint_score
@@ -63,8 +63,8 @@ def lag(raw: np.ndarray, smoothed: np.ndarray, max_lag: int = 10) -> float:
     a, b = a.reshape(n, -1), b.reshape(n, -1)
     shifts = np.arange(-max_lag, max_lag + 1)
     err = np.full(shifts.size, np.inf)
-    for i, s in enumerate(shifts):
-        d = b[max(s, 0):n + min(s, 0)] - a[max(-s, 0):n - max(s, 0)]
+    for i, sh in enumerate(shifts.tolist()):
+        d = b[max(sh, 0):n + min(sh, 0)] - a[max(-sh, 0):n - max(sh, 0)]
         d = d[np.isfinite(d)]
         if d.size:
             err[i] = np.mean(d**2)
