@@ -18,6 +18,7 @@ from posekit.errors import InputError
 from posekit.io.tracks import TrackWriter
 from posekit.io.video import FrameSource, open_source
 from posekit.io.video_writer import VideoWriter
+from posekit.video.offline import reopenable
 from posekit.video.render import VideoRenderer
 from posekit.video.tracking import VideoPoseTracker
 
@@ -50,6 +51,9 @@ def track_video(tracker: VideoPoseTracker, source: PathLike | FrameSource, *, ou
     """
     if on_error not in ("raise", "stop"):
         raise ValueError(f"on_error must be 'raise' or 'stop', got {on_error!r}")
+    if render and tracker.smooth == "savgol" and reopenable(source) is None:  # say so before any work
+        raise InputError(f"{source}: savgol smoothing renders in a second reading of the video, which a "
+                         "live source does not allow; render with one_euro, or record the stream first")
     src = source if isinstance(source, FrameSource) else open_source(source)
     fps = src.fps or 30.0
     renderer = VideoRenderer()

@@ -85,6 +85,13 @@ def test_savgol_with_images_refuses_a_live_source():
         list(VideoPoseTracker(smooth="savgol").track(Synthetic(10, name="rtsp://camera/stream"), keep_images=True))
 
 
+def test_track_video_refuses_savgol_rendering_of_a_live_source_before_any_work(tmp_path):
+    with pytest.raises(InputError, match="second reading"):
+        track_video(VideoPoseTracker(smooth="savgol"), Synthetic(10, name="rtsp://camera/stream"),
+                    out=tmp_path / "r.jsonl", render=tmp_path / "r.mp4", progress=False)
+    assert not list(tmp_path.iterdir())
+
+
 def test_savgol_on_a_broken_video_yields_what_was_read_then_raises():
     got = []
     with pytest.raises(InputError, match="truncated"):
