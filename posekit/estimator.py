@@ -107,7 +107,8 @@ class PoseEstimator:
     def __call__(self, images: ImageSource, color: Color = "rgb") -> Poses: ...
 
     @overload
-    def __call__(self, images: list[ImageSource] | tuple[ImageSource, ...], color: Color = "rgb") -> list[Poses]: ...
+    def __call__(self, images: list[ImageSource] | tuple[ImageSource, ...],
+                 color: Color = "rgb") -> list[Poses]: ...
 
     def __call__(self, images: ImageSource | list[ImageSource] | tuple[ImageSource, ...],
                  color: Color = "rgb") -> Poses | list[Poses]:

@@ -83,7 +83,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
                               {"file_name": r.name, "image_size": list(r.poses.image_size),
                                "layout": r.poses.layout.name, "people": r.poses.to_dicts()})
         if args.render and r.image is not None:
-            write_image_atomic(Path(args.render) / f"{stem}.png", draw_poses(r.image, r.poses, min_score=RENDER_MIN_SCORE))
+            overlay = draw_poses(r.image, r.poses, min_score=RENDER_MIN_SCORE)
+            write_image_atomic(Path(args.render) / f"{stem}.png", overlay)
     elapsed = time.perf_counter() - t0
     if not n_ok:  # nothing to report: say why, and leave no empty results file behind
         raise InputError(f"no image could be read: {_reasons(run.skipped)}")
@@ -93,9 +94,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         write_json_atomic(args.out, coco)
     if args.csv:
         _write_csv(args.csv, rows)
-    read = f"{n_ok} image(s)" if not run.skipped else f"{n_ok} of {run.total} image(s) ({len(run.skipped)} skipped)"
+    n_skipped = len(run.skipped)
+    read = f"{n_ok} of {run.total} image(s) ({n_skipped} skipped)" if n_skipped else f"{n_ok} image(s)"
     print(f"{read}, {people} people, {elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
-          + (f"; results: {args.out}" if args.out else "") + (f"; overlays: {args.render}" if args.render else ""))
+          + (f"; results: {args.out}" if args.out else "")
+          + (f"; overlays: {args.render}" if args.render else ""))
     return 1 if run.skipped else 0
 
 

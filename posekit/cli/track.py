@@ -30,7 +30,8 @@ def cmd_track(args: argparse.Namespace) -> int:
 
     source = open_source(args.input)  # fails fast, before models load, on a bad input
     tracker = VideoPoseTracker(args.model, follow=not args.no_follow, redetect_every=args.redetect_every,
-                               smooth=args.smooth, layout=args.layout, device=args.device, threads=args.threads,
+                               smooth=args.smooth, layout=args.layout, device=args.device,
+                               threads=args.threads,
                                tracker=None if args.max_age is None else {"max_age": args.max_age})
     s = track_video(tracker, source, out=args.out, render=args.render, max_frames=args.max_frames,
                     on_error="stop")

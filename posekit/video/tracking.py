@@ -83,7 +83,8 @@ class VideoPoseTracker:
             self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        self.follower = RoiFollower(pipeline, redetect_every) if follow and hasattr(pipeline, "run_rois") else None
+        can_follow = follow and hasattr(pipeline, "run_rois")
+        self.follower = RoiFollower(pipeline, redetect_every) if can_follow else None
         if self.follower is None:
             if self.workers > 1 and threads != 1:
                 # Frames then run one at a time: the models get the threads asked for, not one each.
@@ -143,7 +144,8 @@ class VideoPoseTracker:
                 progress: bool) -> Iterator[FrameResult]:
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
         known = [n for n in (src.frame_count, max_frames) if n is not None]
-        bar = tqdm(total=min(known) if known else None, desc="track", unit="frame", dynamic_ncols=True, disable=not progress)
+        bar = tqdm(total=min(known) if known else None, desc="track", unit="frame", dynamic_ncols=True,
+                   disable=not progress)
         try:
             frames = itertools.islice(reader, max_frames)
             if self.workers > 1:
@@ -159,7 +161,8 @@ class VideoPoseTracker:
             reader.close()
 
     def track(self, source: str | os.PathLike | FrameSource, *, keep_images: bool = False,
-              max_frames: int | None = None, prefetch: int = 4, progress: bool = False) -> Iterator[FrameResult]:
+              max_frames: int | None = None, prefetch: int = 4,
+              progress: bool = False) -> Iterator[FrameResult]:
         """Yield a `FrameResult` per frame of `source` (a path, URL, "webcam:N" or a FrameSource).
 
         keep_images: put each decoded RGB frame in `FrameResult.image` (for rendering).

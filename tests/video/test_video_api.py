@@ -82,7 +82,8 @@ def test_savgol_with_images_reads_the_file_a_second_time(folder):
 
 def test_savgol_with_images_refuses_a_live_source():
     with pytest.raises(InputError, match="read twice"):
-        list(VideoPoseTracker(smooth="savgol").track(Synthetic(10, name="rtsp://camera/stream"), keep_images=True))
+        live = Synthetic(10, name="rtsp://camera/stream")
+        list(VideoPoseTracker(smooth="savgol").track(live, keep_images=True))
 
 
 def test_track_video_refuses_savgol_rendering_of_a_live_source_before_any_work(tmp_path):
@@ -109,7 +110,8 @@ def test_bad_savgol_parameters_fail_before_tracking():
         VideoPoseTracker(smooth="kalman")
 
 
-@pytest.mark.parametrize("fps, kwargs, max_age", [(10.0, {}, 10), (50.0, {}, 50), (10.0, {"keep_lost": 0.5}, 5),
+@pytest.mark.parametrize("fps, kwargs, max_age", [(10.0, {}, 10), (50.0, {}, 50),
+                                                  (10.0, {"keep_lost": 0.5}, 5),
                                                   (10.0, {"tracker": {"max_age": 3}}, 3)])
 def test_a_lost_person_keeps_the_id_for_one_second(fps, kwargs, max_age):
     tracker = VideoPoseTracker(**kwargs)
