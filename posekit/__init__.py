@@ -12,7 +12,7 @@ from posekit.errors import ConversionError, InputError, ModelError, PosekitError
 
 __version__ = "0.1.0"
 
-__all__ = ["ConversionError", "InputError", "ModelError", "PoseEstimator", "Poses", "PosekitError", "__version__"]
+__all__ = ["ConversionError", "InputError", "ModelError", "PoseEstimator", "PosekitError", "Poses", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

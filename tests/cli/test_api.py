@@ -55,7 +55,7 @@ def test_predict_skips_bad_images_and_reports_them(estimator, images):
 def test_predict_raises_on_a_bad_image_by_default(estimator, images):
     good, bad, _ = images
     run = estimator.predict([good, bad], progress=False)
-    with pytest.raises(InputError, match="bad.jpg"):
+    with pytest.raises(InputError, match=r"bad\.jpg"):
         list(run)
 
 
