@@ -53,7 +53,7 @@ class Skipped:
 
 
 class Predictions:
-    """What `PoseEstimator.predict` returns: iterate it for an `ImageResult` per image read.
+    """What `PoseEstimator.predict` returns: iterate it (once) for an `ImageResult` per image read.
 
     `skipped` lists the images that could not be read, filled as the iteration reaches them, so it
     is complete once the loop is over; `total` counts the images found (read + skipped). Images are
