@@ -15,7 +15,7 @@ from posekit.results import Poses
 
 
 class FakePipeline:
-    """One person whose nose sits at the image's centre: enough to see which image was processed."""
+    """One person whose nose sits at the image's center: enough to see which image was processed."""
 
     def __call__(self, image: np.ndarray) -> Poses:
         h, w = image.shape[:2]
