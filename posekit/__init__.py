@@ -4,14 +4,18 @@
     poses = posekit.PoseEstimator()("photo.jpg")
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from posekit.errors import ConversionError, InputError, ModelError, PosekitError
 
 __version__ = "0.1.0"
 
-__all__ = ["ConversionError", "InputError", "ModelError", "PoseEstimator", "Poses", "PosekitError", "__version__"]
+__all__ = ["ConversionError", "InputError", "ModelError", "PoseEstimator", "PosekitError", "Poses", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Lazy: `import posekit` stays cheap for the CLI and for code that only needs the zoo.
     if name == "PoseEstimator":
         from posekit.estimator import PoseEstimator

@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from tqdm import tqdm
 
 from posekit.errors import InputError, PosekitError
-from posekit.io import atomic_write, iter_image_paths, load_image, write_image_atomic, write_json_atomic
+from posekit.io import atomic_write, write_image_atomic, write_json_atomic
 
+if TYPE_CHECKING:
+    from posekit.estimator import Skipped
+    from posekit.results import Poses
 
 # Overlays leave out the low-confidence people that results keep (they cost nothing in AP).
 RENDER_MIN_SCORE = 0.1
@@ -58,60 +60,67 @@ def sample_images() -> list[tuple[str, np.ndarray]]:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from posekit.draw import draw_poses
-    from posekit.estimator import PoseEstimator
+    from posekit.estimator import PoseEstimator, collect_inputs
 
     if not args.inputs and not args.samples:
         raise InputError("no input: give image files, folders or globs, or --samples")
-    items: list[tuple[str, object]] = sample_images() if args.samples else []
-    items += [(str(p), p) for p in iter_image_paths(args.inputs)]  # validates paths before loading models
+    items: list[Any] = list(sample_images()) if args.samples else []
+    items += collect_inputs(args.inputs) if args.inputs else []  # checks the paths before models load
     estimator = PoseEstimator(args.model, layout=args.layout, device=args.device, threads=args.threads)
 
-    coco, rows, failures, people = [], [], 0, 0
+    coco, rows, n_ok, people = [], [], 0, 0
     t0 = time.perf_counter()
-    for image_id, (name, src) in enumerate(tqdm(items, desc="images", unit="img", dynamic_ncols=True), 1):
-        try:
-            image = load_image(src)
-        except InputError as exc:
-            tqdm.write(f"posekit: skipped: {exc}", file=sys.stderr)
-            failures += 1
-            continue
-        poses = estimator(image)
-        people += len(poses)
-        stem = Path(name).stem
-        for d in _coco_entries(poses, image_id):
-            coco.append({**d, "file_name": name})
-        rows += _csv_rows(name, poses)
-        if args.per_image_json:
+    run = estimator.predict(items, on_error="skip", keep_images=bool(args.render))
+    for r in run:
+        image_id = r.index + 1  # the input's position: ids stay the same when some inputs are skipped
+        n_ok += 1
+        people += len(r.poses)
+        stem = Path(r.name).stem
+        coco += [{**d, "file_name": r.name} for d in _coco_entries(r.poses, image_id)]
+        rows += _csv_rows(r.name, r.poses)
+        if args.per_image_json:  # image_size is [height, width], as in Poses.image_size and Poses.to_json
             write_json_atomic(Path(args.per_image_json) / f"{stem}.json",
-                              {"file_name": name, "image_size": list(poses.image_size), "layout": poses.layout.name,
-                               "people": poses.to_dicts()})
-        if args.render:
-            write_image_atomic(Path(args.render) / f"{stem}.png",
-                               draw_poses(image, poses.filter(min_score=RENDER_MIN_SCORE)))
+                              {"file_name": r.name, "image_size": list(r.poses.image_size),
+                               "layout": r.poses.layout.name, "people": r.poses.to_dicts()})
+        if args.render and r.image is not None:
+            overlay = draw_poses(r.image, r.poses, min_score=RENDER_MIN_SCORE)
+            write_image_atomic(Path(args.render) / f"{stem}.png", overlay)
     elapsed = time.perf_counter() - t0
+    if not n_ok:  # nothing to report: say why, and leave no empty results file behind
+        raise InputError(f"no image could be read: {_reasons(run.skipped)}")
+    for s in run.skipped:
+        print(f"posekit: skipped: {s}", file=sys.stderr)
     if args.out:
         write_json_atomic(args.out, coco)
     if args.csv:
         _write_csv(args.csv, rows)
-    n_ok = len(items) - failures
-    print(f"{n_ok} image(s), {people} people, "
-          f"{elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
-          + (f"; results: {args.out}" if args.out else "") + (f"; overlays: {args.render}" if args.render else ""))
-    return 1 if failures else 0
+    n_skipped = len(run.skipped)
+    read = f"{n_ok} of {run.total} image(s) ({n_skipped} skipped)" if n_skipped else f"{n_ok} image(s)"
+    print(f"{read}, {people} people, {elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
+          + (f"; results: {args.out}" if args.out else "")
+          + (f"; overlays: {args.render}" if args.render else ""))
+    return 1 if run.skipped else 0
 
 
-def _coco_entries(poses, image_id: int) -> list[dict]:
+def _reasons(skipped: list[Skipped], shown: int = 5) -> str:
+    """The skipped inputs and why, on one line (the first few; the messages name the inputs)."""
+    text = "; ".join(str(s) for s in skipped[:shown])
+    return text + (f"; and {len(skipped) - shown} more" if len(skipped) > shown else "")
+
+
+def _coco_entries(poses: Poses, image_id: int) -> list[dict[str, Any]]:
     try:
         return poses.to_coco(image_id)
     except PosekitError:  # a layout without a COCO-17 mapping
         return []
 
 
-def _csv_rows(name: str, poses) -> list[dict]:
-    """One row per person: file, person, score, box, then <keypoint>_x/_y/_score columns."""
-    rows = []
+def _csv_rows(name: str, poses: Poses) -> list[dict[str, Any]]:
+    """One row per person: file, person, score, box, then <keypoint>_x/_y/_score columns.
+    (The one place the CLI builds table columns: `Poses.to_columns()` can replace it.)"""
+    rows: list[dict[str, Any]] = []
     for i in range(len(poses)):
-        row = {"file": name, "person": i, "score": float(poses.person_scores[i])}
+        row: dict[str, Any] = {"file": name, "person": i, "score": float(poses.person_scores[i])}
         row.update(zip(("x1", "y1", "x2", "y2"), map(float, poses.boxes[i])))
         for j, kp_name in enumerate(poses.layout.keypoint_names):
             row[f"{kp_name}_x"], row[f"{kp_name}_y"] = map(float, poses.keypoints[i, j])
@@ -120,7 +129,7 @@ def _csv_rows(name: str, poses) -> list[dict]:
     return rows
 
 
-def _write_csv(path: str, rows: list[dict]) -> None:
+def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     fields: list[str] = []
     for r in rows:
         fields += [k for k in r if k not in fields]

@@ -11,6 +11,7 @@ from posekit.draw.annotators import (
     KeypointAnnotator,
     LabelAnnotator,
     SkeletonAnnotator,
+    canvas,
     default_font_scale,
     default_radius,
     default_thickness,
@@ -20,12 +21,13 @@ from posekit.draw.annotators import (
 from posekit.draw.trail import TrailAnnotator
 
 __all__ = [
-    "TrailAnnotator",
     "PALETTE",
     "BoxAnnotator",
     "KeypointAnnotator",
     "LabelAnnotator",
     "SkeletonAnnotator",
+    "TrailAnnotator",
+    "canvas",
     "default_font_scale",
     "default_radius",
     "default_thickness",

@@ -25,6 +25,10 @@ STAT_NAMES = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "
 
 GroundTruth = str | os.PathLike | dict
 
+#: Per image, the detections of the "all" area range: (scores, true positives, false positives, n_gt),
+#: or None where the image has neither ground truth nor detections.
+ImageRow = tuple[np.ndarray, np.ndarray, np.ndarray, int] | None
+
 
 def _gt_dict(gt: GroundTruth) -> dict:
     if isinstance(gt, dict):
@@ -77,14 +81,14 @@ def evaluate_keypoints(gt_json: GroundTruth, detections: list[dict[str, Any]], *
     return {name: float(v) for name, v in zip(STAT_NAMES, ev.stats)}
 
 
-def _per_image_tables(ev: COCOeval) -> list[list[tuple | None]]:
+def _per_image_tables(ev: COCOeval) -> list[list[ImageRow]]:
     """For each category, per image (in `ev.params.imgIds` order): (scores, tp, fp, n_gt) of the
     "all" area range, or None where the image has neither ground truth nor detections."""
     p = ev.params
     n_img, n_area, max_det = len(p.imgIds), len(p.areaRng), p.maxDets[-1]
-    tables = []
+    tables: list[list[ImageRow]] = []
     for k in range(len(p.catIds)):
-        rows = []
+        rows: list[ImageRow] = []
         for e in ev.evalImgs[k * n_area * n_img : k * n_area * n_img + n_img]:  # area index 0 = all
             if e is None:
                 rows.append(None)
@@ -97,9 +101,9 @@ def _per_image_tables(ev: COCOeval) -> list[list[tuple | None]]:
     return tables
 
 
-def _ap_from_rows(rows: list[tuple | None], rec_thrs: np.ndarray) -> float:
+def _ap_from_rows(image_rows: list[ImageRow], rec_thrs: np.ndarray) -> float:
     """AP over OKS thresholds exactly as COCOeval.accumulate + summarize compute it (one category)."""
-    rows = [r for r in rows if r is not None]
+    rows = [r for r in image_rows if r is not None]
     if not rows:
         return float("nan")
     n_gt = sum(r[3] for r in rows)
@@ -122,7 +126,7 @@ def _ap_from_rows(rows: list[tuple | None], rec_thrs: np.ndarray) -> float:
     return total / (tp.shape[0] * len(rec_thrs))
 
 
-def _ap_for_images(tables: list[list[tuple | None]], image_index: np.ndarray, rec_thrs: np.ndarray) -> float:
+def _ap_for_images(tables: list[list[ImageRow]], image_index: np.ndarray, rec_thrs: np.ndarray) -> float:
     aps = [_ap_from_rows([rows[i] for i in image_index], rec_thrs) for rows in tables]
     aps = [a for a in aps if not np.isnan(a)]
     return float(np.mean(aps)) if aps else float("nan")
@@ -173,7 +177,7 @@ def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: st
         raise ValueError(f"pck: ref must be 'torso' or 'bbox', got {ref!r}")
     data = _gt_dict(gt)
     k = len(COCO17)
-    sig = COCO17.sigmas_array
+    sig = np.asarray(COCO17.sigmas, dtype=np.float64)  # COCO-17 always has its OKS sigmas
     by_image: dict[Any, list[np.ndarray]] = {}
     for d in dets:
         by_image.setdefault(d["image_id"], []).append(np.asarray(d["keypoints"], np.float64).reshape(-1, 3)[:, :2])
@@ -195,10 +199,10 @@ def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: st
             continue
         persons += 1
         counts += vis
-        cands = by_image.get(ann["image_id"])
-        if not cands:
+        found = by_image.get(ann["image_id"])
+        if not found:
             continue
-        cands = np.stack(cands)
+        cands = np.stack(found)
         area = float(ann.get("area") or ann["bbox"][2] * ann["bbox"][3])
         best = cands[int(np.argmax(oks(g[None, :, :2], cands, area, sig, vis[None])[0]))]
         hits += vis & (np.linalg.norm(best - g[:, :2], axis=1) <= alpha * size)

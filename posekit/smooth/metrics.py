@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def jitter(trajectory: np.ndarray, scores: np.ndarray | None = None, min_score: float = 0.3) -> float:
+def jitter(trajectory: np.ndarray, scores: np.ndarray | None = None, min_keypoint_score: float = 0.3) -> float:
     """Mean frame-to-frame acceleration magnitude, in coordinate units per frame² (pixels/frame²).
 
     For each keypoint and frame t, a_t = x[t+1] - 2 x[t] + x[t-1] (the second difference, a vector
     over the D coordinates) and its norm |a_t|; the result is the mean over every (t, keypoint)
-    where the three samples are finite and, if `scores` (T, K) is given, all score >= min_score.
+    where the three samples are finite and, if `scores` (T, K) is given, all score >= min_keypoint_score.
     A smooth constant-velocity motion has jitter 0; white noise of std s per coordinate has about
     s * sqrt(6) * E|N(0, I_D)|, i.e. ≈ 3.07 s for D = 2. NaN when nothing qualifies.
 
     Args:
         trajectory: (T, K, D) positions (a (T, D) single point or (T,) series is accepted).
         scores: optional (T, K) confidences.
-        min_score: confidence threshold used with `scores`.
+        min_keypoint_score: keypoint confidence threshold used with `scores`.
     """
     x = np.asarray(trajectory, dtype=np.float64)
     if x.ndim == 1:
@@ -26,10 +26,10 @@ def jitter(trajectory: np.ndarray, scores: np.ndarray | None = None, min_score: 
         x = x[:, None, :]
     if x.shape[0] < 3:
         return float("nan")
-    ok = np.isfinite(x).all(axis=2)
+    ok = np.asarray(np.isfinite(x).all(axis=2))
     if scores is not None:
         s = np.asarray(scores, dtype=np.float64).reshape(x.shape[:2])
-        ok &= s >= min_score
+        ok &= s >= min_keypoint_score
     acc = x[2:] - 2 * x[1:-1] + x[:-2]
     use = ok[2:] & ok[1:-1] & ok[:-2]
     if not use.any():
@@ -63,8 +63,8 @@ def lag(raw: np.ndarray, smoothed: np.ndarray, max_lag: int = 10) -> float:
     a, b = a.reshape(n, -1), b.reshape(n, -1)
     shifts = np.arange(-max_lag, max_lag + 1)
     err = np.full(shifts.size, np.inf)
-    for i, s in enumerate(shifts):
-        d = b[max(s, 0):n + min(s, 0)] - a[max(-s, 0):n - max(s, 0)]
+    for i, sh in enumerate(shifts.tolist()):
+        d = b[max(sh, 0):n + min(sh, 0)] - a[max(-sh, 0):n - max(sh, 0)]
         d = d[np.isfinite(d)]
         if d.size:
             err[i] = np.mean(d**2)

@@ -67,7 +67,7 @@ def smooth_tracks(frames: list[Poses], method: str = "savgol", *, window: int = 
 
     Args:
         frames: the Poses of consecutive frames, with `track_ids` (from `posekit.track.Tracker`).
-        method: "savgol" (`savgol_smooth` on each track, centred: no lag; frames where a track is
+        method: "savgol" (`savgol_smooth` on each track, centered: no lag; frames where a track is
             absent are gaps, not bridged), "one_euro" (a `PoseSmoother` run forwards, as live
             video would be, with `params`) or "none".
         window, order: Savitzky-Golay parameters (see `savgol_smooth`).
@@ -91,23 +91,25 @@ def smooth_tracks(frames: list[Poses], method: str = "savgol", *, window: int = 
         raise ValueError(f"smooth_tracks: unknown method {method!r}; choose 'savgol', 'one_euro' or 'none'")
     if params:
         raise TypeError(f"smooth_tracks: savgol takes window and order, not {sorted(params)}")
-    kp = [p.keypoints.copy() for p in frames]
-    world = [None if p.world is None else p.world.copy() for p in frames]
+    kp: list[np.ndarray] = [p.keypoints.copy() for p in frames]
+    world: list[np.ndarray | None] = [None if p.world is None else p.world.copy() for p in frames]
     where: dict[int, list[tuple[int, int]]] = {}  # track id -> [(frame, person), ...]
     for f, p in enumerate(frames):
-        for i, tid in enumerate(p.track_ids.tolist()):
+        for i, tid in enumerate(np.asarray(p.track_ids).tolist()):
             if tid >= 0:
                 where.setdefault(tid, []).append((f, i))
     for rows in where.values():
         first, last = rows[0][0], rows[-1][0]
-        for arrays in (kp, world):
-            if any(arrays[f] is None for f, _ in rows):
+        kinds: list[list[np.ndarray | None]] = [list(kp), world]  # the same arrays, smoothed in place
+        for arrays in kinds:
+            per_frame = [arrays[f] for f, _ in rows]
+            present = [a for a in per_frame if a is not None]
+            if len(present) < len(per_frame):
                 continue
-            shape = arrays[rows[0][0]].shape[1:]
-            traj = np.full((last - first + 1, *shape), np.nan)
-            for f, i in rows:
-                traj[f - first] = arrays[f][i]
+            traj = np.full((last - first + 1, *present[0].shape[1:]), np.nan)
+            for (f, i), a in zip(rows, present):
+                traj[f - first] = a[i]
             sm = savgol_smooth(traj, window, order)
-            for f, i in rows:
-                arrays[f][i] = sm[f - first]
+            for (f, i), a in zip(rows, present):
+                a[i] = sm[f - first]
     return [replace(p, keypoints=k, world=w) for p, k, w in zip(frames, kp, world)]

@@ -72,25 +72,26 @@ class OneEuroFilter:
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2:
             raise ValueError(f"OneEuroFilter: expected a (K, D) array, got shape {x.shape}")
-        if self._x is None:
+        if self._x is None or self._dx is None or self._t is None:
             self._x, self._dx = np.full(x.shape, np.nan), np.zeros(x.shape)
             self._t = np.full(x.shape[0], np.nan)
         elif x.shape != self._x.shape:
             raise ValueError(f"OneEuroFilter: shape changed from {self._x.shape} to {x.shape}; call reset()")
+        xs, dxs, ts = self._x, self._dx, self._t  # the state, updated in place
         t = float(t)
         valid = np.isfinite(x).all(axis=1)
-        seen = ~np.isnan(self._t)
-        if np.any(valid & seen & (t < self._t)):
-            raise ValueError(f"OneEuroFilter: time went backwards to {t} (last {np.nanmax(self._t)})")
+        seen = ~np.isnan(ts)
+        if np.any(valid & seen & (t < ts)):
+            raise ValueError(f"OneEuroFilter: time went backwards to {t} (last {np.nanmax(ts)})")
         out = np.where(valid[:, None], x, np.nan)
 
         new = valid & ~seen
-        self._x[new], self._dx[new], self._t[new] = x[new], 0.0, t
+        xs[new], dxs[new], ts[new] = x[new], 0.0, t
 
         upd = valid & seen
         if upd.any():
-            dt = (t - self._t[upd])[:, None]
-            prev, dprev = self._x[upd], self._dx[upd]
+            dt = (t - ts[upd])[:, None]
+            prev, dprev = xs[upd], dxs[upd]
             with np.errstate(divide="ignore", invalid="ignore"):
                 dx = np.where(dt > 0, (x[upd] - prev) / dt, dprev)
             dx_hat = dprev + smoothing_factor(dt, self.d_cutoff) * (dx - dprev)
@@ -99,7 +100,7 @@ class OneEuroFilter:
                 speed = speed / scale
             cutoff = self.min_cutoff + self.beta * speed
             x_hat = prev + smoothing_factor(dt, cutoff) * (x[upd] - prev)
-            self._x[upd], self._dx[upd], self._t[upd] = x_hat, dx_hat, t
+            xs[upd], dxs[upd], ts[upd] = x_hat, dx_hat, t
             out[upd] = x_hat
         return out
 

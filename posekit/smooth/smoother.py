@@ -97,7 +97,7 @@ class PoseSmoother:
             st.last_time = time
             kp[i] = st.keypoints(poses.keypoints[i], time, scale=_person_height(poses, i))
             if world is not None:
-                world[i] = st.world(poses.world[i], time)
+                world[i] = st.world(world[i], time)  # still the input's values: row i is not smoothed yet
         return replace(poses, keypoints=kp, world=world)
 
 

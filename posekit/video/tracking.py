@@ -6,25 +6,32 @@
 
 Frames are decoded in a background thread (`PrefetchReader`) while the models run, so decoding and
 inference use both cores. Memory stays bounded: a few decoded frames are queued, nothing else grows
-with the video's length.
+with the video's length (except with `smooth="savgol"`, which keeps every frame's `Poses`, not the
+images, until the end: see `posekit.video.offline`).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
 from posekit.pipeline.presets import build_pipeline
 from posekit.results import Poses
 from posekit.smooth import PoseSmoother
 from posekit.track import Tracker
 from posekit.video.follow import RoiFollower
+
+SMOOTH_METHODS = ("one_euro", "savgol", "none")
 
 
 @dataclass
@@ -42,9 +49,15 @@ class VideoPoseTracker:
     follow: between detections, crop each person from where their previous skeleton was (pipelines
         with regions of interest: top-down presets and BlazePose); others run whole every frame.
     redetect_every: frames between detector runs while following (also re-run when someone is lost).
-    smooth: "one_euro" (online, default), or "none". Recorded video can also be smoothed offline
-        afterwards with `posekit.smooth.smooth_tracks` (Savitzky–Golay).
-    tracker: keyword arguments of `posekit.track.TrackerConfig` (e.g. max_age in frames).
+    smooth: "one_euro" (online, default), "savgol" or "none". "savgol" (Savitzky–Golay, no lag) is
+        offline: it needs a whole track, so `track()` reads the whole video first and yields every
+        frame's smoothed result afterwards (with `keep_images`, from a second decoding pass of the
+        same file). See `posekit.video.offline`.
+    smooth_params: "one_euro": `min_cutoff`, `beta`, `d_cutoff`, `reset_after` (see
+        `posekit.smooth.PoseSmoother`); "savgol": `window` (odd, frames; 9) and `order` (2).
+    keep_lost: seconds a person who is no longer seen keeps their id (1.0); converted to frames with
+        the video's frame rate when `track()` opens it. `tracker={"max_age": n}` (frames) overrides it.
+    tracker: keyword arguments of `posekit.track.TrackerConfig`.
     workers: frames processed at once while following (each model run single-threaded); 2 keeps both
         cores busy, since one frame's small crops cannot use two threads well. Frame t is then cropped
         from frame t − 2's skeletons instead of t − 1's: a little more margin is needed for very fast
@@ -52,29 +65,52 @@ class VideoPoseTracker:
     """
 
     def __init__(self, model: str | None = None, *, follow: bool = True, redetect_every: int = 15,
-                 smooth: str = "one_euro", smooth_params: dict | None = None, tracker: dict | None = None,
-                 layout: str | None = None, device: str = "cpu", threads: int | None = None,
-                 workers: int = 2):
+                 smooth: str = "one_euro", smooth_params: dict[str, Any] | None = None,
+                 tracker: dict[str, Any] | None = None, keep_lost: float = 1.0, layout: str | None = None,
+                 device: str = "cpu", threads: int | None = None, workers: int = 2):
+        if smooth not in SMOOTH_METHODS:
+            raise ValueError(f"smooth must be one of {', '.join(SMOOTH_METHODS)}, got {smooth!r}")
+        if keep_lost < 0:
+            raise ValueError(f"keep_lost must be >= 0 seconds, got {keep_lost}")
+        self.smooth = smooth
+        self.savgol_params: dict[str, int] = {}
+        if smooth == "savgol":
+            from posekit.video.offline import check_savgol_params
+
+            self.savgol_params = check_savgol_params(smooth_params or {})
+            self.smoother = PoseSmoother("none")  # the tracking pass keeps raw keypoints
+        else:
+            self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        self.follower = RoiFollower(pipeline, redetect_every) if follow and hasattr(pipeline, "run_rois") else None
+        can_follow = follow and hasattr(pipeline, "run_rois")
+        self.follower = RoiFollower(pipeline, redetect_every) if can_follow else None
         if self.follower is None:
+            if self.workers > 1 and threads != 1:
+                # Frames then run one at a time: the models get the threads asked for, not one each.
+                pipeline = build_pipeline(model, device=device, threads=threads)
             self.workers = 1
         self.pipeline = pipeline
-        self.tracker = Tracker(**(tracker or {}))
-        if smooth not in ("one_euro", "none"):
-            raise ValueError(f"smooth must be 'one_euro' or 'none' online, got {smooth!r} "
-                             "(Savitzky–Golay works on whole recordings: posekit.smooth.smooth_tracks)")
-        self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
+        self.keep_lost = float(keep_lost)
+        self.tracker_params = dict(tracker or {})
+        self.tracker = Tracker(**self._tracker_config(30.0))  # for process(); track() uses the video's rate
         self.layout = layout
 
-    def reset(self) -> None:
+    def _tracker_config(self, fps: float) -> dict[str, Any]:
+        """Tracker settings for a video at `fps`: a lost person keeps the id for `keep_lost` seconds."""
+        params = dict(self.tracker_params)
+        params.setdefault("max_age", max(1, round(self.keep_lost * (fps or 30.0))))
+        return params
+
+    def reset(self, fps: float = 30.0) -> None:
+        """Forget everything (people followed, tracks, filter state) before a new video at `fps`."""
         if self.follower:
             self.follower.reset()
-        self.tracker.reset()
+        self.tracker = Tracker(**self._tracker_config(fps))
         self.smoother.reset()
 
     def process(self, image: np.ndarray, index: int, time: float) -> Poses:
+        """One frame: estimate, identify and (online) smooth. Frames must come in order."""
         poses = self.follower(image) if self.follower else self.pipeline(image)
         return self._identify(poses, index, time)
 
@@ -82,40 +118,81 @@ class VideoPoseTracker:
         poses = self.smoother.update(self.tracker.update(poses, index), time)
         return poses.to_layout(self.layout) if self.layout else poses
 
-    def _pipelined(self, frames, keep_images: bool) -> Iterator[FrameResult]:
+    def _pipelined(self, frames: Iterable[Any], keep_images: bool) -> Iterator[FrameResult]:
         """`workers` frames in flight; results come out in frame order."""
+        follower = self.follower
+        assert follower is not None
         with ThreadPoolExecutor(self.workers, thread_name_prefix="posekit-frame") as pool:
             pending: deque = deque()
 
-            def complete():
+            def complete() -> FrameResult:
                 frame, job = pending.popleft()
                 poses, next_rois, used = job.result()
-                self.follower.finish(next_rois, used)
+                follower.finish(next_rois, used)
                 return FrameResult(frame.index, frame.time, self._identify(poses, frame.index, frame.time),
                                    frame.image if keep_images else None)
 
             for frame in frames:
-                rois, detect = self.follower.plan()
-                pending.append((frame, pool.submit(self.follower.work, frame.image, rois, detect)))
+                rois, detect = follower.plan()
+                pending.append((frame, pool.submit(follower.work, frame.image, rois, detect)))
                 if len(pending) >= self.workers:
                     yield complete()
             while pending:
                 yield complete()
 
-    def track(self, source: str | FrameSource, *, keep_images: bool = False, max_frames: int | None = None,
-              prefetch: int = 4) -> Iterator[FrameResult]:
-        """Yield a `FrameResult` per frame of `source` (a path, URL, "webcam:N" or a FrameSource)."""
-        self.reset()
-        src = open_source(source) if not isinstance(source, FrameSource) else source
+    def _online(self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int,
+                progress: bool) -> Iterator[FrameResult]:
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
+        known = [n for n in (src.frame_count, max_frames) if n is not None]
+        bar = tqdm(total=min(known) if known else None, desc="track", unit="frame", dynamic_ncols=True,
+                   disable=not progress)
         try:
             frames = itertools.islice(reader, max_frames)
             if self.workers > 1:
-                yield from self._pipelined(frames, keep_images)
-                return
-            for frame in frames:
-                poses = self.process(frame.image, frame.index, frame.time)
-                yield FrameResult(frame.index, frame.time, poses, frame.image if keep_images else None)
+                results: Iterator[FrameResult] = self._pipelined(frames, keep_images)
+            else:
+                results = (FrameResult(f.index, f.time, self.process(f.image, f.index, f.time),
+                                       f.image if keep_images else None) for f in frames)
+            for r in results:
+                bar.update()
+                yield r
         finally:
+            bar.close()
             reader.close()
+
+    def track(self, source: str | os.PathLike | FrameSource, *, keep_images: bool = False,
+              max_frames: int | None = None, prefetch: int = 4,
+              progress: bool = False) -> Iterator[FrameResult]:
+        """Yield a `FrameResult` per frame of `source` (a path, URL, "webcam:N" or a FrameSource).
+
+        keep_images: put each decoded RGB frame in `FrameResult.image` (for rendering).
+        progress: show a progress bar (two with `smooth="savgol"` and `keep_images`: one per pass).
+        A video that breaks off raises `InputError` after the frames before the break were yielded.
+        """
+        src = source if isinstance(source, FrameSource) else open_source(source)
+        self.reset(src.fps or 30.0)
+        try:
+            if self.smooth != "savgol":
+                yield from self._online(src, keep_images, max_frames, prefetch, progress)
+                return
+            from posekit.video.offline import reopenable, smooth_results, with_images
+
+            again = reopenable(source) if keep_images else None
+            if keep_images and again is None:
+                raise InputError(f"{src.name}: smooth='savgol' with images needs a video file or image "
+                                 "folder that can be read twice, not a live source")
+            results: list[FrameResult] = []
+            error: InputError | None = None
+            try:
+                results.extend(self._online(src, False, max_frames, prefetch, progress))
+            except InputError as exc:  # a video that breaks off: smooth and yield what was read, then say so
+                error = exc
+            smoothed = smooth_results(results, **self.savgol_params)
+            if again is not None:
+                yield from with_images(again, smoothed, fps=src.fps, progress=progress)
+            else:
+                yield from smoothed
+            if error is not None:
+                raise error
+        finally:
             src.close()

@@ -17,7 +17,7 @@ DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "posebenc
 
 
 def posekit(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True, check=False,
                           cwd=cwd, env=os.environ.copy(), timeout=900)
 
 
@@ -70,9 +70,16 @@ def test_bad_images_give_one_line_errors_and_no_partial_files(tmp_path):
         res = posekit("predict", tmp_path / name, "--model", "fast", "--out", out_json)
         assert res.returncode != 0
         assert "Traceback" not in res.stderr and name in res.stderr, res.stderr
-        assert not out_json.exists() or json.loads(out_json.read_text()) == []
-        leftovers = [p for p in (tmp_path / "out").glob("*")] if (tmp_path / "out").exists() else []
-        assert all(not p.name.startswith(".") for p in leftovers)
+        assert "no image could be read" in res.stderr and "results:" not in res.stdout
+        assert not out_json.exists()  # nothing succeeded: no file, not an empty list
+        assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    # some good, some bad: the good ones are written, the bad ones named, the exit code says so
+    res = posekit("predict", tmp_path / "empty.jpg", good, "--model", "fast", "--out", out_json)
+    assert res.returncode == 1, res.stderr
+    assert "skipped" in res.stderr and "empty.jpg" in res.stderr and "1 of 2 image(s) (1 skipped)" in res.stdout
+    results = json.loads(out_json.read_text())
+    assert results and {r["file_name"] for r in results} == {str(good)}
+    assert {r["image_id"] for r in results} == {2}  # the input's position, skipped ones counted
     missing = posekit("predict", tmp_path / "nope.jpg")
     assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
 
@@ -121,7 +128,7 @@ def test_without_npm_the_pip_models_still_work(tmp_path):
 
     def run(*args):
         return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True,
-                              text=True, env=env, timeout=900)
+                              text=True, env=env, timeout=900, check=False)
 
     listing = run("models", "list")
     assert "npm is not installed" in listing.stdout

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from posekit.eval import bootstrap_ap, evaluate_keypoints, pck
-from posekit.eval.coco import _ap_for_images, _cocoeval, _coco_gt, _per_image_tables
+from posekit.eval.coco import _ap_for_images, _coco_gt, _cocoeval, _per_image_tables
 
 GT_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "posebench-dev" / "annotations" / "person_keypoints.json"
 needs_gt = pytest.mark.skipif(not GT_PATH.exists(), reason=f"posebench-dev ground truth not found at {GT_PATH}")

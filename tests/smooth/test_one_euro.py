@@ -29,7 +29,7 @@ def test_constant_velocity_much_less_jitter_little_lag():
     sm = filt(raw)
     assert jitter(sm[30:]) < 0.35 * jitter(raw[30:])
     assert 0 <= lag(clean[30:], sm[30:]) < 2.0
-    rest_clean, rest_raw = walk(v=0.0)
+    _, rest_raw = walk(v=0.0)
     assert jitter(filt(rest_raw)[30:]) < 0.15 * jitter(rest_raw[30:])
     # beta trades jitter for lag when moving
     assert lag(clean[30:], filt(raw, beta=0.0)[30:]) > 3.0

@@ -7,13 +7,13 @@ from posekit.smooth import PoseSmoother, jitter, smooth_tracks
 SIZE = (720, 1280)
 
 
-def frame(centres, ids, rng, noise=2.0, world=True):
-    n = len(centres)
+def frame(centers, ids, rng, noise=2.0, world=True):
+    n = len(centers)
     kp = np.zeros((n, 17, 2))
-    for i, (cx, cy) in enumerate(centres):
+    for i, (cx, cy) in enumerate(centers):
         kp[i] = np.stack([np.full(17, cx), cy + np.linspace(-150, 150, 17)], axis=1)
     kp += rng.normal(0, noise, kp.shape)
-    boxes = np.array([[cx - 75, cy - 150, cx + 75, cy + 150] for cx, cy in centres]).reshape(n, 4)
+    boxes = np.array([[cx - 75, cy - 150, cx + 75, cy + 150] for cx, cy in centers]).reshape(n, 4)
     w = kp[..., None, 0].repeat(3, axis=2) / 200 if world else None
     return Poses(kp, np.full((n, 17), 0.9), boxes, np.full(n, 0.9), "coco17", SIZE,
                  world=w, track_ids=np.array(ids, dtype=np.int64))

@@ -44,7 +44,7 @@ def test_blazepose_video_gives_world_coordinates_and_smooth_tracks():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True, check=False,
                           env=os.environ.copy(), timeout=900)
 
 
