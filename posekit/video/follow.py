@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.roi import Roi
 from posekit.pipeline.transforms import box_iou
 from posekit.results import Poses
@@ -31,8 +32,8 @@ class RoiFollower:
     all the model runs, can go to a thread pool for several frames at once (see `track_pipelined`):
     then frame t is cropped from the skeletons of frame t − k, k frames in flight."""
 
-    def __init__(self, pipeline, redetect_every: int = 15):
-        if not (hasattr(pipeline, "detect_rois") and hasattr(pipeline, "run_rois")):
+    def __init__(self, pipeline: RoiPipeline, redetect_every: int = 15):
+        if not isinstance(pipeline, RoiPipeline):
             raise TypeError(f"{type(pipeline).__name__} cannot follow regions of interest")
         self.pipeline = pipeline
         self.redetect_every = max(1, int(redetect_every))

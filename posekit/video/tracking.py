@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
+from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline
 from posekit.results import Poses
 from posekit.smooth import PoseSmoother
@@ -83,7 +84,7 @@ class VideoPoseTracker:
             self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        can_follow = follow and hasattr(pipeline, "run_rois")
+        can_follow = follow and isinstance(pipeline, RoiPipeline)
         self.follower = RoiFollower(pipeline, redetect_every) if can_follow else None
         if self.follower is None:
             if self.workers > 1 and threads != 1:
