@@ -99,7 +99,8 @@ def _make_item(path: str, row: dict[str, Any] | None = None) -> WorkItem:
             max_frames = int(max_frames)
         except (TypeError, ValueError):
             raise InputError(f"{path}: manifest max_frames must be an integer, got {max_frames!r}") from None
-    return WorkItem(path, kind, item_key(path, opts), max_frames, opts)
+    # the key hangs on what the item *is* (effective kind and frame limit), not on how it was written
+    return WorkItem(path, kind, item_key(path, {"kind": kind, "max_frames": max_frames}), max_frames, opts)
 
 
 def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[WorkItem]:

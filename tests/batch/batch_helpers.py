@@ -1,0 +1,18 @@
+"""Paths and helpers of the batch tests (conftest.py holds the fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+VIDEO = SHARED / "video" / "posetrack18_000001_mpiinew_test_5frames.mp4"  # 5 frames @ 30 fps, 2-3 players
+FRAMES = SHARED / "video" / "posetrack18_000001_mpiinew_test_frames"
+CHUNK_S = 0.034  # one frame per chunk at 30 fps: every frame boundary is a chunk boundary
+
+
+def read_rows(out: Path) -> pd.DataFrame:
+    """The whole dataset, files in name order and rows in file order (what every reader gives)."""
+    return pq.read_table(out / "poses").to_pandas()
