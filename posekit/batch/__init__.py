@@ -1,7 +1,7 @@
 """Batch processing of image and video collections into a Parquet dataset (see docs/batch.md).
 
-    from posekit.batch import run_batch
-    summary = run_batch(["clips/", "manifest.csv"], "out", engine="ray", workers=8)
+from posekit.batch import run_batch
+summary = run_batch(["clips/", "manifest.csv"], "out", engine="ray", workers=8)
 """
 
 from posekit.batch.inputs import WorkItem, expand_inputs

@@ -33,44 +33,44 @@ def _run(item: WorkItem) -> dict[str, Any]:
     return _processor.run(item)
 
 
-def run_local(items: list[WorkItem], settings: BatchSettings, workers: int, report: Report,
-              retries: int = 2) -> None:
-    """Process `items` in `workers` processes; `report` is called once per item, in the driver."""
+def _one_pool(
+    pending: list[WorkItem], settings: BatchSettings, workers: int, report: Report
+) -> list[WorkItem]:
+    """Run `pending` in one pool; returns the items left unfinished when a worker died."""
     # spawn, not fork: a forked ONNX Runtime or a forked thread pool can deadlock
     ctx = multiprocessing.get_context("spawn")
+    queue = list(reversed(pending))
+    running: dict[Future, WorkItem] = {}
+    broken: list[WorkItem] = []
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(settings,)) as pool:
+        while queue or running:
+            # at most 2 items queued per worker, so a broken pool has few items in its queue
+            while queue and len(running) < 2 * workers:
+                it = queue.pop()
+                running[pool.submit(_run, it)] = it
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                it = running.pop(fut)
+                try:
+                    report(it, fut.result(), None)
+                except BrokenProcessPool:
+                    broken.append(it)
+                except Exception as exc:
+                    report(it, None, f"{type(exc).__name__}: {exc}")
+            if broken:
+                return broken + list(running.values()) + list(reversed(queue))
+    return broken
+
+
+def run_local(
+    items: list[WorkItem], settings: BatchSettings, workers: int, report: Report, retries: int = 2
+) -> None:
+    """Process `items` in `workers` processes; `report` is called once per item, in the driver."""
     pending = list(items)
     for attempt in range(retries + 1):
-        broken: list[WorkItem] = []
-        with ProcessPoolExecutor(max(1, workers), mp_context=ctx, initializer=_init,
-                                 initargs=(settings,)) as pool:
-            # at most 2 items queued per worker, so a broken pool has few items in its queue
-            queue = list(reversed(pending))
-            running: dict[Future, WorkItem] = {}
-
-            def submit() -> None:
-                while queue and len(running) < 2 * workers:
-                    it = queue.pop()
-                    running[pool.submit(_run, it)] = it
-
-            submit()
-            while running:
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    it = running.pop(fut)
-                    try:
-                        report(it, fut.result(), None)
-                    except BrokenProcessPool:
-                        broken.append(it)
-                    except Exception as exc:
-                        report(it, None, f"{type(exc).__name__}: {exc}")
-                if broken:
-                    broken += [running.pop(f) for f in list(running)] + list(reversed(queue))
-                    queue.clear()
-                    break
-                submit()
-        if not broken:
+        pending = _one_pool(pending, settings, max(1, workers), report)
+        if not pending:
             return
-        pending = broken
         if attempt == retries:
             for it in pending:
                 report(it, None, DIED)

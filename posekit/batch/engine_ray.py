@@ -42,8 +42,14 @@ def start_local_ray(workers: int, object_store_mb: int = 256) -> None:
     """A Ray on this machine for one run: `workers` CPUs, a small object store (items and results
     are small: the rows go to files, not through Ray), no dashboard."""
     ray = import_ray()
-    ray.init(num_cpus=workers, object_store_memory=object_store_mb * 2**20, include_dashboard=False,
-             runtime_env=runtime_env(), logging_level="WARNING", log_to_driver=False)
+    ray.init(
+        num_cpus=workers,
+        object_store_memory=object_store_mb * 2**20,
+        include_dashboard=False,
+        runtime_env=runtime_env(),
+        logging_level="WARNING",
+        log_to_driver=False,
+    )
 
 
 class _Worker:
@@ -59,8 +65,15 @@ def cluster_cpus() -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def run_ray(items: list[WorkItem], settings: BatchSettings, workers: int | None, report: Report, *,
-            address: str | None = None, retries: int = 2) -> None:
+def run_ray(
+    items: list[WorkItem],
+    settings: BatchSettings,
+    workers: int | None,
+    report: Report,
+    *,
+    address: str | None = None,
+    retries: int = 2,
+) -> None:
     """Process `items` on `workers` Ray actors (None: one per CPU of the cluster). Uses the Ray this
     process is already connected to, else connects to `address`, else starts a local one (and
     stops it at the end)."""
@@ -71,7 +84,9 @@ def run_ray(items: list[WorkItem], settings: BatchSettings, workers: int | None,
             try:
                 ray.init(address=address, logging_level="WARNING")
             except Exception as exc:
-                raise PosekitError(f"--address {address}: cannot connect to Ray ({type(exc).__name__}: {exc})") from None
+                raise PosekitError(
+                    f"--address {address}: cannot connect to Ray ({type(exc).__name__}: {exc})"
+                ) from None
         else:
             start_local_ray(workers or os.cpu_count() or 1)
         started = True
@@ -99,7 +114,9 @@ def run_ray(items: list[WorkItem], settings: BatchSettings, workers: int | None,
                 report(item, None, DIED)
             except ray.exceptions.RayTaskError as exc:
                 cause = exc.cause if getattr(exc, "cause", None) is not None else exc
-                report(item, None, f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}")
+                report(
+                    item, None, f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+                )
             feed(actor)
         for actor in actors:
             ray.kill(actor)

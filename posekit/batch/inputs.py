@@ -41,8 +41,8 @@ class WorkItem:
 
 
 def kind_of(path: str) -> Kind:
-    """"image" for image extensions (and GIFs never: they are videos here), else "video"; files with
-    an unknown extension are tried as videos, which fail into failures.parquet if they are not."""
+    """The kind of a file by its extension: image extensions give "image" (except .gif: a video
+    here), anything else "video" (a file that is no video then fails into failures.parquet)."""
     ext = os.path.splitext(path)[1].lower()
     return "image" if ext in IMAGE_EXTENSIONS and ext != ".gif" else "video"
 
@@ -61,8 +61,11 @@ def _media_files(folder: Path) -> list[str]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files)
-                  if not f.startswith(".") and os.path.splitext(f)[1].lower() in exts]
+        found += [
+            os.path.join(root, f)
+            for f in sorted(files)
+            if not f.startswith(".") and os.path.splitext(f)[1].lower() in exts
+        ]
     return found
 
 
@@ -89,7 +92,9 @@ def _manifest_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _make_item(path: str, row: dict[str, Any] | None = None) -> WorkItem:
-    opts = {k: v for k, v in (row or {}).items() if k in ITEM_OPTIONS and v is not None and v == v and v != ""}
+    opts = {
+        k: v for k, v in (row or {}).items() if k in ITEM_OPTIONS and v is not None and v == v and v != ""
+    }
     kind = opts.get("kind", kind_of(path))
     if kind not in ("image", "video"):
         raise InputError(f"{path}: manifest kind must be image or video, got {kind!r}")

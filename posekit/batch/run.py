@@ -32,7 +32,9 @@ def model_schema(model: str | None, layout: str | None = None) -> tuple[str, boo
     """(keypoint layout, world columns?) of the rows `model` gives, from the zoo records of the
     models in its pipeline, before any model is loaded (every partition gets the same schema)."""
     settings = pipeline_settings(model)
-    names = [v for f in fields(settings) if isinstance(v := getattr(settings, f.name), str) and v in model_names()]
+    names = [
+        v for f in fields(settings) if isinstance(v := getattr(settings, f.name), str) and v in model_names()
+    ]
     records = [get_record(n) for n in names]
     pose = [r for r in records if r.keypoint_layout]
     if not pose:
@@ -67,16 +69,28 @@ class BatchSummary:
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
-        d["throughput"] = {"images_per_s": round(self.images_per_s, 3),
-                           "video_frames_per_s": round(self.video_frames_per_s, 3),
-                           "frames_per_s": round((self.run_images + self.run_video_frames) / max(self.wall_s, 1e-9), 3)}
+        d["throughput"] = {
+            "images_per_s": round(self.images_per_s, 3),
+            "video_frames_per_s": round(self.video_frames_per_s, 3),
+            "frames_per_s": round((self.run_images + self.run_video_frames) / max(self.wall_s, 1e-9), 3),
+        }
         return d
 
 
-def run_batch(inputs: Iterable[str | os.PathLike], out: str | os.PathLike, *, engine: str = "local",
-              address: str | None = None, workers: int | None = None, model: str | None = None,
-              layout: str | None = None, chunk_seconds: float = 60.0, smooth: str = "one_euro",
-              threads: int = 1, progress: bool = True) -> BatchSummary:
+def run_batch(
+    inputs: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    engine: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    model: str | None = None,
+    layout: str | None = None,
+    chunk_seconds: float = 60.0,
+    smooth: str = "one_euro",
+    threads: int = 1,
+    progress: bool = True,
+) -> BatchSummary:
     """Poses of every image and video of `inputs` into the dataset folder `out` (see
     `posekit.batch.writer` for its files). engine: "local" (a process pool of `workers`, default
     one per core) or "ray" (actors on the cluster at `address`, or on a local Ray started for the
@@ -92,8 +106,9 @@ def run_batch(inputs: Iterable[str | os.PathLike], out: str | os.PathLike, *, en
     items = expand_inputs(inputs)
     model = model or DEFAULT
     lay, world = model_schema(model, layout)
-    settings = BatchSettings(str(Path(out).resolve()), model, lay, world, float(chunk_seconds), smooth,
-                             max(1, int(threads)))
+    settings = BatchSettings(
+        str(Path(out).resolve()), model, lay, world, float(chunk_seconds), smooth, max(1, int(threads))
+    )
     outdir = OutputDir(Path(settings.out))
     outdir.prepare(settings.dataset_settings())
 
@@ -106,8 +121,14 @@ def run_batch(inputs: Iterable[str | os.PathLike], out: str | os.PathLike, *, en
     done_before = len(records)
     unfinished: dict[str, tuple[WorkItem, str]] = {}
     counts = {"images": 0, "video_frames": 0}
-    bar = tqdm(total=len(items), initial=done_before, desc=f"batch ({engine})", unit="item", dynamic_ncols=True,
-               disable=not progress)
+    bar = tqdm(
+        total=len(items),
+        initial=done_before,
+        desc=f"batch ({engine})",
+        unit="item",
+        dynamic_ncols=True,
+        disable=not progress,
+    )
 
     def report(item: WorkItem, record: dict[str, Any] | None, error: str | None) -> None:
         if record is None:
@@ -136,14 +157,28 @@ def run_batch(inputs: Iterable[str | os.PathLike], out: str | os.PathLike, *, en
     finally:
         bar.close()
 
-    failures = [{"input": r["source"], "kind": r["kind"], "error": r["error"]}
-                for it in items if (r := records.get(it.key)) is not None and r.get("error")]
+    failures = [
+        {"input": r["source"], "kind": r["kind"], "error": r["error"]}
+        for it in items
+        if (r := records.get(it.key)) is not None and r.get("error")
+    ]
     failures += [{"input": it.source, "kind": it.kind, "error": err} for it, err in unfinished.values()]
     write_failures(outdir, failures)
     finished = [records[it.key] for it in items if it.key in records]
     summary = BatchSummary(
-        str(out), len(items), done_before, len(finished) - done_before, len(unfinished), len(failures),
-        sum(int(r["frames"]) for r in finished), sum(int(r["people"]) for r in finished),
-        counts["images"], counts["video_frames"], round(time.perf_counter() - t0, 3), engine, nworkers)
+        str(out),
+        len(items),
+        done_before,
+        len(finished) - done_before,
+        len(unfinished),
+        len(failures),
+        sum(int(r["frames"]) for r in finished),
+        sum(int(r["people"]) for r in finished),
+        counts["images"],
+        counts["video_frames"],
+        round(time.perf_counter() - t0, 3),
+        engine,
+        nworkers,
+    )
     write_summary(outdir, summary.to_dict())
     return summary

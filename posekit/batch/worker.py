@@ -58,8 +58,11 @@ class BatchSettings:
 
 def tracker_state(t: VideoPoseTracker) -> dict[str, Any]:
     f = t.follower
-    return {"tracker": t.tracker, "smoother": t.smoother,
-            "follower": None if f is None else (f.rois, f.since_detection, f.detections)}
+    return {
+        "tracker": t.tracker,
+        "smoother": t.smoother,
+        "follower": None if f is None else (f.rois, f.since_detection, f.detections),
+    }
 
 
 def restore_tracker_state(t: VideoPoseTracker, state: dict[str, Any]) -> None:
@@ -81,8 +84,9 @@ class ItemProcessor:
     def tracker(self) -> VideoPoseTracker:
         if self._tracker is None:
             s = self.settings
-            self._tracker = VideoPoseTracker(s.model, smooth=s.smooth, layout=s.layout, threads=s.threads,
-                                             workers=1)
+            self._tracker = VideoPoseTracker(
+                s.model, smooth=s.smooth, layout=s.layout, threads=s.threads, workers=1
+            )
         return self._tracker
 
     def _in_layout(self, poses: Poses) -> Poses:
@@ -96,8 +100,14 @@ class ItemProcessor:
         if done is not None:
             return {**done, "skipped": True}
         t0 = time.perf_counter()
-        record: dict[str, Any] = {"source": item.source, "kind": item.kind, "key": item.key, "frames": 0,
-                                  "people": 0, "error": None}
+        record: dict[str, Any] = {
+            "source": item.source,
+            "kind": item.kind,
+            "key": item.key,
+            "frames": 0,
+            "people": 0,
+            "error": None,
+        }
         try:
             record.update(self._image(item) if item.kind == "image" else self._video(item))
         except InputError as exc:
@@ -134,8 +144,17 @@ class ItemProcessor:
             if buf.rows:
                 write_partition(self.out.partition(item.key, chunk), buf.table())
             if save_state:  # after the partition: a checkpoint always means "this chunk is written"
-                write_checkpoint(self.out, item.key, {"chunk": chunk, "per_chunk": per_chunk, "frames": frames,
-                                                      "people": people, "state": tracker_state(tracker)})
+                write_checkpoint(
+                    self.out,
+                    item.key,
+                    {
+                        "chunk": chunk,
+                        "per_chunk": per_chunk,
+                        "frames": frames,
+                        "people": people,
+                        "state": tracker_state(tracker),
+                    },
+                )
 
         try:
             with src, PrefetchReader(src) as reader:

@@ -16,6 +16,7 @@ leaves a half-written partition that a reader would see.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -32,8 +33,15 @@ from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.io.tracks import track_columns
 from posekit.results import Poses
 
-_TYPES = {"source": pa.string(), "frame": pa.int64(), "time": pa.float64(), "track_id": pa.int64(),
-          "layout": pa.string(), "image_w": pa.int32(), "image_h": pa.int32()}
+_TYPES = {
+    "source": pa.string(),
+    "frame": pa.int64(),
+    "time": pa.float64(),
+    "track_id": pa.int64(),
+    "layout": pa.string(),
+    "image_w": pa.int32(),
+    "image_h": pa.int32(),
+}
 
 
 def row_schema(layout: str, world: bool) -> pa.Schema:
@@ -48,7 +56,8 @@ def person_rows(source: str, frame: int, time: float, poses: Poses, world: bool)
     swap it for `Poses.to_columns()` once that is the shared schema."""
     n, (h, w) = len(poses), poses.image_size
     cols: dict[str, np.ndarray] = {
-        "source": np.full(n, source, object), "frame": np.full(n, frame, np.int64),
+        "source": np.full(n, source, object),
+        "frame": np.full(n, frame, np.int64),
         "time": np.full(n, time, np.float64),
         "track_id": np.full(n, -1, np.int64) if poses.track_ids is None else poses.track_ids.astype(np.int64),
         "score": poses.person_scores,
@@ -84,7 +93,9 @@ class RowBuffer:
     def table(self) -> pa.Table:
         names = self.schema.names
         data = {c: np.concatenate([b[c] for b in self.blocks]) if self.blocks else np.zeros(0) for c in names}
-        return pa.table({c: pa.array(data[c], type=self.schema.field(c).type) for c in names}, schema=self.schema)
+        return pa.table(
+            {c: pa.array(data[c], type=self.schema.field(c).type) for c in names}, schema=self.schema
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,11 @@ class OutputDir:
         if run_file.exists():
             old = json.loads(run_file.read_text(encoding="utf-8"))
             if old != settings:
-                diff = ", ".join(f"{k}: {old.get(k)!r} → {settings.get(k)!r}" for k in settings if old.get(k) != settings.get(k))
+                diff = ", ".join(
+                    f"{k}: {old.get(k)!r} → {settings.get(k)!r}"
+                    for k in settings
+                    if old.get(k) != settings.get(k)
+                )
                 raise InputError(f"{self.root}: was written with other settings ({diff}); use a new --out")
         else:
             write_json_atomic(run_file, settings)
@@ -151,9 +166,7 @@ def read_checkpoint(out: OutputDir, key: str) -> dict[str, Any] | None:
     try:
         with open(out.checkpoint_file(key), "rb") as f:
             return dict(pickle.load(f))
-    except FileNotFoundError:
-        return None
-    except Exception:
+    except Exception:  # missing, or unreadable
         return None
 
 
@@ -163,10 +176,8 @@ def write_checkpoint(out: OutputDir, key: str, state: dict[str, Any]) -> None:
 
 
 def remove_checkpoint(out: OutputDir, key: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(out.checkpoint_file(key))
-    except FileNotFoundError:
-        pass
 
 
 FAILURE_SCHEMA = pa.schema([("input", pa.string()), ("kind", pa.string()), ("error", pa.string())])
@@ -175,7 +186,9 @@ FAILURE_SCHEMA = pa.schema([("input", pa.string()), ("kind", pa.string()), ("err
 def write_failures(out: OutputDir, failures: list[dict[str, str]]) -> Path:
     """DIR/failures.parquet: one row per failed item (written even when empty, so its absence never
     has to be interpreted)."""
-    table = pa.Table.from_pylist([{k: f[k] for k in FAILURE_SCHEMA.names} for f in failures], schema=FAILURE_SCHEMA)
+    table = pa.Table.from_pylist(
+        [{k: f[k] for k in FAILURE_SCHEMA.names} for f in failures], schema=FAILURE_SCHEMA
+    )
     path = out.root / "failures.parquet"
     write_partition(path, table)
     return path

@@ -68,9 +68,15 @@ def test_schema_follows_the_model() -> None:
 
 def test_rows_and_atomic_partition(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    p = Poses(rng.random((2, 17, 2)).astype(np.float32), rng.random((2, 17)).astype(np.float32),
-              rng.random((2, 4)).astype(np.float32), np.array([0.9, 0.5], np.float32), "coco17", (480, 640),
-              track_ids=np.array([3, -1]))
+    p = Poses(
+        rng.random((2, 17, 2)).astype(np.float32),
+        rng.random((2, 17)).astype(np.float32),
+        rng.random((2, 4)).astype(np.float32),
+        np.array([0.9, 0.5], np.float32),
+        "coco17",
+        (480, 640),
+        track_ids=np.array([3, -1]),
+    )
     buf = RowBuffer(row_schema("coco17", False))
     buf.add(person_rows("clip.mp4", 7, 0.25, p, world=False))
     path = tmp_path / "poses" / "x.parquet"

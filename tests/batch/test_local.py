@@ -14,12 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from batch_helpers import CHUNK_S, VIDEO, read_rows
 
 from posekit.batch import run_batch
 from posekit.batch.inputs import expand_inputs
 from posekit.batch.worker import ItemProcessor
-
-from batch_helpers import CHUNK_S, VIDEO, read_rows
 
 pytestmark = pytest.mark.models
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +51,9 @@ def test_rerun_skips_everything_and_changes_nothing(local_run: Path, batch_input
     assert {p.name: p.read_bytes() for p in (local_run / "poses").iterdir()} == before
 
 
-def test_chunks_give_the_rows_of_an_uncut_video(local_run: Path, tmp_path: Path, batch_inputs: list[str]) -> None:
+def test_chunks_give_the_rows_of_an_uncut_video(
+    local_run: Path, tmp_path: Path, batch_inputs: list[str]
+) -> None:
     """Tracking state carried across chunks: one chunk per frame = the whole video in one piece."""
     item = expand_inputs([str(VIDEO)])[0]
     settings = json.loads((local_run / "_state" / "run.json").read_text())
@@ -67,14 +68,28 @@ def test_chunks_give_the_rows_of_an_uncut_video(local_run: Path, tmp_path: Path,
     assert replace(whole, chunk_seconds=CHUNK_S).dataset_settings() == settings
 
 
-def test_sigkill_mid_video_then_rerun_gives_the_same_dataset(local_run: Path, tmp_path: Path,
-                                                            batch_inputs: list[str]) -> None:
+def test_sigkill_mid_video_then_rerun_gives_the_same_dataset(
+    local_run: Path, tmp_path: Path, batch_inputs: list[str]
+) -> None:
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "posekit.cli.main", "batch", *batch_inputs, "--out", str(out), "--workers", "1",
-           "--chunk-seconds", str(CHUNK_S), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "posekit.cli.main",
+        "batch",
+        *batch_inputs,
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--chunk-seconds",
+        str(CHUNK_S),
+        "--no-progress",
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     state = out / "_state"
     deadline = time.monotonic() + 120
     try:

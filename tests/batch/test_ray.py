@@ -25,18 +25,26 @@ pytestmark = pytest.mark.models
 def ray_session() -> Iterator[None]:
     from posekit.batch.engine_ray import runtime_env
 
-    ray.init(num_cpus=2, object_store_memory=80 * 2**20, include_dashboard=False, runtime_env=runtime_env(),
-             logging_level="WARNING", log_to_driver=False)
+    ray.init(
+        num_cpus=2,
+        object_store_memory=80 * 2**20,
+        include_dashboard=False,
+        runtime_env=runtime_env(),
+        logging_level="WARNING",
+        log_to_driver=False,
+    )
     yield
     ray.shutdown()
 
 
-def test_ray_and_local_engines_write_the_same_dataset(local_run: Path, tmp_path: Path,
-                                                      batch_inputs: list[str]) -> None:
+def test_ray_and_local_engines_write_the_same_dataset(
+    local_run: Path, tmp_path: Path, batch_inputs: list[str]
+) -> None:
     s = run_batch(batch_inputs, tmp_path, engine="ray", workers=2, chunk_seconds=CHUNK_S, progress=False)
     assert (s.processed, s.failures, s.unfinished) == (4, 1, 0)
     assert sorted(p.name for p in (tmp_path / "poses").iterdir()) == sorted(
-        p.name for p in (local_run / "poses").iterdir())
+        p.name for p in (local_run / "poses").iterdir()
+    )
     pd.testing.assert_frame_equal(read_rows(tmp_path), read_rows(local_run), check_exact=True)
     assert pq.read_table(tmp_path / "failures.parquet").equals(pq.read_table(local_run / "failures.parquet"))
 
@@ -55,8 +63,9 @@ def _actor_pids() -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds Ray worker processes through /proc (Linux)")
-def test_actor_killed_mid_video_is_restarted_and_resumes(local_run: Path, tmp_path: Path,
-                                                         batch_inputs: list[str]) -> None:
+def test_actor_killed_mid_video_is_restarted_and_resumes(
+    local_run: Path, tmp_path: Path, batch_inputs: list[str]
+) -> None:
     killed: list[int] = []
 
     def killer() -> None:  # SIGKILL the actor once the video has a checkpoint: it is mid-video then
