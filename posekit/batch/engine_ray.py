@@ -73,10 +73,10 @@ def run_ray(
     *,
     address: str | None = None,
     retries: int = 2,
-) -> None:
+) -> int:
     """Process `items` on `workers` Ray actors (None: one per CPU of the cluster). Uses the Ray this
     process is already connected to, else connects to `address`, else starts a local one (and
-    stops it at the end)."""
+    stops it at the end). Returns the number of actors used."""
     ray = import_ray()
     started = False
     if not ray.is_initialized():
@@ -120,6 +120,7 @@ def run_ray(
             feed(actor)
         for actor in actors:
             ray.kill(actor)
+        return n
     finally:
         if started:
             ray.shutdown()

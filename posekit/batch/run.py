@@ -152,8 +152,7 @@ def run_batch(
         elif todo:
             from posekit.batch.engine_ray import run_ray
 
-            run_ray(todo, settings, workers, report, address=address)
-            nworkers = workers or 0
+            nworkers = run_ray(todo, settings, workers, report, address=address)
     finally:
         bar.close()
 

@@ -1,0 +1,118 @@
+"""Throughput of `posekit batch`: the plain pipeline in this process, then `--engine local` and
+`--engine ray` with 1 and 2 workers, on the same images and the same video frames; prints images/s,
+video frames/s and Ray's overhead against the local engine and the plain pipeline.
+
+    python benchmarks/batch.py [--images N] [--frames N] [--model default]
+
+Images: the first N COCO images of ../shared/data/posebench-dev; video: the first N frames of the
+two-people 1920×1080 clip of ../shared/data/video (a manifest row sets max_frames). Every batch
+figure is wall time of a whole run, worker start-up and model loading included (what a user waits
+for); "steady" figures divide by the workers' own item time (the done records' `seconds`), i.e.
+without start-up. Ray's own start-up (ray.init) is printed apart and is not in the run figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+VIDEO = DATA / "video" / "mmaction2_demo_skeleton_two_people_1920x1080.mp4"
+
+
+def plain(images: list[str], video: str, frames: int, model: str) -> tuple[float, float]:
+    """The pipeline in this process, one thread, no batch machinery: (images/s, video frames/s)."""
+    from posekit.io.images import load_image
+    from posekit.video import VideoPoseTracker
+
+    tracker = VideoPoseTracker(model, threads=1, workers=1)
+    t0 = time.perf_counter()
+    for p in images:
+        tracker.pipeline(load_image(p))
+    t_img = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    n = sum(1 for _ in tracker.track(video, max_frames=frames))
+    t_vid = time.perf_counter() - t0
+    return len(images) / t_img, n / t_vid
+
+
+def steady(out: Path) -> float:
+    """Sum of the workers' item seconds (no start-up), from the done records."""
+    return sum(json.loads(p.read_text())["seconds"] for p in (out / "_state").glob("*.done.json"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=int, default=24)
+    ap.add_argument("--frames", type=int, default=48)
+    ap.add_argument("--model", default="default")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from posekit.batch import run_batch
+
+    if not VIDEO.exists():
+        print(f"test data not found at {DATA}")
+        return 1
+    images = sorted(str(p) for p in (DATA / "posebench-dev" / "images" / "coco").rglob("*.jpg"))[
+        : args.images
+    ]
+    tmp = Path(tempfile.mkdtemp(prefix="posekit-batch-bench-"))
+    manifest = tmp / "video.csv"
+    manifest.write_text(f"path,max_frames\n{VIDEO},{args.frames}\n")
+    print(
+        f"model {args.model}; {len(images)} images; {args.frames} frames of {VIDEO.name}; 1 ONNX thread per worker"
+    )
+
+    img_s, vid_s = plain(images, str(VIDEO), args.frames, args.model)
+    print(f"{'plain pipeline, 1 process':32s} {img_s:7.2f} images/s  {vid_s:7.2f} video frames/s")
+    results: dict[tuple[str, int], tuple[float, float]] = {}
+
+    def bench(engine: str, workers: int) -> None:
+        figures = []
+        for kind, inputs, count in (("img", images, len(images)), ("vid", [str(manifest)], args.frames)):
+            out = tmp / f"{engine}{workers}-{kind}"
+            s = run_batch(inputs, out, engine=engine, workers=workers, model=args.model, progress=False)
+            assert s.unfinished == 0 and s.processed == len(inputs), s
+            figures.append((count / s.wall_s, count / max(steady(out), 1e-9) * workers))
+        (ia, isd), (va, vsd) = figures
+        results[(engine, workers)] = (ia, va)
+        print(
+            f"{f'--engine {engine} --workers {workers}':32s} {ia:7.2f} images/s  {va:7.2f} video frames/s"
+            f"   (steady: {isd:.2f} images/s, {vsd:.2f} frames/s)"
+        )
+
+    for w in (1, 2):
+        bench("local", w)
+    import ray
+
+    from posekit.batch.engine_ray import start_local_ray
+
+    t0 = time.perf_counter()
+    start_local_ray(2)
+    print(f"ray.init (local, 2 CPUs): {time.perf_counter() - t0:.1f} s")
+    try:
+        for w in (1, 2):
+            bench("ray", w)
+    finally:
+        ray.shutdown()
+    for w in (1, 2):
+        (li, lv), (ri, rv) = results[("local", w)], results[("ray", w)]
+        print(
+            f"Ray overhead, {w} worker(s): {100 * (li / ri - 1):+.0f}% time on images, "
+            f"{100 * (lv / rv - 1):+.0f}% on video vs --engine local"
+        )
+    ri, rv = results[("ray", 1)]
+    print(
+        f"Ray (1 worker) vs plain pipeline: {100 * (img_s / ri - 1):+.0f}% time on images, "
+        f"{100 * (vid_s / rv - 1):+.0f}% on video (start-up included)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
