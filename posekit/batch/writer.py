@@ -122,12 +122,18 @@ class OutputDir:
         return self.state / f"{key}.ckpt"
 
     def prepare(self, settings: dict[str, Any]) -> None:
-        """Create the folders; refuse a folder made with other settings (its rows would not match)."""
+        """Create the folders, remove temporary files a crash left, and refuse a folder made with other
+        settings (its rows would not match)."""
         try:
             self.poses.mkdir(parents=True, exist_ok=True)
             self.state.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"{self.root}: cannot create the output folder ({exc.strerror})") from None
+        # temporary files of writers killed mid-write: nobody will finish them (one run per folder)
+        for folder in (self.root, self.poses, self.state):
+            for tmp in folder.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
         run_file = self.state / "run.json"
         if run_file.exists():
             old = json.loads(run_file.read_text(encoding="utf-8"))
