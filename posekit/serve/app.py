@@ -54,27 +54,32 @@ class BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await _send_json(send, 413, f"request body over the {limit} byte limit for {scope['path']}")
             return
-        seen, started = 0, False
+        seen, refused, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > limit:
+                if seen > limit and not refused and not started:
+                    # Answer now: the app may turn the exception below into its own error (FastAPI makes
+                    # body-parsing failures a 400), which `guarded` then drops.
+                    refused = True
+                    await _send_json(send, 413, f"request body over the {limit} byte limit for {scope['path']}")
+                if refused:
                     raise BodyTooLarge
             return msg
 
-        async def tracking_send(msg: Message) -> None:
+        async def guarded(msg: Message) -> None:
             nonlocal started
-            started = started or msg["type"] == "http.response.start"
-            await send(msg)
+            if not refused:
+                started = True
+                await send(msg)
 
         try:
-            await self.app(scope, counted, tracking_send)
+            await self.app(scope, counted, guarded)
         except BodyTooLarge:
-            if not started:
-                await _send_json(send, 413, f"request body over the {limit} byte limit for {scope['path']}")
+            pass
 
 
 async def _send_json(send: Send, status: int, error: str) -> None:

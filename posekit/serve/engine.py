@@ -110,6 +110,9 @@ def probe_video(path: Path, *, name: str, max_pixels: int) -> dict[str, Any]:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise InputError(f"{name}: has no video stream")
+            fmt = container.format.name
+            if fmt == "image2" or fmt.endswith("_pipe"):  # FFmpeg reads a still image as a 1-frame video
+                raise InputError(f"{name}: is an image ({fmt}), not a video; send images to /v1/pose")
             st = container.streams.video[0]
             w, h = st.codec_context.width, st.codec_context.height
             frames = int(st.frames or 0)
@@ -179,9 +182,14 @@ class VideoWork:
                 if n == 0:
                     raise
                 warning = f"video ended early after {n} frames: {exc}"
-            finally:
+            except BaseException:  # cancelled or failed: no half-written video is published
                 if video is not None:
-                    video.close()
+                    video.abort()
+                raise
+            finally:
+                src.close()
+            if video is not None:
+                video.close()
         if n == 0:
             raise InputError(f"{job.filename}: no frames decoded")
         return warning
