@@ -66,7 +66,8 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "status": self.status, "progress": round(self.progress, 4),
-                             "frames": self.frames, "filename": self.filename, "options": self.options,
+                             "frames": self.frames, "attempts": self.attempts, "filename": self.filename,
+                             "options": self.options,
                              "created": self.created, "updated": self.updated}
         if self.error:
             d["error"] = self.error
