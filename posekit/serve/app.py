@@ -6,6 +6,7 @@ sends can stop the server. Request bodies are limited before they are read (see 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, HTTPException, Query, Request, UploadFile, WebSocket
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +27,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from posekit.errors import InputError, PosekitError
 from posekit.layouts import get_layout
 from posekit.serve.auth import HEADER, key_from_headers, key_matches
-from posekit.serve.engine import JOB_OPTIONS, ModelPool, PixelLimitError, ServeConfig, VideoWork, check_image, probe_video
+from posekit.serve.engine import (
+    JOB_OPTIONS,
+    ModelPool,
+    PixelLimitError,
+    ServeConfig,
+    VideoWork,
+    check_image,
+    probe_video,
+)
 from posekit.serve.jobs import JobRunner, JobStore, WorkerPool
 from posekit.serve.live import live_endpoint
 
@@ -65,7 +74,9 @@ class BodyLimit:
                     # Answer now: the app may turn the exception below into its own error (FastAPI makes
                     # body-parsing failures a 400), which `guarded` then drops.
                     refused = True
-                    await _send_json(send, 413, f"request body over the {limit} byte limit for {scope['path']}")
+                    await _send_json(
+                        send, 413, f"request body over the {limit} byte limit for {scope['path']}"
+                    )
                 if refused:
                     raise BodyTooLarge
             return msg
@@ -76,16 +87,19 @@ class BodyLimit:
                 started = True
                 await send(msg)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):  # already answered with 413
             await self.app(scope, counted, guarded)
-        except BodyTooLarge:
-            pass
 
 
 async def _send_json(send: Send, status: int, error: str) -> None:
     body = json.dumps({"error": error}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -109,7 +123,7 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        models = pool or await run_in_threadpool(ModelPool, config)
+        models: ModelPool = pool if pool is not None else await run_in_threadpool(ModelPool, config)
         store = JobStore(config.data_dir)
         workers = WorkerPool(store, JobRunner(VideoWork(models)), workers=config.job_workers)
         workers.start()
@@ -120,8 +134,11 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
             await run_in_threadpool(workers.stop)
             store.close()
 
-    app = FastAPI(title="posekit", summary="Human pose estimation: images, video jobs and a live stream",
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="posekit",
+        summary="Human pose estimation: images, video jobs and a live stream",
+        lifespan=lifespan,
+    )
 
     def limit_for(path: str) -> int:
         if path.startswith("/v1/jobs"):
@@ -145,8 +162,11 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
 
     async def require_key(request: Request) -> None:
         if not key_matches(config.api_key, key_from_headers(request.headers)):
-            raise HTTPException(401, f"missing or wrong API key (send it in the {HEADER} header)",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                f"missing or wrong API key (send it in the {HEADER} header)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     v1 = [Depends(require_key)]
 
@@ -169,37 +189,51 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
             lay = get_layout(name)
         except PosekitError:
             raise HTTPException(404, f"unknown layout {name[:40]!r}") from None
-        return {"name": lay.name, "keypoints": list(lay.keypoint_names), "skeleton": [list(e) for e in lay.skeleton]}
+        return {
+            "name": lay.name,
+            "keypoints": list(lay.keypoint_names),
+            "skeleton": [list(e) for e in lay.skeleton],
+        }
 
     @app.post("/v1/pose", dependencies=v1)
-    async def pose(file: UploadFile = File(..., description="an image: JPEG, PNG, WebP, BMP, TIFF, …"),
-                   model: str | None = Query(None, description="a served model (see /healthz); default: the first"),
-                   min_score: float = Query(0.0, ge=0, le=1, description="drop people scoring below this"),
-                   min_keypoint_score: float = Query(0.0, ge=0, le=1, description="keypoints below it count as unseen"),
-                   layout: str | None = Query(None, description="convert to this keypoint layout")) -> Response:
+    async def pose(
+        file: Annotated[UploadFile, File(description="an image: JPEG, PNG, WebP, BMP, TIFF, …")],
+        model: str | None = Query(None, description="a served model (see /healthz); default: the first"),
+        min_score: float = Query(0.0, ge=0, le=1, description="drop people scoring below this"),
+        min_keypoint_score: float = Query(0.0, ge=0, le=1, description="keypoints below it count as unseen"),
+        layout: str | None = Query(None, description="convert to this keypoint layout"),
+    ) -> Response:
         """Poses of every person in one image: `Poses.to_json()` (`layout`, `image_size`, `people`)."""
         _check_type(file, IMAGE_TYPES, "an image")
         name = _upload_name(file)
         data = await file.read()
         if len(data) > config.max_image_bytes:
-            raise HTTPException(413, f"{name}: {len(data)} bytes, over the {config.max_image_bytes} byte limit")
+            raise HTTPException(
+                413, f"{name}: {len(data)} bytes, over the {config.max_image_bytes} byte limit"
+            )
         models: ModelPool = state["pool"]
         models.get(model)  # an unknown model is a 400 before any decoding
 
         def work() -> str:
             image = check_image(data, name=name, max_pixels=config.max_pixels)
-            return models.estimate(image, model, min_score=min_score, min_keypoint_score=min_keypoint_score,
-                                   layout=layout).to_json()
+            return models.estimate(
+                image, model, min_score=min_score, min_keypoint_score=min_keypoint_score, layout=layout
+            ).to_json()
 
         return Response(await run_in_threadpool(work), media_type="application/json")
 
     @app.post("/v1/jobs", dependencies=v1, status_code=202)
-    async def create_job(file: UploadFile = File(..., description="a video: MP4, AVI, WebM, MOV, …"),
-                         model: str | None = Query(None), smooth: str = Query("one_euro", pattern="^(one_euro|savgol|none)$"),
-                         redetect_every: int = Query(15, ge=1, le=1000), no_follow: bool = Query(False),
-                         max_age: int | None = Query(None, ge=0, le=100000),
-                         max_frames: int | None = Query(None, ge=1), layout: str | None = Query(None),
-                         render: bool = Query(True, description="also write the annotated MP4")) -> dict[str, Any]:
+    async def create_job(
+        file: Annotated[UploadFile, File(description="a video: MP4, AVI, WebM, MOV, …")],
+        model: str | None = Query(None),
+        smooth: str = Query("one_euro", pattern="^(one_euro|savgol|none)$"),
+        redetect_every: int = Query(15, ge=1, le=1000),
+        no_follow: bool = Query(False),
+        max_age: int | None = Query(None, ge=0, le=100000),
+        max_frames: int | None = Query(None, ge=1),
+        layout: str | None = Query(None),
+        render: bool = Query(True, description="also write the annotated MP4"),
+    ) -> dict[str, Any]:
         """Queue a video for `posekit track`; poll `GET /v1/jobs/{id}`. Answers 202 with the job."""
         _check_type(file, VIDEO_TYPES, "a video")
         name = _upload_name(file)
@@ -207,8 +241,16 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         models.get(model)
         if layout:
             get_layout(layout)
-        options = {"model": model, "smooth": smooth, "redetect_every": redetect_every, "no_follow": no_follow,
-                   "max_age": max_age, "max_frames": max_frames, "layout": layout, "render": render}
+        options = {
+            "model": model,
+            "smooth": smooth,
+            "redetect_every": redetect_every,
+            "no_follow": no_follow,
+            "max_age": max_age,
+            "max_frames": max_frames,
+            "layout": layout,
+            "render": render,
+        }
         assert set(options) <= set(JOB_OPTIONS)
         with tempfile.NamedTemporaryFile(dir=config.data_dir, prefix=".upload-", delete=False) as tmp:
             size = 0
@@ -222,7 +264,9 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         try:
             if size == 0:
                 raise InputError(f"{name}: empty upload (0 bytes)")
-            await run_in_threadpool(probe_video, Path(tmp.name), name=name, max_pixels=config.max_video_pixels)
+            await run_in_threadpool(
+                probe_video, Path(tmp.name), name=name, max_pixels=config.max_video_pixels
+            )
             job = state["store"].create(lambda dest: shutil.move(tmp.name, dest), name, options)
         finally:
             if os.path.exists(tmp.name):
@@ -242,8 +286,9 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         return _job(job_id).to_dict()
 
     @app.get("/v1/jobs/{job_id}/results", dependencies=v1)
-    async def job_results(request: Request, job_id: str,
-                          format: str | None = Query(None, pattern="^(jsonl|parquet)$")) -> FileResponse:
+    async def job_results(
+        request: Request, job_id: str, format: str | None = Query(None, pattern="^(jsonl|parquet)$")
+    ) -> FileResponse:
         """The track file: JSONL (default) or Parquet (`?format=parquet` or `Accept: application/vnd.apache.parquet`)."""
         job = _finished(job_id)
         accept = request.headers.get("accept", "")

@@ -54,7 +54,9 @@ class ModelPool:
             raise InputError("--model: give at least one model")
         self.config = config
         self.default = config.models[0]
-        self.estimators = {m: PoseEstimator(m, device=config.device, threads=config.threads) for m in config.models}
+        self.estimators = {
+            m: PoseEstimator(m, device=config.device, threads=config.threads) for m in config.models
+        }
         self._slots = threading.Semaphore(max(1, config.inference_slots))
 
     def names(self) -> list[str]:
@@ -66,8 +68,15 @@ class ModelPool:
             raise InputError(f"model {name!r} is not served here; served: {', '.join(self.estimators)}")
         return self.estimators[name]
 
-    def estimate(self, image: np.ndarray, model: str | None = None, *, min_score: float = 0.0,
-                 min_keypoint_score: float = 0.0, layout: str | None = None) -> Poses:
+    def estimate(
+        self,
+        image: np.ndarray,
+        model: str | None = None,
+        *,
+        min_score: float = 0.0,
+        min_keypoint_score: float = 0.0,
+        layout: str | None = None,
+    ) -> Poses:
         est = self.get(model)
         with self._slots:
             poses = est(image)
@@ -93,8 +102,9 @@ def check_image(data: bytes, *, name: str, max_pixels: int) -> np.ndarray:
     except Exception:
         w = h = 0  # not an image PIL knows: decode_image says what is wrong
     if w * h > max_pixels:
-        raise PixelLimitError(f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the "
-                              f"{max_pixels / 1e6:.0f} MP limit")
+        raise PixelLimitError(
+            f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {max_pixels / 1e6:.0f} MP limit"
+        )
     return decode_image(data, name=name)
 
 
@@ -119,7 +129,9 @@ def probe_video(path: Path, *, name: str, max_pixels: int) -> dict[str, Any]:
     except InputError:
         raise
     except Exception as e:
-        raise InputError(f"{name}: not a video or unsupported format ({' '.join(str(e).split())[:160]})") from None
+        raise InputError(
+            f"{name}: not a video or unsupported format ({' '.join(str(e).split())[:160]})"
+        ) from None
     if w * h > max_pixels:
         raise PixelLimitError(f"{name}: video frames are {w}x{h}, over the {max_pixels / 1e6:.1f} MP limit")
     if w <= 0 or h <= 0:
@@ -131,8 +143,16 @@ def probe_video(path: Path, *, name: str, max_pixels: int) -> dict[str, Any]:
 
 
 #: `posekit track` options a job accepts, with their types (checked before a job is queued).
-JOB_OPTIONS: dict[str, type] = {"model": str, "smooth": str, "redetect_every": int, "no_follow": bool,
-                                "max_age": int, "max_frames": int, "layout": str, "render": bool}
+JOB_OPTIONS: dict[str, type] = {
+    "model": str,
+    "smooth": str,
+    "redetect_every": int,
+    "no_follow": bool,
+    "max_age": int,
+    "max_frames": int,
+    "layout": str,
+    "render": bool,
+}
 
 
 @dataclass
@@ -143,7 +163,9 @@ class VideoWork:
     progress_bar: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __call__(self, job: Any, input_path: Path, out_dir: Path, report: Callable[[int, float], None]) -> str | None:
+    def __call__(
+        self, job: Any, input_path: Path, out_dir: Path, report: Callable[[int, float], None]
+    ) -> str | None:
         from posekit.io.tracks import TrackWriter
         from posekit.io.video import open_source
         from posekit.io.video_writer import VideoWriter
@@ -152,11 +174,16 @@ class VideoWork:
         o = job.options
         model = o.get("model") or self.pool.default
         self.pool.get(model)  # only served models: they are built (and their sessions cached) already
-        tracker = VideoPoseTracker(model, follow=not o.get("no_follow", False),
-                                   redetect_every=int(o.get("redetect_every", 15)), smooth=o.get("smooth", "one_euro"),
-                                   layout=o.get("layout"), device=self.pool.config.device,
-                                   threads=self.pool.config.threads,
-                                   tracker=None if o.get("max_age") is None else {"max_age": int(o["max_age"])})
+        tracker = VideoPoseTracker(
+            model,
+            follow=not o.get("no_follow", False),
+            redetect_every=int(o.get("redetect_every", 15)),
+            smooth=o.get("smooth", "one_euro"),
+            layout=o.get("layout"),
+            device=self.pool.config.device,
+            threads=self.pool.config.threads,
+            tracker=None if o.get("max_age") is None else {"max_age": int(o["max_age"])},
+        )
         render = bool(o.get("render", True))
         src = open_source(input_path, backend="pyav", on_corrupt="raise")
         known = [x for x in (src.frame_count, o.get("max_frames")) if x]
@@ -167,8 +194,9 @@ class VideoWork:
         video = None
         with TrackWriter(out_dir / "results.jsonl") as jsonl, TrackWriter(out_dir / "results.parquet") as pq:
             try:
-                for r in tracker.track(src, keep_images=render, max_frames=o.get("max_frames"),
-                                       progress=self.progress_bar):
+                for r in tracker.track(
+                    src, keep_images=render, max_frames=o.get("max_frames"), progress=self.progress_bar
+                ):
                     jsonl.write(r.index, r.time, r.poses)
                     pq.write(r.index, r.time, r.poses)
                     if render and r.image is not None:

@@ -65,10 +65,17 @@ class Job:
     updated: float
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": self.id, "status": self.status, "progress": round(self.progress, 4),
-                             "frames": self.frames, "attempts": self.attempts, "filename": self.filename,
-                             "options": self.options,
-                             "created": self.created, "updated": self.updated}
+        d: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "frames": self.frames,
+            "attempts": self.attempts,
+            "filename": self.filename,
+            "options": self.options,
+            "created": self.created,
+            "updated": self.updated,
+        }
         if self.error:
             d["error"] = self.error
         if self.warning:
@@ -110,8 +117,11 @@ class JobStore:
             raise
         now = time.time()
         with self._lock:
-            self._db.execute("INSERT INTO jobs (id, status, options, filename, created, updated) "
-                             "VALUES (?, 'queued', ?, ?, ?, ?)", (job_id, json.dumps(options), filename, now, now))
+            self._db.execute(
+                "INSERT INTO jobs (id, status, options, filename, created, updated) "
+                "VALUES (?, 'queued', ?, ?, ?, ?)",
+                (job_id, json.dumps(options), filename, now, now),
+            )
         job = self.get(job_id)
         assert job is not None
         return job
@@ -120,15 +130,32 @@ class JobStore:
         if not valid_id(job_id):
             return None
         with self._lock:
-            row = self._db.execute("SELECT id, status, progress, error, warning, options, filename, frames, "
-                                   "attempts, created, updated FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT id, status, progress, error, warning, options, filename, frames, "
+                "attempts, created, updated FROM jobs WHERE id = ?",
+                (job_id,),
+            ).fetchone()
         if row is None:
             return None
-        return Job(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], row[7], row[8], row[9], row[10])
+        return Job(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            json.loads(row[5]),
+            row[6],
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+        )
 
     def ids(self, status: str) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT id FROM jobs WHERE status = ? ORDER BY created", (status,)).fetchall()
+            rows = self._db.execute(
+                "SELECT id FROM jobs WHERE status = ? ORDER BY created", (status,)
+            ).fetchall()
         return [r[0] for r in rows]
 
     def update(self, job_id: str, *, only_if: tuple[str, ...] | None = None, **fields: Any) -> bool:
@@ -145,8 +172,10 @@ class JobStore:
     def requeue_interrupted(self) -> list[str]:
         """Jobs a dead server left `running` go back to `queued`; returns every queued id, oldest first."""
         with self._lock:
-            self._db.execute("UPDATE jobs SET status = 'queued', progress = 0, updated = ? WHERE status = 'running'",
-                             (time.time(),))
+            self._db.execute(
+                "UPDATE jobs SET status = 'queued', progress = 0, updated = ? WHERE status = 'running'",
+                (time.time(),),
+            )
         return self.ids("queued")
 
 
@@ -229,8 +258,9 @@ class WorkerPool:
 
     def _run_one(self, job_id: str) -> None:
         job = self.store.get(job_id)
-        if job is None or not self.store.update(job_id, status="running", progress=0.0, attempts=job.attempts + 1,
-                                                only_if=("queued",)):
+        if job is None or not self.store.update(
+            job_id, status="running", progress=0.0, attempts=job.attempts + 1, only_if=("queued",)
+        ):
             return  # cancelled while queued, or already taken
         d = self.store.dir(job_id)
         work = d / "work"
@@ -258,14 +288,17 @@ class WorkerPool:
             self.store.update(job_id, status="failed", error=str(exc), only_if=("running",))
             return
         except Exception as exc:  # a bug or a model failure: the job fails, the server keeps serving
-            self.store.update(job_id, status="failed", error=f"{type(exc).__name__}: {exc}", only_if=("running",))
+            self.store.update(
+                job_id, status="failed", error=f"{type(exc).__name__}: {exc}", only_if=("running",)
+            )
             return
         for f in work.iterdir():  # publish: each file is complete; the row says done only after
             os.replace(f, d / f.name)
         work.rmdir()
         frames = _count_frames(d / "results.jsonl")
-        if not self.store.update(job_id, status="done", progress=1.0, frames=frames, warning=warning,
-                                 only_if=("running",)):
+        if not self.store.update(
+            job_id, status="done", progress=1.0, frames=frames, warning=warning, only_if=("running",)
+        ):
             shutil.rmtree(d, ignore_errors=True)  # cancelled at the last moment
 
 

@@ -33,8 +33,15 @@ AUTH_TIMEOUT_S = 10.0
 
 
 class LiveSession:
-    def __init__(self, ws: WebSocket, pool: ModelPool, max_frame_bytes: int, model: str | None,
-                 min_score: float, min_keypoint_score: float) -> None:
+    def __init__(
+        self,
+        ws: WebSocket,
+        pool: ModelPool,
+        max_frame_bytes: int,
+        model: str | None,
+        min_score: float,
+        min_keypoint_score: float,
+    ) -> None:
         self.ws, self.pool, self.max_bytes = ws, pool, max_frame_bytes
         self.model, self.min_score, self.min_kp = model, min_score, min_keypoint_score
         self.pending: tuple[int, bytes] | None = None
@@ -56,8 +63,13 @@ class LiveSession:
                 data, text = msg.get("bytes"), msg.get("text")
                 if data is not None:
                     if len(data) > self.max_bytes:
-                        await self.send({"type": "error", "error": f"frame of {len(data)} bytes is over the "
-                                                                   f"{self.max_bytes} byte limit"})
+                        await self.send(
+                            {
+                                "type": "error",
+                                "error": f"frame of {len(data)} bytes is over the "
+                                f"{self.max_bytes} byte limit",
+                            }
+                        )
                         continue
                     self.received += 1
                     if self.pending is not None:
@@ -74,13 +86,19 @@ class LiveSession:
         try:
             obj = json.loads(text)
         except ValueError:
-            await self.send({"type": "error", "error": "text message is not JSON; send frames as binary messages"})
+            await self.send(
+                {"type": "error", "error": "text message is not JSON; send frames as binary messages"}
+            )
             return
         if isinstance(obj, dict) and obj.get("type") == "ping":
             await self.send({"type": "pong"})
         else:
-            await self.send({"type": "error", "error": "unknown message; send frames as binary JPEG/PNG messages "
-                                                       "or {\"type\": \"ping\"}"})
+            await self.send(
+                {
+                    "type": "error",
+                    "error": 'unknown message; send frames as binary JPEG/PNG messages or {"type": "ping"}',
+                }
+            )
 
     async def process_loop(self) -> None:
         while True:
@@ -98,14 +116,20 @@ class LiveSession:
             except InputError as exc:
                 await self.send({"type": "error", "seq": seq, "error": str(exc)})
                 continue
-            reply = {"type": "poses", "seq": seq, "dropped": self.dropped,
-                     "infer_ms": round((time.perf_counter() - t0) * 1000, 1)}
+            reply = {
+                "type": "poses",
+                "seq": seq,
+                "dropped": self.dropped,
+                "infer_ms": round((time.perf_counter() - t0) * 1000, 1),
+            }
             reply.update(json.loads(poses))
             await self.send(reply)
 
     def _estimate(self, data: bytes, seq: int) -> str:
         image = check_image(data, name=f"frame {seq}", max_pixels=self.pool.config.max_pixels)
-        poses = self.pool.estimate(image, self.model, min_score=self.min_score, min_keypoint_score=self.min_kp)
+        poses = self.pool.estimate(
+            image, self.model, min_score=self.min_score, min_keypoint_score=self.min_kp
+        )
         return poses.to_json()
 
 
@@ -125,7 +149,9 @@ async def live_endpoint(ws: WebSocket, pool: ModelPool, api_key: str | None, max
         try:
             first = await asyncio.wait_for(ws.receive_text(), AUTH_TIMEOUT_S)
             obj = json.loads(first)
-            given = obj.get("api_key") if isinstance(obj, dict) and isinstance(obj.get("api_key"), str) else None
+            given = (
+                obj.get("api_key") if isinstance(obj, dict) and isinstance(obj.get("api_key"), str) else None
+            )
         except (asyncio.TimeoutError, ValueError, KeyError, WebSocketDisconnect, RuntimeError):
             pass
         if not key_matches(api_key, given):

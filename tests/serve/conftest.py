@@ -16,11 +16,11 @@ import pytest
 pytest.importorskip("fastapi", reason="the web service needs the serve extra: pip install posekit[serve]")
 pytest.importorskip("multipart", reason="the web service needs python-multipart: pip install posekit[serve]")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from PIL import Image  # noqa: E402
+from fastapi.testclient import TestClient
+from PIL import Image
 
-from posekit.serve.app import create_app  # noqa: E402
-from posekit.serve.engine import ModelPool, ServeConfig  # noqa: E402
+from posekit.serve.app import create_app
+from posekit.serve.engine import ModelPool, ServeConfig
 
 MODEL = "fast"  # one network pass per image: keeps the suite quick on two cores
 KEY = "test-key-123"
@@ -73,8 +73,13 @@ def config(tmp_path: Path, **kw: object) -> ServeConfig:
 
 @pytest.fixture
 def client(tmp_path: Path, pool: ModelPool) -> Iterator[TestClient]:
-    cfg = config(tmp_path, max_image_bytes=300_000, max_video_bytes=2_000_000, max_pixels=4_000_000,
-                 max_frame_bytes=300_000)
+    cfg = config(
+        tmp_path,
+        max_image_bytes=300_000,
+        max_video_bytes=2_000_000,
+        max_pixels=4_000_000,
+        max_frame_bytes=300_000,
+    )
     with TestClient(create_app(cfg, pool), headers={"X-API-Key": KEY}) as c:
         yield c
 
@@ -91,8 +96,15 @@ def live_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config(tmp_path, api_key=None), pool), host="127.0.0.1",
-                                           port=port, log_level="warning", ws="websockets"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config(tmp_path, api_key=None), pool),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="websockets",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

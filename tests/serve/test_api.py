@@ -17,8 +17,15 @@ from .conftest import KEY, MODEL, jpeg
 pytestmark = pytest.mark.models
 
 
-def post_image(client: TestClient, data: bytes, *, name: str = "a.jpg", ctype: str = "image/jpeg",
-               query: str = "", **kw: object):
+def post_image(
+    client: TestClient,
+    data: bytes,
+    *,
+    name: str = "a.jpg",
+    ctype: str = "image/jpeg",
+    query: str = "",
+    **kw: object,
+):
     return client.post("/v1/pose" + query, files={"file": (name, data, ctype)}, **kw)  # type: ignore[arg-type]
 
 
@@ -34,7 +41,9 @@ def test_healthz_needs_no_key_and_lists_models(client: TestClient) -> None:
     assert body["status"] == "ok" and body["models"] == [MODEL] and body["version"]
 
 
-def test_pose_returns_the_same_json_as_poses_to_json(client: TestClient, pool: ModelPool, astronaut_jpeg: bytes) -> None:
+def test_pose_returns_the_same_json_as_poses_to_json(
+    client: TestClient, pool: ModelPool, astronaut_jpeg: bytes
+) -> None:
     r = post_image(client, astronaut_jpeg)
     assert r.status_code == 200, r.text
     got = Poses.from_json(r.text)
@@ -62,7 +71,9 @@ def test_pose_thresholds_and_options(client: TestClient, astronaut_jpeg: bytes) 
     assert r.status_code == 422 and "min_score" in r.json()["error"]
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY + "x"}, {"Authorization": "Bearer no"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY + "x"}, {"Authorization": "Bearer no"}]
+)
 def test_v1_routes_need_the_key(client: TestClient, astronaut_jpeg: bytes, headers: dict[str, str]) -> None:
     c = TestClient(client.app)  # no default key header
     with c:
@@ -80,8 +91,9 @@ def bomb_png(side: int = 12_000) -> bytes:
     return buf.getvalue()
 
 
-def test_bad_images_get_clear_4xx_and_the_server_keeps_serving(client: TestClient, astronaut_jpeg: bytes,
-                                                                astronaut: np.ndarray) -> None:
+def test_bad_images_get_clear_4xx_and_the_server_keeps_serving(
+    client: TestClient, astronaut_jpeg: bytes, astronaut: np.ndarray
+) -> None:
     big = jpeg(np.random.default_rng(0).integers(0, 255, (700, 700, 3), dtype=np.uint8), quality=100)
     assert len(big) > 300_000
     bomb = bomb_png()
@@ -104,7 +116,9 @@ def test_bad_images_get_clear_4xx_and_the_server_keeps_serving(client: TestClien
             assert words in r.json()["error"], (name, r.json())
     r = client.post("/v1/pose", data={"notfile": "x"})
     assert r.status_code == 422 and "file" in r.json()["error"]
-    r = client.post("/v1/pose", content=b"x" * 10, headers={"Content-Type": "multipart/form-data; boundary=zz"})
+    r = client.post(
+        "/v1/pose", content=b"x" * 10, headers={"Content-Type": "multipart/form-data; boundary=zz"}
+    )
     assert 400 <= r.status_code < 500
     assert_still_serving(client, astronaut_jpeg)
 
@@ -116,7 +130,9 @@ def test_body_over_the_limit_is_refused_before_it_is_read(client: TestClient, as
         for _ in range(100):
             yield b"\0" * 65536
 
-    r = client.post("/v1/pose", content=endless(), headers={"Content-Type": "multipart/form-data; boundary=zz"})
+    r = client.post(
+        "/v1/pose", content=endless(), headers={"Content-Type": "multipart/form-data; boundary=zz"}
+    )
     assert r.status_code == 413 and "limit" in r.json()["error"]
     r = client.post("/v1/pose", content=b"", headers={"Content-Length": "999999999999"})
     assert r.status_code == 413
@@ -131,5 +147,5 @@ def test_docs_and_page_are_served(client: TestClient) -> None:
     assert page.status_code == 200 and "<canvas" in page.text
     assert "http://" not in page.text and "https://" not in page.text  # nothing fetched from elsewhere
     lay = client.get("/layouts/coco17").json()
-    assert len(lay["keypoints"]) == 17 and [5, 7] in lay["skeleton"] or [7, 5] in lay["skeleton"]
+    assert (len(lay["keypoints"]) == 17 and [5, 7] in lay["skeleton"]) or [7, 5] in lay["skeleton"]
     assert client.get("/layouts/..%2F..%2Fetc").status_code == 404

@@ -26,11 +26,21 @@ from .conftest import MODEL
 CHROMIUM = os.environ.get("POSEKIT_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [
     pytest.mark.models,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"no Chromium at {CHROMIUM}: apt-get install chromium (or set POSEKIT_CHROMIUM)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"no Chromium at {CHROMIUM}: apt-get install chromium (or set POSEKIT_CHROMIUM)",
+    ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright: pip install playwright")
-LIVE_VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video" / "mmhuman3d_single_person_1080x1920.mp4"
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="browser tests need playwright: pip install playwright"
+)
+LIVE_VIDEO = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "video"
+    / "mmhuman3d_single_person_1080x1920.mp4"
+)
 
 
 def magenta(rgb: np.ndarray) -> np.ndarray:
@@ -74,17 +84,25 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def browser(camera_file: Path) -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={camera_file}", "--no-sandbox"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_file}",
+                "--no-sandbox",
+            ],
+        )
         try:
             yield b
         finally:
             b.close()
 
 
-def test_image_upload_draws_the_skeleton_where_the_model_found_it(browser: Any, live_server: str, tmp_path: Path,
-                                                                   pool: ModelPool, astronaut_jpeg: bytes) -> None:
+def test_image_upload_draws_the_skeleton_where_the_model_found_it(
+    browser: Any, live_server: str, tmp_path: Path, pool: ModelPool, astronaut_jpeg: bytes
+) -> None:
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(astronaut_jpeg)
     page = browser.new_page(viewport={"width": 1000, "height": 800})
@@ -107,24 +125,32 @@ def test_image_upload_draws_the_skeleton_where_the_model_found_it(browser: Any, 
     visible = [(x, y) for (x, y), s in zip(poses.keypoints[person], poses.scores[person]) if s >= 0.3]
     assert len(visible) >= 5  # head and shoulders (the photo shows the upper body)
     for x, y in visible:  # every keypoint the model saw has a dot where it was found (±6 px)
-        x0, y0 = int(round(x)), int(round(y))
+        x0, y0 = int(np.rint(x)), int(np.rint(y))
         patch = drawn[max(0, y0 - 6) : y0 + 7, max(0, x0 - 6) : x0 + 7]
         hits += bool(patch.any())
         near[max(0, y0 - 10) : y0 + 11, max(0, x0 - 10) : x0 + 11] = True
     assert hits == len(visible), f"{hits}/{len(visible)} keypoints drawn at their position"
-    others = [(x, y) for p in range(len(poses)) if p != person
-              for (x, y), s in zip(poses.keypoints[p], poses.scores[p]) if s >= 0.3]
+    others = [
+        (x, y)
+        for p in range(len(poses))
+        if p != person
+        for (x, y), s in zip(poses.keypoints[p], poses.scores[p])
+        if s >= 0.3
+    ]
     for x, y in others:
         near[max(0, int(y) - 10) : int(y) + 11, max(0, int(x) - 10) : int(x) + 11] = True
     assert drawn[~near].sum() == 0, "keypoint dots drawn where no keypoint is"
     page.close()
 
 
-def test_page_fits_a_phone_screen(browser: Any, live_server: str, tmp_path: Path, astronaut_jpeg: bytes) -> None:
+def test_page_fits_a_phone_screen(
+    browser: Any, live_server: str, tmp_path: Path, astronaut_jpeg: bytes
+) -> None:
     photo = tmp_path / "astronaut.jpg"
     photo.write_bytes(astronaut_jpeg)
-    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                            has_touch=True)
+    page = browser.new_page(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page.goto(live_server + "/", timeout=20_000)
     page.set_input_files("#image-file", str(photo))
     page.wait_for_function("document.getElementById('image-canvas').dataset.people > 0", timeout=30_000)
@@ -135,8 +161,9 @@ def test_page_fits_a_phone_screen(browser: Any, live_server: str, tmp_path: Path
     page.close()
 
 
-def test_live_mode_with_a_fake_camera_shows_poses_and_frame_rate(browser: Any, live_server: str,
-                                                                 tmp_path: Path) -> None:
+def test_live_mode_with_a_fake_camera_shows_poses_and_frame_rate(
+    browser: Any, live_server: str, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1000, "height": 900})
     page.goto(live_server + "/", timeout=20_000)
     page.click("nav button[data-tab=live]")

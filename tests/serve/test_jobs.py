@@ -15,7 +15,9 @@ from posekit.serve.jobs import JobStore
 pytestmark = pytest.mark.models
 
 
-def submit(client: TestClient, data: bytes, *, name: str = "clip.mp4", ctype: str = "video/mp4", query: str = ""):
+def submit(
+    client: TestClient, data: bytes, *, name: str = "clip.mp4", ctype: str = "video/mp4", query: str = ""
+):
     return client.post("/v1/jobs" + query, files={"file": (name, data, ctype)})
 
 
@@ -61,14 +63,17 @@ def test_job_runs_and_serves_results_and_video(client: TestClient, small_video: 
     data = tmp_path / "data"
     files = sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.is_file())
     assert [f for f in files if not f.startswith("jobs.sqlite3")] == [
-        f"jobs/{job_id}/{n}" for n in ("input.bin", "render.mp4", "results.jsonl", "results.parquet")]
+        f"jobs/{job_id}/{n}" for n in ("input.bin", "render.mp4", "results.jsonl", "results.parquet")
+    ]
 
     assert client.delete(f"/v1/jobs/{job_id}").json()["status"] == "cancelled"
     assert client.get(f"/v1/jobs/{job_id}/render").status_code == 409
     assert not (data / "jobs" / job_id).exists()
 
 
-def test_bad_videos_and_job_ids_get_clear_4xx(client: TestClient, small_video: Path, astronaut_jpeg: bytes) -> None:
+def test_bad_videos_and_job_ids_get_clear_4xx(
+    client: TestClient, small_video: Path, astronaut_jpeg: bytes
+) -> None:
     video = small_video.read_bytes()
     cases = [
         (b"not a video at all" * 10, "x.mp4", "video/mp4", 400, "not a video"),

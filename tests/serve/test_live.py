@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -23,7 +25,7 @@ def test_live_answers_frames_with_poses(client: TestClient, astronaut_jpeg: byte
 def test_live_key_in_the_first_message(client: TestClient, astronaut_jpeg: bytes) -> None:
     bare = TestClient(client.app)
     with bare.websocket_connect("/v1/live") as ws:
-        ws.send_text('{"api_key": "%s"}' % KEY)
+        ws.send_text(json.dumps({"api_key": KEY}))
         assert ws.receive_json()["type"] == "ready"
     with bare.websocket_connect("/v1/live") as ws:
         ws.send_text('{"api_key": "wrong"}')
@@ -50,7 +52,9 @@ def test_live_drops_stale_frames_latest_wins(client: TestClient, astronaut_jpeg:
     assert len(replies) < n and replies[-1]["dropped"] == n - len(replies), seqs
 
 
-def test_live_malformed_messages_get_errors_and_the_stream_goes_on(client: TestClient, astronaut_jpeg: bytes) -> None:
+def test_live_malformed_messages_get_errors_and_the_stream_goes_on(
+    client: TestClient, astronaut_jpeg: bytes
+) -> None:
     with client.websocket_connect("/v1/live") as ws:
         ws.receive_json()
         ws.send_text("not json")

@@ -26,11 +26,29 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        self.log = open(log, "ab")
+        self.log = open(log, "ab")  # noqa: SIM115  (open while the server runs; closed in stop())
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "posekit.cli.main", "serve", "--port", str(self.port), "--data-dir", str(data_dir),
-             "--api-key", KEY, "--model", MODEL, "--threads", "1"],
-            cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "posekit.cli.main",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+                "--api-key",
+                KEY,
+                "--model",
+                MODEL,
+                "--threads",
+                "1",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.http = httpx.Client(base_url=self.url, headers={"X-API-Key": KEY}, timeout=30)
         deadline = time.monotonic() + 60
         while True:
@@ -71,6 +89,7 @@ def test_sigkill_mid_job_then_restart_loses_nothing(tmp_path: Path, astronaut: n
     long = make_video(tmp_path / "long.mp4", np.ascontiguousarray(astronaut[::2, ::2]), frames=30)
     server = Server(data, tmp_path / "server.log")
     try:
+
         def submit(path: Path) -> str:
             r = server.http.post("/v1/jobs", files={"file": (path.name, path.read_bytes(), "video/mp4")})
             assert r.status_code == 202, r.text
