@@ -129,6 +129,39 @@ def load_level(url: str, image: bytes, clients: int, per_client: int, timeout: f
     }
 
 
+def live(url: str, image: bytes, seconds: float, pid: int) -> None:
+    """A client that sends frames as fast as the socket takes them: the server answers the newest and
+    drops the rest, so replies/s is the model's rate and memory stays flat."""
+    from websockets.sync.client import connect
+
+    before, _ = rss_mb(pid)
+    sent = replies = dropped = 0
+    lat: list[float] = []
+    with connect(url.replace("http", "ws") + "/v1/live", additional_headers={"X-API-Key": KEY}) as ws:
+        ws.recv(timeout=30)  # ready
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            ws.send(image)
+            sent += 1
+            t_sent = time.perf_counter()
+            try:  # collect whatever answers are ready without waiting for them
+                while True:
+                    msg = json.loads(ws.recv(timeout=0.02))
+                    if msg["type"] == "poses":
+                        replies, dropped = replies + 1, msg["dropped"]
+                        if msg["seq"] == sent:
+                            lat.append(time.perf_counter() - t_sent)
+            except TimeoutError:
+                pass
+        wall = time.perf_counter() - t0
+    after, _ = rss_mb(pid)
+    print(
+        f"\nlive WebSocket, one client sending as fast as it can for {wall:.0f} s: {sent} frames sent, "
+        f"{replies} answered ({replies / wall:.2f}/s), {dropped} dropped as stale; "
+        f"server RSS {before:.0f} → {after:.0f} MiB"
+    )
+
+
 def make_video(path: Path, image: np.ndarray, frames: int) -> None:
     from posekit.io.video_writer import VideoWriter
 
@@ -174,6 +207,7 @@ def main() -> int:
         "--image", default=None, help="image to send (default: scikit-image's astronaut, 512x512)"
     )
     ap.add_argument("--restart-frames", type=int, default=30)
+    ap.add_argument("--live-seconds", type=float, default=10)
     args = ap.parse_args()
     from skimage import data as skdata
 
@@ -206,6 +240,7 @@ def main() -> int:
                 f"{r['p99']:.0f} | {before:.0f} → {after:.0f} ({peak:.0f}) |",
                 flush=True,
             )
+        live(s.url, image, args.live_seconds, s.proc.pid)
         assert s.http.get("/healthz").status_code == 200
         s.stop()
         restart(tmp, args.model, photo, args.restart_frames)

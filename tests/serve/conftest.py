@@ -102,7 +102,6 @@ def live_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
             host="127.0.0.1",
             port=port,
             log_level="warning",
-            ws="websockets",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
