@@ -178,3 +178,21 @@ def test_live_mode_with_a_fake_camera_shows_poses_and_frame_rate(
     assert magenta(shot).sum() > 20, "the person of the fake camera's video gets a skeleton"
     page.click("#live-start")  # stop: camera and socket closed
     page.close()
+
+
+def test_video_upload_shows_progress_then_the_annotated_video(
+    browser: Any, live_server: str, tmp_path: Path, small_video: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(live_server + "/", timeout=20_000)
+    page.click("nav button[data-tab=video]")
+    page.set_input_files("#video-file", str(small_video))
+    page.wait_for_selector("#video-out:not([hidden])", timeout=60_000)
+    assert page.inner_text("#video-status").startswith("done: 6 frames")
+    assert page.evaluate("document.getElementById('video-progress').value") == 1
+    links = page.locator("#video-links a")
+    assert links.count() == 2 and links.nth(0).get_attribute("download") == "poses.jsonl"
+    page.wait_for_function("document.getElementById('video-out').readyState >= 2", timeout=20_000)
+    assert page.evaluate("document.getElementById('video-out').videoWidth") == 256  # the MP4 plays
+    save_shot(page.screenshot(), tmp_path, "video.png")
+    page.close()
