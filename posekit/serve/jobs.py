@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posekit.errors import InputError
+from posekit.errors import InputError, PosekitError
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 _ID = re.compile(r"^[0-9a-f]{32}$")
@@ -284,10 +284,12 @@ class WorkerPool:
             else:
                 shutil.rmtree(d, ignore_errors=True)
             return
-        except InputError as exc:
+        except PosekitError as exc:  # bad input or options: the message is for the user as it is
+            shutil.rmtree(work, ignore_errors=True)
             self.store.update(job_id, status="failed", error=str(exc), only_if=("running",))
             return
         except Exception as exc:  # a bug or a model failure: the job fails, the server keeps serving
+            shutil.rmtree(work, ignore_errors=True)
             self.store.update(
                 job_id, status="failed", error=f"{type(exc).__name__}: {exc}", only_if=("running",)
             )

@@ -120,3 +120,16 @@ def test_store_requeues_running_jobs_after_a_crash(tmp_path: Path) -> None:
     done = again.get(jobs[1].id)
     assert done is not None and done.status == "done"
     assert again.get("../" + jobs[0].id) is None and again.get("x") is None
+
+
+def test_a_job_that_cannot_run_fails_with_its_reason(
+    client: TestClient, small_video: Path, tmp_path: Path
+) -> None:
+    r = submit(client, small_video.read_bytes(), query="?layout=blazepose33")  # 17 keypoints cannot make 33
+    job = wait(client, r.json()["id"])
+    assert (
+        job["status"] == "failed" and "blazepose33" in job["error"] and not job["error"].startswith("Layout")
+    )
+    assert client.get(f"/v1/jobs/{job['id']}/results").status_code == 409
+    assert not (tmp_path / "data" / "jobs" / job["id"] / "work").exists()
+    assert submit(client, small_video.read_bytes(), query="?layout=nope").status_code == 400
