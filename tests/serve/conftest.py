@@ -3,6 +3,7 @@ made from scikit-image's astronaut photo (no shared data needed), and a real ser
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import threading
@@ -90,19 +91,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(cfg: ServeConfig, pool: ModelPool) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 in a thread (for the browser); yields its base URL."""
     import uvicorn
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config(tmp_path, api_key=None), pool),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
+        uvicorn.Config(create_app(cfg, pool), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -116,3 +112,15 @@ def live_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
+    with serving(config(tmp_path, api_key=None), pool) as url:
+        yield url
+
+
+@pytest.fixture
+def keyed_server(tmp_path: Path, pool: ModelPool) -> Iterator[str]:
+    with serving(config(tmp_path), pool) as url:
+        yield url

@@ -21,7 +21,7 @@ from PIL import Image
 from posekit.io.images import decode_image
 from posekit.serve.engine import ModelPool
 
-from .conftest import MODEL
+from .conftest import KEY, MODEL
 
 CHROMIUM = os.environ.get("POSEKIT_CHROMIUM", "/usr/bin/chromium")
 pytestmark = [
@@ -195,4 +195,30 @@ def test_video_upload_shows_progress_then_the_annotated_video(
     page.wait_for_function("document.getElementById('video-out').readyState >= 2", timeout=20_000)
     assert page.evaluate("document.getElementById('video-out').videoWidth") == 256  # the MP4 plays
     save_shot(page.screenshot(), tmp_path, "video.png")
+    page.close()
+
+
+def test_api_key_field_unlocks_uploads_and_live(
+    browser: Any, keyed_server: str, tmp_path: Path, astronaut_jpeg: bytes
+) -> None:
+    photo = tmp_path / "astronaut.jpg"
+    photo.write_bytes(astronaut_jpeg)
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(keyed_server + "/", timeout=20_000)
+    page.set_input_files("#image-file", str(photo))
+    page.wait_for_function(
+        "document.getElementById('image-status').textContent.startsWith('401')", timeout=20_000
+    )
+    assert "API key" in page.inner_text("#image-status")
+    page.fill("#api-key", KEY)
+    page.dispatch_event("#api-key", "change")
+    page.set_input_files("#image-file", [])
+    page.set_input_files("#image-file", str(photo))
+    page.wait_for_function("document.getElementById('image-canvas').dataset.people > 0", timeout=30_000)
+    page.click("nav button[data-tab=live]")
+    page.click("#live-start")  # the key goes in the socket's first message
+    page.wait_for_function("parseFloat(document.getElementById('live-fps').textContent) > 0", timeout=40_000)
+    page.click("#live-start")
+    page.reload()  # the key is remembered by the browser
+    assert page.input_value("#api-key") == KEY
     page.close()
