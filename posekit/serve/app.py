@@ -267,7 +267,9 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
             await run_in_threadpool(
                 probe_video, Path(tmp.name), name=name, max_pixels=config.max_video_pixels
             )
-            job = state["store"].create(lambda dest: shutil.move(tmp.name, dest), name, options)
+            job = await run_in_threadpool(  # SQLite's synchronous commit waits on the disk
+                state["store"].create, lambda dest: shutil.move(tmp.name, dest), name, options
+            )
         finally:
             if os.path.exists(tmp.name):
                 os.unlink(tmp.name)
