@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from posekit.eval.oks import oks_nms
+from posekit.ops.oks import oks_nms
 from posekit.pipeline.roi import Roi
 from posekit.pipeline.movenet import MoveNetCropModel
 from posekit.results import Poses

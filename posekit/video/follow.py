@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from posekit.pipeline.roi import Roi
-from posekit.pipeline.transforms import box_iou
+from posekit.ops.boxes import box_iou
 from posekit.results import Poses
 
 
