@@ -48,7 +48,7 @@ def oks(kpts_a: np.ndarray, kpts_b: np.ndarray, area: np.ndarray | float, sigmas
     if s.shape != (a.shape[1],):
         raise ValueError(f"oks: need {a.shape[1]} sigmas, got shape {s.shape}")
     ar = np.broadcast_to(np.asarray(area, dtype=np.float64).reshape(-1), (a.shape[0],))
-    finite: np.ndarray = np.isfinite(a).all(axis=2)
+    finite = np.asarray(np.isfinite(a).all(axis=2))
     vis = finite if visible is None else np.asarray(np.asarray(visible, bool).reshape(a.shape[:2]) & finite)
     d2 = ((a[:, None] - b[None]) ** 2).sum(axis=3)  # (N, M, K)
     e = d2 / ((2 * s) ** 2 * 2 * (ar[:, None, None] + np.spacing(1)))
