@@ -3,16 +3,16 @@
 Coordinate convention (used everywhere in posekit)
 --------------------------------------------------
 * Keypoints are (x, y) in pixels of the *original* image: x to the right, y down, origin at the
-  top-left **corner** of the top-left pixel. The centre of pixel (col, row) is (col + 0.5, row + 0.5);
+  top-left **corner** of the top-left pixel. The center of pixel (col, row) is (col + 0.5, row + 0.5);
   an image of width W spans x in [0, W].
 * Boxes are (x1, y1, x2, y2) in the same frame (x2, y2 exclusive corners: a box covering the whole
   image is (0, 0, W, H)).
 * World coordinates (`Poses.world`) are metres in the model's own frame (for BlazePose: origin at
-  the centre between the hips, x right, y down, z towards the camera negative, as the model emits
+  the center between the hips, x right, y down, z towards the camera negative, as the model emits
   them). Each pipeline documents its frame.
 * Scores are in [0, 1]. A keypoint a model did not predict is NaN with score 0.
 
-OpenCV drawing/warping functions put pixel centres at integer coordinates; posekit's drawing and
+OpenCV drawing/warping functions put pixel centers at integer coordinates; posekit's drawing and
 transforms modules do the half-pixel shift for you. COCO's annotation files use pixel indices too
 (see `Poses.to_coco`).
 """
@@ -229,7 +229,7 @@ class Poses:
         """COCO keypoint *results* entries, one per person (converting to COCO-17 if needed).
 
         Each is {"image_id", "category_id", "keypoints": [x, y, score] * 17, "score": person score}.
-        COCO's ground truth stores keypoints as pixel indices (pixel centres at integers), so by
+        COCO's ground truth stores keypoints as pixel indices (pixel centers at integers), so by
         default 0.5 is subtracted from our corner-origin coordinates (as detectron2 does); pass
         `pixel_indices=False` to write posekit coordinates unchanged. NaN keypoints are written as
         (0, 0) with score 0.

@@ -45,7 +45,7 @@ def load_image(src: ImageSource, *, exif_transpose: bool = True) -> np.ndarray:
         (scaled by 255/65535) or float in [0, 1]. Arrays are assumed RGB, not OpenCV's BGR.
       * a PIL image (any mode).
 
-    Alpha is dropped (colour channels kept as they are, as cv2.imread does). A uint8 HxWx3
+    Alpha is dropped (color channels kept as they are, as cv2.imread does). A uint8 HxWx3
     C-contiguous array is returned as is (not copied).
     """
     if isinstance(src, np.ndarray):

@@ -89,5 +89,5 @@ class BoxKalman:
 
     @property
     def velocity(self) -> np.ndarray:
-        """Centre velocity (vx, vy) in pixels per frame."""
+        """Center velocity (vx, vy) in pixels per frame."""
         return self.mean[4:6].copy()

@@ -78,11 +78,10 @@ def test_blazepose_layout_and_many_frames(tmp_path, suffix):
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_interrupted_writer_leaves_valid_file(tmp_path, suffix):
     path = tmp_path / f"cut{suffix}"
-    with pytest.raises(RuntimeError, match="inference failed"):
-        with TrackWriter(path) as w:
-            for i in range(5):
-                w.write(i, i / 10, make_poses(2, seed=i, ids=True))
-            raise RuntimeError("inference failed")
+    with pytest.raises(RuntimeError, match="inference failed"), TrackWriter(path) as w:
+        for i in range(5):
+            w.write(i, i / 10, make_poses(2, seed=i, ids=True))
+        raise RuntimeError("inference failed")
     got = load_tracks(path)
     assert [i for i, _, _ in got] == [0, 1, 2, 3, 4]
     assert_same(got[4].poses, make_poses(2, seed=4, ids=True))
