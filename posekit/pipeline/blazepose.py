@@ -22,13 +22,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from posekit.eval.oks import oks_nms
 from posekit.layouts import get_layout
+from posekit.ops import nms_boxes, oks_nms, weighted_nms
 from posekit.pipeline.base import RoiPoses
-from posekit.pipeline.detectors import nms_boxes
 from posekit.pipeline.models import ZooModel
 from posekit.pipeline.roi import Roi, roi_from_alignment
-from posekit.pipeline.transforms import box_iou, crop_transform, invert_points, letterbox, warp
+from posekit.pipeline.transforms import crop_transform, invert_points, letterbox, warp
 from posekit.results import Poses
 from posekit.zoo import get_record
 
@@ -88,31 +87,12 @@ class BlazePoseDetector:
         cx, cy = r[:, 0] + a[:, 0], r[:, 1] + a[:, 1]
         boxes = np.stack([cx - r[:, 2] / 2, cy - r[:, 3] / 2, cx + r[:, 2] / 2, cy + r[:, 3] / 2], 1)
         pts = r[:, 4:12].reshape(-1, 4, 2) + a[:, None, :]
-        merged = _weighted_nms(boxes, pts, scores[idx], self.iou)
+        merged = weighted_nms(boxes, pts, scores[idx], self.iou)
         out = []
         for score, p in merged:
             img_pts = invert_points(p * size, m)
             out.append(PoseDetection(float(score), img_pts.astype(np.float32)))
         return out
-
-
-def _weighted_nms(boxes, pts, scores, iou_thr):
-    """MediaPipe's weighted NMS: each kept detection's points are the score-weighted mean of the
-    detections it overlaps."""
-    order = np.argsort(-scores)
-    boxes, pts, scores = boxes[order], pts[order], scores[order]
-    overlaps = box_iou(boxes, boxes)
-    remaining = np.ones(len(scores), bool)
-    out = []
-    for i in range(len(scores)):
-        if not remaining[i]:
-            continue
-        group = remaining & (overlaps[i] > iou_thr)
-        group[i] = True  # a degenerate (zero-area) box still stands for itself
-        w = scores[group][:, None, None]
-        out.append((scores[i], (pts[group] * w).sum(0) / w.sum()))
-        remaining &= ~group
-    return out
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.roi import Roi
-from posekit.pipeline.transforms import box_iou
+from posekit.ops.boxes import box_iou
 from posekit.results import Poses
 
 
