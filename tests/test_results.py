@@ -131,10 +131,9 @@ def test_predict_csv_has_the_same_columns():
     """`posekit predict --csv` writes file, person, then exactly `person_columns` (no world)."""
     predict = pytest.importorskip("posekit.cli.predict")
     p = make(2, world=np.ones((2, 17, 3)))
-    if hasattr(predict, "_csv_rows"):  # the CLI's own row builder, until it calls to_columns
-        rows = predict._csv_rows("a.jpg", p)
-        assert list(rows[0]) == ["file", "person", *p.to_columns(world=False)]
-        assert rows[1]["right_ankle_score"] == pytest.approx(float(p.to_columns()["right_ankle_score"][1]))
+    rows = predict.csv_rows("a.jpg", p)
+    assert list(rows[0]) == ["file", "person", *p.to_columns(world=False)]
+    assert rows[1]["right_ankle_score"] == pytest.approx(float(p.to_columns()["right_ankle_score"][1]))
 
 
 def test_frame_result_unpacks_as_index_time_poses():

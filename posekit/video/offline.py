@@ -25,7 +25,7 @@ from tqdm import tqdm
 from posekit.errors import InputError
 from posekit.io.video import STREAM_SCHEMES, CameraSource, FrameSource, open_source
 from posekit.smooth import savgol_smooth, smooth_tracks
-from posekit.video.tracking import FrameResult
+from posekit.results import FrameResult
 
 SAVGOL_DEFAULTS = {"window": 9, "order": 2}
 

@@ -27,20 +27,12 @@ from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline
-from posekit.results import Poses
+from posekit.results import FrameResult, Poses
 from posekit.smooth import PoseSmoother
 from posekit.track import Tracker
 from posekit.video.follow import RoiFollower
 
 SMOOTH_METHODS = ("one_euro", "savgol", "none")
-
-
-@dataclass
-class FrameResult:
-    index: int
-    time: float  # seconds from the start of the video
-    poses: Poses
-    image: np.ndarray | None = None  # the RGB frame, when asked for (rendering)
 
 
 class VideoPoseTracker:
