@@ -24,8 +24,8 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import STREAM_SCHEMES, CameraSource, FrameSource, open_source
-from posekit.smooth import savgol_smooth, smooth_tracks
 from posekit.results import FrameResult
+from posekit.smooth import savgol_smooth, smooth_tracks
 
 SAVGOL_DEFAULTS = {"window": 9, "order": 2}
 

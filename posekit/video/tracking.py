@@ -17,7 +17,6 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,8 +75,7 @@ class VideoPoseTracker:
             self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        can_follow = follow and isinstance(pipeline, RoiPipeline)
-        self.follower = RoiFollower(pipeline, redetect_every) if can_follow else None
+        self.follower = RoiFollower(pipeline, redetect_every) if follow and isinstance(pipeline, RoiPipeline) else None
         if self.follower is None:
             if self.workers > 1 and threads != 1:
                 # Frames then run one at a time: the models get the threads asked for, not one each.
