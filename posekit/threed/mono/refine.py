@@ -40,13 +40,15 @@ _ATTACH = np.array([JOINTS.index(n) for n in (
 class MonoConfig:
     """fix_left_right: run the facing-direction check; flip_cost: cost (radians of facing change)
     of one mirrored frame, so only sudden turn-arounds are undone; median_s / smooth_s: running
-    median window and Gaussian sigma in seconds (0 = off); bones: enforce constant bone lengths;
+    median window and Gaussian sigma in seconds (0 = off); depth_smooth_s: a wider Gaussian for the
+    hip-relative depth (z) only, whose frame-to-frame noise is several times that of x and y; bones: enforce constant bone lengths;
     height: the person's standing height in metres (None: keep the model's scale)."""
 
     fix_left_right: bool = True
     flip_cost: float = 0.05
     median_s: float = 0.1
     smooth_s: float = 0.05
+    depth_smooth_s: float = 0.15
     bones: bool = True
     height: float | None = None
 
@@ -129,6 +131,10 @@ def refine_world(world: np.ndarray, fps: float, config: MonoConfig | None = None
         w = median_filter(w, size=(win, 1, 1), mode="nearest")
     if cfg.smooth_s > 0:
         w = gaussian_filter1d(w, cfg.smooth_s * fps, axis=0, mode="nearest")
+    if cfg.depth_smooth_s > cfg.smooth_s:
+        hip = 0.5 * (w[:, 23:24, 2] + w[:, 24:25, 2])
+        extra = np.sqrt(cfg.depth_smooth_s**2 - cfg.smooth_s**2) * fps  # total sigma = depth_smooth_s
+        w[:, :, 2] = hip + gaussian_filter1d(w[:, :, 2] - hip, extra, axis=0, mode="nearest")
     skel = skeleton_from_blazepose(w)
     bones = BoneLengths.fit(skel[present])
     if cfg.height:
