@@ -20,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--render", default=None, help="annotated H.264 video (.mp4)")
     p.add_argument("--smooth", default="one_euro", choices=["one_euro", "savgol", "none"],
                    help="temporal smoothing (savgol: offline, written after the whole video is read)")
+    p.add_argument("--world", default="refined", choices=["refined", "raw"],
+                   help="BlazePose 3D: refined over the whole video (offline; JSON keeps the raw in extra) or raw")
     p.add_argument("--redetect-every", type=int, default=15, help="frames between detector runs while following people")
     p.add_argument("--no-follow", action="store_true", help="run the detector on every frame")
     p.add_argument("--max-age", type=int, default=None, help="frames a lost person keeps their id (default ≈ 1 s)")
@@ -50,7 +52,8 @@ def cmd_track(args: argparse.Namespace) -> int:
         shown = poses.filter(min_score=0.1)
         return trail.annotate(labels.annotate(draw_poses(image, shown), shown[shown.track_ids >= 0]), shown)
 
-    offline = args.smooth == "savgol"
+    refine3d = args.world == "refined" and getattr(tracker.pipeline, "layout", "") == "blazepose33"
+    offline = args.smooth == "savgol" or refine3d
     frames, ids, t0, n, error = [], set(), time.perf_counter(), 0, None
     bar = tqdm(total=source.frame_count, desc="track", unit="frame", dynamic_ncols=True, file=sys.stderr)
     with ExitStack() as stack:
@@ -76,7 +79,13 @@ def cmd_track(args: argparse.Namespace) -> int:
             error = exc
         bar.close()
         if offline and frames:
-            smoothed = smooth_tracks([f.poses for f in frames], "savgol")
+            smoothed = [f.poses for f in frames]
+            if args.smooth == "savgol":
+                smoothed = smooth_tracks(smoothed, "savgol")
+            if refine3d:
+                from posekit.threed.mono.sequence import refine_tracks
+
+                smoothed = refine_tracks(smoothed, [f.time for f in frames])
             if args.out:
                 with TrackWriter(args.out) as w:
                     for f, p in zip(frames, smoothed):

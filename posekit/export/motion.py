@@ -90,7 +90,8 @@ def motions_from_frames(frames: list, *, refined: bool = True, height: float | N
         kp = np.full((len(frames), k, 2), np.nan, np.float32)
         sc = np.zeros((len(frames), k), np.float32)
         wd = np.full((len(frames), k, 3), np.nan, np.float32)
-        has_world = False
+        has_world = marked = False
+        raw = np.full((len(frames), k, 3), np.nan, np.float32)
         for i, (_, _, p) in enumerate(frames):
             sel = np.nonzero((p.track_ids if p.track_ids is not None else np.full(len(p), -1)) == tid)[0]
             if sel.size:
@@ -98,9 +99,15 @@ def motions_from_frames(frames: list, *, refined: bool = True, height: float | N
                 kp[i], sc[i] = p.keypoints[j], p.scores[j]
                 if p.world is not None:
                     wd[i], has_world = p.world[j], True
+                if "world_raw" in p.extra:  # already refined by `posekit track`
+                    raw[i], marked = p.extra["world_raw"][j], True
         h, w = frames[0][2].image_size
         m = Motion(kp, sc, t_all, f_all, _fps(t_all), layout, (h, w), wd if has_world else None, tid)
-        if has_world and refined and layout.name == "blazepose33" and np.isfinite(wd).all(axis=(1, 2)).sum() >= 2:
+        if marked:
+            m.raw_positions = raw
+            if not refined:
+                m.positions = raw
+        elif has_world and refined and layout.name == "blazepose33" and np.isfinite(wd).all(axis=(1, 2)).sum() >= 2:
             from posekit.threed.mono import MonoConfig, refine_world
 
             res = refine_world(wd, m.fps, MonoConfig(height=height))

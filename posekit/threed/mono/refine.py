@@ -46,10 +46,10 @@ class MonoConfig:
 
     fix_left_right: bool = True
     flip_cost: float = 0.05
-    median_s: float = 0.1
+    median_s: float = 0.2
     smooth_s: float = 0.05
-    depth_smooth_s: float = 0.15
-    bones: bool = True
+    depth_smooth_s: float = 0.0
+    bones: bool = False
     height: float | None = None
 
 

@@ -1,0 +1,58 @@
+"""Refine every tracked person's BlazePose world landmarks through a recording (`refine_tracks`).
+
+Used by `posekit track` (default `--world refined`) and by `posekit export`. Each person's raw world
+landmarks stay available as `Poses.extra["world_raw"]` (JSON/JSONL results keep `extra`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from posekit.results import Poses
+from posekit.threed.mono.refine import SWAP, MonoConfig, refine_world
+
+
+def _fps(times: np.ndarray) -> float:
+    d = np.diff(times)
+    d = d[d > 0]
+    return float(1.0 / np.median(d)) if d.size else 30.0
+
+
+def refine_tracks(poses: Sequence[Poses], times: Sequence[float], config: MonoConfig | None = None) -> list[Poses]:
+    """The same frames with each tracked person's `world` refined by `refine_world` (BlazePose-33 with world
+    only; other results come back unchanged). Frames where a person's left and right were relabelled have
+    their 2D keypoints, scores and extras relabelled too, so 2D and 3D agree."""
+    frames = list(poses)
+    if not frames or not any(p.world is not None and p.layout.name == "blazepose33" and len(p) for p in frames):
+        return frames
+    fps = _fps(np.asarray(times, dtype=np.float64))
+    out = [replace(p, extra={**p.extra, "world_raw": p.world.copy()}) if p.world is not None else p for p in frames]
+    ids = sorted({int(t) for p in frames if p.track_ids is not None for t in p.track_ids if t >= 0})
+    for tid in ids:
+        where = [(i, int(np.nonzero(p.track_ids == tid)[0][0])) for i, p in enumerate(frames)
+                 if p.track_ids is not None and p.world is not None and (p.track_ids == tid).any()]
+        if len(where) < 2:
+            continue
+        first, last = where[0][0], where[-1][0]
+        seq = np.full((last - first + 1, 33, 3), np.nan, np.float32)
+        for i, j in where:
+            seq[i - first] = frames[i].world[j]
+        if np.isfinite(seq).all(axis=(1, 2)).sum() < 2:
+            continue
+        res = refine_world(seq, fps, config)
+        for i, j in where:
+            p = out[i]
+            world = p.world.copy()
+            world[j] = res.world[i - first]
+            kp, sc = p.keypoints.copy(), p.scores.copy()
+            extra = {k: v.copy() for k, v in p.extra.items()}
+            if res.flipped[i - first]:
+                kp[j], sc[j] = kp[j][SWAP], sc[j][SWAP]
+                for k in extra:
+                    if k != "world_raw":
+                        extra[k][j] = extra[k][j][SWAP]
+            out[i] = replace(p, keypoints=kp, scores=sc, world=world, extra=extra)
+    return out
