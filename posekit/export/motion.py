@@ -82,6 +82,12 @@ def motions_from_frames(frames: list, *, refined: bool = True, height: float | N
         if (tid < 0).any() and len(p) > 1:
             raise InputError(f"{source}: several untracked people in one frame; track them first (posekit track)")
         ids += [int(t) for t in tid if int(t) not in ids]
+    if refined and layout.name == "blazepose33" and not any("world_raw" in p.extra for _, _, p in frames):
+        from posekit.threed.mono import MonoConfig
+        from posekit.threed.mono.sequence import refine_tracks
+
+        poses = refine_tracks([p for _, _, p in frames], [t for _, t, _ in frames], MonoConfig(height=height))
+        frames = [(f, t, p) for (f, t, _), p in zip(frames, poses)]
     t_all = np.array([t for _, t, _ in frames], np.float64)
     f_all = np.array([f for f, _, _ in frames], np.int64)
     k = len(layout)
@@ -107,23 +113,8 @@ def motions_from_frames(frames: list, *, refined: bool = True, height: float | N
             m.raw_positions = raw
             if not refined:
                 m.positions = raw
-        elif has_world and refined and layout.name == "blazepose33" and np.isfinite(wd).all(axis=(1, 2)).sum() >= 2:
-            from posekit.threed.mono import MonoConfig, refine_world
-
-            res = refine_world(wd, m.fps, MonoConfig(height=height))
-            m.raw_positions, m.positions = wd, res.world
-            flip = res.flipped
-            m.keypoints[flip] = m.keypoints[flip][:, _swap(layout)]
-            m.scores[flip] = m.scores[flip][:, _swap(layout)]
         out.append(m)
     return out
-
-
-def _swap(layout: Layout) -> np.ndarray:
-    s = np.arange(len(layout))
-    for a, b in layout.flip_pairs:
-        s[a], s[b] = b, a
-    return s
 
 
 def read_frames(path: str | os.PathLike) -> list:

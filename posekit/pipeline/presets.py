@@ -63,12 +63,11 @@ def _blazepose(device, threads):
     return BlazePose("blazepose-full", device=device, threads=threads)
 
 
-@preset("blazepose-3d", "BlazePose full, each crop also run mirrored and averaged: better 3D, 2× the landmark runs")
+@preset("blazepose-3d", "BlazePose full + heavy, each crop also mirrored: better 3D for 4× the landmark runs")
 def _blazepose_3d(device, threads):
-    from posekit.pipeline.blazepose import BlazePose
-    from posekit.threed.mono.tta import flip_averaged
+    from posekit.threed.mono.ensemble import BlazePoseEnsemble
 
-    return flip_averaged(BlazePose("blazepose-full", device=device, threads=threads))
+    return BlazePoseEnsemble(device=device, threads=threads)
 
 
 @preset("blazepose-pip", "BlazePose full from the MediaPipe wheel (no npm needed): 33 landmarks + 3D")

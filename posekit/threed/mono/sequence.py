@@ -1,7 +1,9 @@
 """Refine every tracked person's BlazePose world landmarks through a recording (`refine_tracks`).
 
 Used by `posekit track` (default `--world refined`) and by `posekit export`. Each person's raw world
-landmarks stay available as `Poses.extra["world_raw"]` (JSON/JSONL results keep `extra`).
+landmarks stay available as `Poses.extra["world_raw"]` (JSON/JSONL results keep `extra`). With
+several readings per person (`Poses.extra["world_readings"]`, from the "blazepose-3d" preset), each is
+refined on its own and the results are averaged.
 """
 
 from __future__ import annotations
@@ -30,23 +32,33 @@ def refine_tracks(poses: Sequence[Poses], times: Sequence[float], config: MonoCo
         return frames
     fps = _fps(np.asarray(times, dtype=np.float64))
     out = [replace(p, extra={**p.extra, "world_raw": p.world.copy()}) if p.world is not None else p for p in frames]
-    ids = sorted({int(t) for p in frames if p.track_ids is not None for t in p.track_ids if t >= 0})
+    ids_of = [p.track_ids if p.track_ids is not None else np.full(len(p), -1) for p in frames]
+    single = all(len(p) <= 1 for p in frames)  # untracked (-1) people are one person only then
+    ids = sorted({int(t) for tids in ids_of for t in tids if t >= 0 or single})
     for tid in ids:
-        where = [(i, int(np.nonzero(p.track_ids == tid)[0][0])) for i, p in enumerate(frames)
-                 if p.track_ids is not None and p.world is not None and (p.track_ids == tid).any()]
+        where = [(i, int(np.nonzero(tids == tid)[0][0])) for i, (p, tids) in enumerate(zip(frames, ids_of))
+                 if p.world is not None and (tids == tid).any()]
         if len(where) < 2:
             continue
         first, last = where[0][0], where[-1][0]
-        seq = np.full((last - first + 1, 33, 3), np.nan, np.float32)
+        # one sequence per reading (BlazePoseEnsemble keeps several in extra["world_readings"])
+        n_read = frames[where[0][0]].extra["world_readings"].shape[2] if "world_readings" in frames[where[0][0]].extra else 0
+        seqs = np.full((max(n_read, 1), last - first + 1, 33, 3), np.nan, np.float32)
         for i, j in where:
-            seq[i - first] = frames[i].world[j]
-        if np.isfinite(seq).all(axis=(1, 2)).sum() < 2:
+            p = frames[i]
+            if n_read and "world_readings" in p.extra:
+                seqs[:, i - first] = np.moveaxis(p.extra["world_readings"][j], 1, 0)
+            else:
+                seqs[:, i - first] = p.world[j]
+        if np.isfinite(seqs[0]).all(axis=(1, 2)).sum() < 2:
             continue
-        res = refine_world(seq, fps, config)
+        results = [refine_world(sq, fps, config) for sq in seqs]
+        res = results[0]
+        mean = np.mean([r.world for r in results], axis=0)
         for i, j in where:
             p = out[i]
             world = p.world.copy()
-            world[j] = res.world[i - first]
+            world[j] = mean[i - first]
             kp, sc = p.keypoints.copy(), p.scores.copy()
             extra = {k: v.copy() for k, v in p.extra.items()}
             if res.flipped[i - first]:

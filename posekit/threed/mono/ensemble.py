@@ -1,0 +1,97 @@
+"""BlazePose for 3D: several landmark readings of each person, kept apart for the sequence step.
+
+Depth is what one view gets most wrong. Each person's crop goes through BlazePose full and heavy, each
+on the crop and on its mirror image (mapped back, left and right relabelled): four partly independent
+readings. `Poses.world` is their mean (after turning any reading that sees the body the other way round
+to agree with the first), and `Poses.extra["world_readings"]` (N, 33, R, 3) keeps them apart:
+`posekit.threed.mono.sequence.refine_tracks` refines each reading through the video on its own (each
+gets its own left/right turn-around fix) and averages the results, which measured best on the Pose2Sim
+demo (benchmarks/mono3d.py). 2D keypoints, visibility and presence are the readings' means.
+
+The preset "blazepose-3d" is this pipeline: four landmark-model runs per person instead of one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from posekit.eval.oks import oks_nms
+from posekit.pipeline.blazepose import LANDMARK_SIZE, BlazePose, BlazePoseLandmarks, _sigmoid
+from posekit.pipeline.detectors import nms_boxes
+from posekit.pipeline.roi import Roi, roi_from_alignment
+from posekit.pipeline.transforms import crop_transform, invert_points, warp
+from posekit.results import Poses
+from posekit.threed.mono.refine import SWAP, mirror
+
+
+def _read(model: BlazePoseLandmarks, crop: np.ndarray, flipped: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """(39, 5) landmarks in crop pixels with logits, (39, 3) crop-aligned world points, presence flag."""
+    outs = model.model((crop[:, ::-1] if flipped else crop)[None].copy())
+    ld = next(o for o in outs.values() if o.shape[-1] == 195).reshape(39, 5).astype(np.float64)
+    world = next(o for o in outs.values() if o.shape[-1] == 117).reshape(39, 3).astype(np.float64)
+    flag = float(next(o for o in outs.values() if o.shape == (1, 1)).ravel()[0])
+    if flipped:  # back to the crop's own view: x mirrored, left and right relabelled (the 33 body points)
+        ld[:, 0] = LANDMARK_SIZE - ld[:, 0]
+        world[:, 0] = -world[:, 0]
+        ld[:33], world[:33] = ld[:33][SWAP], world[:33][SWAP]
+    return ld, world, flag
+
+
+class BlazePoseEnsemble(BlazePose):
+    """BlazePose with landmark readings from several models × (crop, mirrored crop); see the module doc."""
+
+    def __init__(self, models: tuple[str, ...] = ("blazepose-full", "blazepose-heavy"), mirrored: bool = True,
+                 detector: str = "blazepose-detector", max_people: int = 10, min_presence: float = 0.5,
+                 roi_scale: float = 1.25, device: str = "cpu", threads: int | None = None):
+        super().__init__(models[0], detector, max_people, min_presence, roi_scale, device, threads)
+        self.readers = [self.landmarks] + [BlazePoseLandmarks(m, device=device, threads=threads) for m in models[1:]]
+        self.flips = (False, True) if mirrored else (False,)
+
+    def _person(self, image: np.ndarray, roi: Roi):
+        m = crop_transform(roi.center, roi.side, math.degrees(roi.rotation), (LANDMARK_SIZE, LANDMARK_SIZE))
+        crop = warp(image, m, (LANDMARK_SIZE, LANDMARK_SIZE)).astype(np.float32) / 255.0
+        reads = [_read(r, crop, f) for r in self.readers for f in self.flips]
+        ref = reads[0][1][:33]
+        lds, worlds, flags = [], [], []
+        for ld, world, flag in reads:
+            w = world[:33]
+            other = mirror(w)  # the same image read the other way round (front/back)
+            if np.abs(other - ref).sum() < np.abs(w - ref).sum():
+                w, ld = other, np.concatenate([ld[:33][SWAP], ld[33:]])
+            lds.append(ld), worlds.append(w), flags.append(flag)
+        ld = np.mean(lds, 0)
+        pts = invert_points(ld[:, :2], m)
+        aux = invert_points(reads[0][0][33:, :2], m)  # the next crop follows the first reading, as BlazePose
+        c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+        rot = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
+        readings = np.stack(worlds, 1) @ rot.T  # (33, R, 3) in the image-aligned world frame
+        return pts[:33], _sigmoid(ld[:33, 3]), _sigmoid(ld[:33, 4]), readings, float(np.mean(flags)), aux
+
+    def run_rois(self, image: np.ndarray, rois: list[Roi]) -> tuple[Poses, list[Roi]]:
+        h, w = image.shape[:2]
+        people, next_rois = [], []
+        for roi in rois:
+            kps, vis, pres, readings, flag, aux = self._person(image, roi)
+            if flag < self.min_presence:
+                continue
+            people.append((kps, vis, pres, readings, roi.score * flag))
+            next_rois.append(roi_from_alignment(aux[0], aux[1], self.roi_scale, roi.score))
+        if not people:
+            empty = Poses.empty("blazepose33", (h, w), world=True)
+            return Poses(empty.keypoints, empty.scores, empty.boxes, empty.person_scores, empty.layout, (h, w),
+                         world=empty.world, extra={"world_readings": np.zeros((0, 33, self._n(), 3), np.float32)}), []
+        kps = np.stack([p[0] for p in people]).astype(np.float32)
+        vis = np.stack([p[1] for p in people]).astype(np.float32)
+        pres = np.stack([p[2] for p in people]).astype(np.float32)
+        readings = np.stack([p[3] for p in people]).astype(np.float32)
+        boxes = np.concatenate([kps.min(1), kps.max(1)], 1)
+        poses = Poses(kps, vis, boxes, np.array([p[4] for p in people], np.float32), "blazepose33", (h, w),
+                      world=readings.mean(2), extra={"visibility": vis, "presence": pres, "world_readings": readings})
+        keep = np.asarray(oks_nms(poses.to_layout("coco17"), 0.7))
+        keep = keep[nms_boxes(poses.boxes[keep], poses.person_scores[keep], 0.6)]
+        return poses[keep], [next_rois[i] for i in keep]
+
+    def _n(self) -> int:
+        return len(self.readers) * len(self.flips)
