@@ -37,7 +37,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     from posekit.io.tracks import TrackWriter
     from posekit.io.video import open_source
     from posekit.io.video_writer import VideoWriter
-    from posekit.smooth import smooth_tracks
+    from posekit.smooth import PoseSmoother, smooth_tracks
     from posekit.video.tracking import VideoPoseTracker
 
     source = open_source(args.input)  # fails fast, before models load, on a bad input
@@ -53,6 +53,8 @@ def cmd_track(args: argparse.Namespace) -> int:
         return trail.annotate(labels.annotate(draw_poses(image, shown), shown[shown.track_ids >= 0]), shown)
 
     refine3d = args.world == "refined" and getattr(tracker.pipeline, "layout", "") == "blazepose33"
+    if refine3d:  # 3D refinement needs the raw landmarks: smoothing comes after it (offline)
+        tracker.smoother = PoseSmoother("none")
     offline = args.smooth == "savgol" or refine3d
     frames, ids, t0, n, error = [], set(), time.perf_counter(), 0, None
     bar = tqdm(total=source.frame_count, desc="track", unit="frame", dynamic_ncols=True, file=sys.stderr)
@@ -79,13 +81,12 @@ def cmd_track(args: argparse.Namespace) -> int:
             error = exc
         bar.close()
         if offline and frames:
-            smoothed = [f.poses for f in frames]
-            if args.smooth == "savgol":
-                smoothed = smooth_tracks(smoothed, "savgol")
             if refine3d:
-                from posekit.threed.mono.sequence import refine_tracks
+                from posekit.threed.mono.sequence import refine_and_smooth
 
-                smoothed = refine_tracks(smoothed, [f.time for f in frames])
+                smoothed = refine_and_smooth([f.poses for f in frames], [f.time for f in frames], args.smooth)
+            else:
+                smoothed = smooth_tracks([f.poses for f in frames], "savgol")
             if args.out:
                 with TrackWriter(args.out) as w:
                     for f, p in zip(frames, smoothed):

@@ -1,5 +1,7 @@
 """`export_results(results, to, out)`: a posekit results file (or frames) to a motion-capture format.
 
+Results: a track file of `posekit track`, frames [(frame, time, Poses), ...], or a triangulation
+result of `posekit triangulate` (.trc, or its Parquet/CSV table: 3D formats and NWB only).
 Formats (`FORMATS`): bvh, trc, mot, c3d (3D, one person: `track_id`, default the person seen in most
 frames); nwb (every person; 3D when the results have it, else 2D); openpose (a folder, one JSON per
 frame), coco (one JSON array), csv, parquet, jsonl (posekit's own tables; every person).
@@ -37,7 +39,8 @@ def _skeleton(m: Motion, what: str) -> np.ndarray:
     from posekit.threed.mono.skeleton import skeleton_from_blazepose
 
     if m.layout.name != "blazepose33":
-        raise InputError(f"{what} needs BlazePose-33 keypoints (feet and toes); these results are {m.layout.name}")
+        raise InputError(f"{what} needs BlazePose-33 keypoints (its skeleton has feet and toes); "
+                         f"these results are {m.layout.name}")
     p, _ = _filled(m, what)
     return y_up(skeleton_from_blazepose(p), m.frame)
 
@@ -49,6 +52,8 @@ def export_results(results: str | os.PathLike | list, to: str, out: str | os.Pat
     if fmt not in FORMATS:
         raise InputError(f"unknown export format {to!r}; use one of {', '.join(FORMATS)}")
     out = Path(out)
+    if isinstance(results, (str, os.PathLike)) and _triangulated(Path(results)):
+        return _export_triangulated(Path(results), fmt, out, track_id)
     frames = read_frames(results) if isinstance(results, (str, os.PathLike)) else list(results)
     source = str(results) if isinstance(results, (str, os.PathLike)) else "results"
     if not frames or not any(len(p) for _, _, p in frames):
@@ -62,7 +67,10 @@ def export_results(results: str | os.PathLike | list, to: str, out: str | os.Pat
         dims = 3 if all(m.positions is not None for m in motions) else 2
         write_nwb(out, motions, dims=dims, source=Path(source).name)
         return out
-    m = pick(motions, track_id)
+    return _write_3d(pick(motions, track_id), fmt, out)
+
+
+def _write_3d(m: Motion, fmt: str, out: Path) -> Path:
     what = f"{fmt.upper()} export"
     m.need_3d(what)
     if fmt == "bvh":
@@ -82,6 +90,28 @@ def export_results(results: str | os.PathLike | list, to: str, out: str | os.Pat
 
         write_c3d(out, y_up(m.positions, m.frame), list(m.names), m.fps)
     return out
+
+
+def _triangulated(path: Path) -> bool:
+    from posekit.export.multiview import is_triangulation_table
+
+    return path.suffix.lower() == ".trc" or (path.is_file() and is_triangulation_table(path))
+
+
+def _export_triangulated(path: Path, fmt: str, out: Path, track_id: int | None) -> Path:
+    """3D formats from a triangulation result (TRC or the long table of `posekit triangulate`)."""
+    from posekit.export.multiview import motions_from_triangulation
+
+    if fmt not in (*THREE_D, "nwb"):
+        raise InputError(f"{path}: a triangulation result has no 2D keypoints for {fmt}; use one of "
+                         f"{', '.join((*THREE_D, 'nwb'))}")
+    motions = motions_from_triangulation(path)
+    if fmt == "nwb":
+        from posekit.export.nwb import write_nwb
+
+        write_nwb(out, motions, dims=3, source=path.name)
+        return out
+    return _write_3d(pick(motions, track_id), fmt, out)
 
 
 def _export_2d(frames: list, fmt: str, out: Path, body: str) -> Path:

@@ -90,7 +90,7 @@ def solve_bvh(joints: np.ndarray, bones: BoneLengths | None = None) -> BvhMotion
     L = dict(zip(JOINTS, bones.lengths))
     offsets = np.array([d * L[sk] if p >= 0 and np.any(d) else np.zeros(3) for _, sk, p, d in BVH_JOINTS])
     idx = {sk: JOINTS.index(sk) for _, sk, _, _ in BVH_JOINTS}
-    P = lambda name: j[:, JOINTS.index(name)]  # noqa: E731
+    P = lambda name: j[:, JOINTS.index(name)]
     t_len, n = len(j), len(BVH_JOINTS)
     glob = np.zeros((t_len, n, 3, 3))
     # child BVH joint whose offset each joint aims (single-child joints)

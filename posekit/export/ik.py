@@ -61,7 +61,7 @@ def run_ik(trc: str | os.PathLike, model: str | os.PathLike, setup: str | os.Pat
         else:
             cmd = [python, os.path.abspath(__file__), os.fspath(trc), os.fspath(model), os.fspath(setup), tmp,
                    "" if start is None else str(start), "" if end is None else str(end)]
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
             if res.returncode != 0:
                 tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
                 raise InputError(f"OpenSim inverse kinematics failed: {tail[0]}")

@@ -33,7 +33,7 @@ def joint_angles(joints: np.ndarray) -> dict[str, np.ndarray]:
     j = np.asarray(joints, dtype=np.float64)
     if j.ndim != 3 or j.shape[1:] != (len(JOINTS), 3):
         raise InputError(f"joint angles: expected (T, {len(JOINTS)}, 3) skeleton joints, got {j.shape}")
-    P = lambda n: j[:, JOINTS.index(n)]  # noqa: E731
+    P = lambda n: j[:, JOINTS.index(n)]
     across = _unit(P("left_hip") - P("right_hip"))
     up = P("neck") - P("pelvis")
     up = _unit(up - (up * across).sum(-1, keepdims=True) * across)
@@ -71,7 +71,8 @@ def write_mot(path: str | os.PathLike, times: np.ndarray, columns: dict[str, np.
 def read_mot(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(times, {column: values}) from an OpenSim .mot/.sto file (posekit's or OpenSim's)."""
     try:
-        lines = open(path, encoding="utf-8").read().splitlines()
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:

@@ -8,7 +8,8 @@ default) replaces the raw world landmarks with `posekit.threed.mono.refine_world
 World frame of a Motion (`positions`): metres, the frame named in `frame`:
 * "blazepose": origin at the hip centre, x to the image's right, y down, z away from the camera;
 * "camera": the same axes with the origin at the camera centre (after `place_in_camera`);
-* "world": a calibrated world frame (triangulated results), usually Z up.
+* "world": a calibrated world frame (triangulated results), usually Z up;
+* "y-up": positions read from a TRC file, already Y up.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.tracks import read_tracks
-from posekit.layouts import Layout, get_layout
+from posekit.layouts import Layout
 
 
 @dataclass
@@ -143,8 +144,11 @@ def pick(motions: list[Motion], track_id: int | None) -> Motion:
 
 def y_up(positions: np.ndarray, frame: str) -> np.ndarray:
     """Positions turned to a Y-up frame (BVH, OpenSim): BlazePose/camera frames (y down, z away) are
-    rotated 180° about x → x right, y up, z towards the camera; Z-up worlds become (y, z, x)."""
+    rotated 180° about x → x right, y up, z towards the camera; Z-up worlds become (y, z, x); "y-up"
+    positions (read from a TRC) stay as they are."""
     p = np.asarray(positions, dtype=np.float64)
+    if frame == "y-up":
+        return p
     if frame in ("blazepose", "camera"):
         return p * np.array([1.0, -1.0, -1.0])
     return p[..., [1, 2, 0]]

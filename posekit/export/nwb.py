@@ -47,7 +47,7 @@ def write_nwb(path: str | os.PathLike, motions: list[Motion], *, dims: int = 3, 
         data = m.need_3d(f"{path}: NWB with dims=3") if dims == 3 else m.keypoints
         name = f"person{m.track_id}" if m.track_id >= 0 else "person"
         sk = Skeleton(name=f"skeleton_{name}", nodes=list(m.names),
-                      edges=np.array(m.layout.skeleton, dtype="uint8"))
+                      edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2))
         skeletons.append(sk)
         series = [PoseEstimationSeries(
             name=kname, description=f"{kname} of {name}", data=np.asarray(data[:, k], np.float64),

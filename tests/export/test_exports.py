@@ -103,7 +103,7 @@ def test_openpose_and_coco(tmp_path, make_frames):
     folder = export_results(frames, "openpose", tmp_path / "op")
     back = read_openpose(folder)
     assert [f for f, _, _ in back] == list(range(5))
-    idx, kp, ids = back[2]
+    _, kp, ids = back[2]
     p = frames[2][2]
     assert kp.shape == (2, 25, 3) and list(ids) == [0, 1]
     np.testing.assert_allclose(kp[:, 0, :2], p.keypoints[:, 0] - 0.5, atol=1e-3)  # nose
@@ -153,3 +153,40 @@ def test_cli_export(results_file, tmp_path, capsys):
     assert (tmp_path / "a.bvh").read_text().startswith("HIERARCHY")
     assert main(["export", str(tmp_path / "nope.jsonl"), "--to", "trc", "--out", str(tmp_path / "b.trc")]) == 2
     assert "posekit: error:" in capsys.readouterr().err and not (tmp_path / "b.trc").exists()
+
+
+def test_triangulated_results(tmp_path):
+    """A triangulation result (TRC, or the long table of `posekit triangulate`) to C3D, NWB and TRC."""
+    pytest.importorskip("ezc3d")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from posekit.export.c3d import read_c3d
+    from posekit.export.nwb import read_nwb, validate_nwb
+    from posekit.export.trc import read_trc, write_trc
+    from posekit.layouts import get_layout
+
+    names = list(get_layout("coco17").keypoint_names)
+    rng = np.random.default_rng(3)
+    pos = rng.normal(size=(6, 17, 3))
+    pos[2, 4] = np.nan
+    write_trc(tmp_path / "tri.trc", pos, names, 50.0)
+    pts, labels, rate = read_c3d(export_results(tmp_path / "tri.trc", "c3d", tmp_path / "tri.c3d"))
+    assert labels == names and rate == 50.0
+    np.testing.assert_allclose(pts, pos, atol=1e-6)
+    out = export_results(tmp_path / "tri.trc", "nwb", tmp_path / "tri.nwb")
+    assert validate_nwb(out) == []
+    np.testing.assert_allclose(read_nwb(out)["PoseEstimation_person0"]["left_ear"], pos[:, 3], atol=1e-6)
+    # the long table: frame, time, person, joint, x, y, z in the calibration's Z-up world
+    f, k = np.meshgrid(np.arange(6), np.arange(17), indexing="ij")
+    table = {"frame": f.ravel(), "time": f.ravel() / 50.0, "person": np.zeros(f.size, np.int64),
+             "joint": [names[i] for i in k.ravel()], "x": pos[..., 0].ravel(), "y": pos[..., 1].ravel(),
+             "z": pos[..., 2].ravel()}
+    pq.write_table(pa.table(table), tmp_path / "tri.parquet")
+    trc = read_trc(export_results(tmp_path / "tri.parquet", "trc", tmp_path / "from_table.trc"))
+    np.testing.assert_allclose(trc.positions, pos[..., [1, 2, 0]], atol=2e-6)  # Z-up world → OpenSim Y-up
+    with pytest.raises(InputError, match="no 2D keypoints"):
+        export_results(tmp_path / "tri.trc", "openpose", tmp_path / "op")
+    with pytest.raises(InputError, match="BlazePose-33"):
+        export_results(tmp_path / "tri.trc", "bvh", tmp_path / "tri.bvh")
+    assert not (tmp_path / "op").exists() and not (tmp_path / "tri.bvh").exists()

@@ -3,4 +3,4 @@
 from posekit.threed.mono.refine import MonoConfig, MonoResult, refine_world
 from posekit.threed.mono.skeleton import JOINTS, PARENTS, BoneLengths, skeleton_from_blazepose
 
-__all__ = ["MonoConfig", "MonoResult", "refine_world", "JOINTS", "PARENTS", "BoneLengths", "skeleton_from_blazepose"]
+__all__ = ["JOINTS", "PARENTS", "BoneLengths", "MonoConfig", "MonoResult", "refine_world", "skeleton_from_blazepose"]

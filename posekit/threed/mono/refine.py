@@ -126,7 +126,7 @@ def refine_world(world: np.ndarray, fps: float, config: MonoConfig | None = None
     w = _fill(w)
     flipped = flip_states(w, cfg.flip_cost) if cfg.fix_left_right and len(w) > 1 else np.zeros(len(w), bool)
     w[flipped] = mirror(w[flipped])
-    win = int(round(cfg.median_s * fps)) | 1
+    win = round(cfg.median_s * fps) | 1
     if win > 1 and len(w) >= win:
         w = median_filter(w, size=(win, 1, 1), mode="nearest")
     if cfg.smooth_s > 0:

@@ -63,8 +63,26 @@ def refine_tracks(poses: Sequence[Poses], times: Sequence[float], config: MonoCo
             extra = {k: v.copy() for k, v in p.extra.items()}
             if res.flipped[i - first]:
                 kp[j], sc[j] = kp[j][SWAP], sc[j][SWAP]
-                for k in extra:
+                for k, v in extra.items():
                     if k != "world_raw":
-                        extra[k][j] = extra[k][j][SWAP]
+                        v[j] = v[j][SWAP]
             out[i] = replace(p, keypoints=kp, scores=sc, world=world, extra=extra)
     return out
+
+
+def refine_and_smooth(poses: Sequence[Poses], times: Sequence[float], smooth: str,
+                      config: MonoConfig | None = None) -> list[Poses]:
+    """`posekit track`'s offline pass with refined 3D: refine the raw world landmarks first (smoothing
+    them before would blend turned-around frames with good ones), then smooth the 2D keypoints with
+    `smooth` ("savgol", "one_euro" or "none"); the world coordinates stay the refined ones."""
+    from posekit.smooth import PoseSmoother, smooth_tracks
+
+    refined = refine_tracks(poses, times, config)
+    if smooth == "savgol":
+        smoothed = smooth_tracks(refined, "savgol")
+    elif smooth == "one_euro":
+        smoother = PoseSmoother("one_euro")
+        smoothed = [smoother.update(p, float(t)) for p, t in zip(refined, times)]
+    else:
+        return refined
+    return [replace(s, world=r.world) for s, r in zip(smoothed, refined)]

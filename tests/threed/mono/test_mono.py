@@ -12,7 +12,13 @@ from posekit.threed.mono.camera import intrinsics_from_fov, project, solve_root_
 from posekit.threed.mono.metrics import mpjpe, pa_mpjpe, procrustes, scale_error
 from posekit.threed.mono.refine import flip_states, mirror
 from posekit.threed.mono.sequence import refine_tracks
-from posekit.threed.mono.skeleton import JOINTS, PARENTS, BoneLengths, enforce_lengths, skeleton_from_blazepose
+from posekit.threed.mono.skeleton import (
+    JOINTS,
+    PARENTS,
+    BoneLengths,
+    enforce_lengths,
+    skeleton_from_blazepose,
+)
 
 
 def _rot(a: float) -> np.ndarray:
