@@ -1,9 +1,7 @@
 """Refine every tracked person's BlazePose world landmarks through a recording (`refine_tracks`).
 
 Used by `posekit track` (default `--world refined`) and by `posekit export`. Each person's raw world
-landmarks stay available as `Poses.extra["world_raw"]` (JSON/JSONL results keep `extra`). With
-several readings per person (`Poses.extra["world_readings"]`, from the "blazepose-3d" preset), each is
-refined on its own and the results are averaged.
+landmarks stay available as `Poses.extra["world_raw"]` (JSON/JSONL results keep `extra`).
 """
 
 from __future__ import annotations
@@ -41,24 +39,16 @@ def refine_tracks(poses: Sequence[Poses], times: Sequence[float], config: MonoCo
         if len(where) < 2:
             continue
         first, last = where[0][0], where[-1][0]
-        # one sequence per reading (BlazePoseEnsemble keeps several in extra["world_readings"])
-        n_read = frames[where[0][0]].extra["world_readings"].shape[2] if "world_readings" in frames[where[0][0]].extra else 0
-        seqs = np.full((max(n_read, 1), last - first + 1, 33, 3), np.nan, np.float32)
+        seq = np.full((last - first + 1, 33, 3), np.nan, np.float32)
         for i, j in where:
-            p = frames[i]
-            if n_read and "world_readings" in p.extra:
-                seqs[:, i - first] = np.moveaxis(p.extra["world_readings"][j], 1, 0)
-            else:
-                seqs[:, i - first] = p.world[j]
-        if np.isfinite(seqs[0]).all(axis=(1, 2)).sum() < 2:
+            seq[i - first] = frames[i].world[j]
+        if np.isfinite(seq).all(axis=(1, 2)).sum() < 2:
             continue
-        results = [refine_world(sq, fps, config) for sq in seqs]
-        res = results[0]
-        mean = np.mean([r.world for r in results], axis=0)
+        res = refine_world(seq, fps, config)
         for i, j in where:
             p = out[i]
             world = p.world.copy()
-            world[j] = mean[i - first]
+            world[j] = res.world[i - first]
             kp, sc = p.keypoints.copy(), p.scores.copy()
             extra = {k: v.copy() for k, v in p.extra.items()}
             if res.flipped[i - first]:

@@ -32,9 +32,10 @@ _FROM_BLAZEPOSE: dict[str, tuple[int, ...]] = {
 # Bones whose left and right lengths are made equal (child joint names).
 _MIRROR = {"left_hip": "right_hip", "left_knee": "right_knee", "left_ankle": "right_ankle", "left_toe": "right_toe",
            "left_shoulder": "right_shoulder", "left_elbow": "right_elbow", "left_wrist": "right_wrist"}
-# Standing height over (ankle→knee→hip→pelvis→neck→nose) chain length: the nose-to-crown and
-# floor-to-ankle parts missing from the chain (anthropometric proportion, about 1.17 for adults).
-STATURE_PER_CHAIN = 1.17
+# Standing height over the (ankle→knee→hip, pelvis→neck→nose) chain length. Winter's segment
+# proportions of height H: shank 0.246 H, thigh 0.245 H, hip to shoulder line 0.288 H, shoulder
+# centre to nose about 0.10 H: the chain is about 0.88 H.
+STATURE_PER_CHAIN = 1 / 0.88
 
 
 def skeleton_from_blazepose(world33: np.ndarray) -> np.ndarray:
