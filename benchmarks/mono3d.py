@@ -219,7 +219,7 @@ def section_samples() -> None:
             n += 1
         print(f"| {model} | {n}/{len(samples)} | {np.mean(m1) * 1000:.0f} | {np.mean(m2) * 1000:.0f} | "
               f"{np.mean(s1) * 100:+.1f} % | {np.mean(dz) * 1000:.0f} |")
-    print("\n(single images: no sequence refinement applies; blazepose-3d differs by the flip averaging only)\n")
+    print("\n(single images: no sequence refinement applies; blazepose-3d is the mean of its four readings)\n")
 
 
 def section_exports(runs, opensim_python: str | None) -> None:
