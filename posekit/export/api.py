@@ -32,21 +32,32 @@ def _filled(m: Motion, what: str) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"{what}: no frame has the whole person in 3D")
     t = np.arange(len(p))
     flat = p.reshape(len(p), -1)
-    return np.stack([np.interp(t, t[ok], flat[ok, i]) for i in range(flat.shape[1])], 1).reshape(p.shape), ok
+    filled = np.stack([np.interp(t, t[ok], flat[ok, i]) for i in range(flat.shape[1])], 1).reshape(p.shape)
+    return filled, np.asarray(ok)
 
 
 def _skeleton(m: Motion, what: str) -> np.ndarray:
     from posekit.threed.mono.skeleton import skeleton_from_blazepose
 
     if m.layout.name != "blazepose33":
-        raise InputError(f"{what} needs BlazePose-33 keypoints (its skeleton has feet and toes); "
-                         f"these results are {m.layout.name}")
+        raise InputError(
+            f"{what} needs BlazePose-33 keypoints (its skeleton has feet and toes); "
+            f"these results are {m.layout.name}"
+        )
     p, _ = _filled(m, what)
     return y_up(skeleton_from_blazepose(p), m.frame)
 
 
-def export_results(results: str | os.PathLike | list, to: str, out: str | os.PathLike, *, track_id: int | None = None,
-                   refined: bool = True, height: float | None = None, body: str = "body25") -> Path:
+def export_results(
+    results: str | os.PathLike | list,
+    to: str,
+    out: str | os.PathLike,
+    *,
+    track_id: int | None = None,
+    refined: bool = True,
+    height: float | None = None,
+    body: str = "body25",
+) -> Path:
     """Write `results` (a results file path, or [(frame, time, Poses), ...]) as format `to` at `out`."""
     fmt = str(to).lower().lstrip(".")
     if fmt not in FORMATS:
@@ -84,11 +95,11 @@ def _write_3d(m: Motion, fmt: str, out: Path) -> Path:
     elif fmt == "trc":
         from posekit.export.trc import write_trc
 
-        write_trc(out, y_up(m.positions, m.frame), list(m.names), m.fps)
+        write_trc(out, y_up(m.need_3d(what), m.frame), list(m.names), m.fps)
     elif fmt == "c3d":
         from posekit.export.c3d import write_c3d
 
-        write_c3d(out, y_up(m.positions, m.frame), list(m.names), m.fps)
+        write_c3d(out, y_up(m.need_3d(what), m.frame), list(m.names), m.fps)
     return out
 
 
@@ -103,8 +114,10 @@ def _export_triangulated(path: Path, fmt: str, out: Path, track_id: int | None) 
     from posekit.export.multiview import motions_from_triangulation
 
     if fmt not in (*THREE_D, "nwb"):
-        raise InputError(f"{path}: a triangulation result has no 2D keypoints for {fmt}; use one of "
-                         f"{', '.join((*THREE_D, 'nwb'))}")
+        raise InputError(
+            f"{path}: a triangulation result has no 2D keypoints for {fmt}; use one of "
+            f"{', '.join((*THREE_D, 'nwb'))}"
+        )
     motions = motions_from_triangulation(path)
     if fmt == "nwb":
         from posekit.export.nwb import write_nwb

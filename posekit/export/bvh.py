@@ -28,13 +28,21 @@ from posekit.threed.mono.skeleton import JOINTS, PARENTS, BoneLengths, enforce_l
 _X, _Y, _Z = np.eye(3)
 BVH_JOINTS: tuple[tuple[str, str, int, np.ndarray], ...] = (
     ("Hips", "pelvis", -1, np.zeros(3)),
-    ("LeftUpLeg", "left_hip", 0, _X), ("LeftLeg", "left_knee", 1, -_Y), ("LeftFoot", "left_ankle", 2, -_Y),
+    ("LeftUpLeg", "left_hip", 0, _X),
+    ("LeftLeg", "left_knee", 1, -_Y),
+    ("LeftFoot", "left_ankle", 2, -_Y),
     ("LeftToe", "left_toe", 3, _Z),
-    ("RightUpLeg", "right_hip", 0, -_X), ("RightLeg", "right_knee", 5, -_Y), ("RightFoot", "right_ankle", 6, -_Y),
+    ("RightUpLeg", "right_hip", 0, -_X),
+    ("RightLeg", "right_knee", 5, -_Y),
+    ("RightFoot", "right_ankle", 6, -_Y),
     ("RightToe", "right_toe", 7, _Z),
-    ("Spine", "pelvis", 0, np.zeros(3)), ("Neck", "neck", 9, _Y),
-    ("LeftArm", "left_shoulder", 10, _X), ("LeftForeArm", "left_elbow", 11, _X), ("LeftHand", "left_wrist", 12, _X),
-    ("RightArm", "right_shoulder", 10, -_X), ("RightForeArm", "right_elbow", 14, -_X),
+    ("Spine", "pelvis", 0, np.zeros(3)),
+    ("Neck", "neck", 9, _Y),
+    ("LeftArm", "left_shoulder", 10, _X),
+    ("LeftForeArm", "left_elbow", 11, _X),
+    ("LeftHand", "left_wrist", 12, _X),
+    ("RightArm", "right_shoulder", 10, -_X),
+    ("RightForeArm", "right_elbow", 14, -_X),
     ("RightHand", "right_wrist", 15, -_X),
     ("Head", "neck", 10, np.zeros(3)),
 )
@@ -90,13 +98,18 @@ def solve_bvh(joints: np.ndarray, bones: BoneLengths | None = None) -> BvhMotion
     L = dict(zip(JOINTS, bones.lengths))
     offsets = np.array([d * L[sk] if p >= 0 and np.any(d) else np.zeros(3) for _, sk, p, d in BVH_JOINTS])
     idx = {sk: JOINTS.index(sk) for _, sk, _, _ in BVH_JOINTS}
-    P = lambda name: j[:, JOINTS.index(name)]
+
+    def P(name: str) -> np.ndarray:
+        return j[:, JOINTS.index(name)]
+
     t_len, n = len(j), len(BVH_JOINTS)
     glob = np.zeros((t_len, n, 3, 3))
     # child BVH joint whose offset each joint aims (single-child joints)
-    aim = {0: None, 10: None}
+    aim: dict[int, int] = {}
     for c, (_, _, p, _) in enumerate(BVH_JOINTS):
-        if p >= 0 and p not in aim:
+        if (
+            p > 0 and p != 10 and p not in aim
+        ):  # the hips (0) and neck (10) branch: solved from two directions
             aim[p] = c
     for i, (name, sk, p, _) in enumerate(BVH_JOINTS):
         if i == 0:
@@ -104,7 +117,9 @@ def solve_bvh(joints: np.ndarray, bones: BoneLengths | None = None) -> BvhMotion
         elif name == "Neck":
             glob[:, i] = _frame_from(P("left_shoulder") - P("right_shoulder"), P("nose") - P("neck"))
         elif name == "Head":
-            glob[:, i] = _min_rotation(np.einsum("tij,j->ti", glob[:, p], _Y), P("nose") - P("neck")) @ glob[:, p]
+            glob[:, i] = (
+                _min_rotation(np.einsum("tij,j->ti", glob[:, p], _Y), P("nose") - P("neck")) @ glob[:, p]
+            )
         elif i in aim:
             c = aim[i]
             target = j[:, idx[BVH_JOINTS[c][1]]] - j[:, idx[sk]]
@@ -132,22 +147,33 @@ def _hierarchy(offsets: np.ndarray, bones: np.ndarray) -> list[str]:
         lines.append(f"{pad}{{")
         o = offsets[i]
         lines.append(f"{pad}  OFFSET {o[0]:.6f} {o[1]:.6f} {o[2]:.6f}")
-        chans = "Xposition Yposition Zposition Zrotation Xrotation Yrotation" if i == 0 else \
-            "Zrotation Xrotation Yrotation"
+        chans = (
+            "Xposition Yposition Zposition Zrotation Xrotation Yrotation"
+            if i == 0
+            else "Zrotation Xrotation Yrotation"
+        )
         lines.append(f"{pad}  CHANNELS {6 if i == 0 else 3} {chans}")
         for c in children[i]:
             emit(c, depth + 1)
         if not children[i]:
             e = np.array([0.0, nose, 0.0]) if name == _NOSE_END else _END_SITE[name]
-            lines.extend([f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET {e[0]:.6f} {e[1]:.6f} {e[2]:.6f}",
-                          f"{pad}  }}"])
+            lines.extend(
+                [
+                    f"{pad}  End Site",
+                    f"{pad}  {{",
+                    f"{pad}    OFFSET {e[0]:.6f} {e[1]:.6f} {e[2]:.6f}",
+                    f"{pad}  }}",
+                ]
+            )
         lines.append(f"{pad}}}")
 
     emit(0, 0)
     return lines
 
 
-def write_bvh(path: str | os.PathLike, joints: np.ndarray, fps: float, bones: BoneLengths | None = None) -> BvhMotion:
+def write_bvh(
+    path: str | os.PathLike, joints: np.ndarray, fps: float, bones: BoneLengths | None = None
+) -> BvhMotion:
     """Write (T, 17, 3) Y-up skeleton joints (metres, `skeleton.JOINTS` order) as a BVH file, atomically."""
     if not (np.isfinite(fps) and fps > 0):
         raise InputError(f"{path}: BVH frame rate must be positive, got {fps}")
@@ -157,7 +183,11 @@ def write_bvh(path: str | os.PathLike, joints: np.ndarray, fps: float, bones: Bo
     lengths = (bones or BoneLengths.fit(np.asarray(joints, np.float64))).lengths
     lines = _hierarchy(m.offsets, lengths)
     lines += ["MOTION", f"Frames: {len(m.root)}", f"Frame Time: {1.0 / fps:.8f}"]
-    eul = Rotation.from_matrix(m.local.reshape(-1, 3, 3)).as_euler("ZXY", degrees=True).reshape(len(m.root), -1, 3)
+    eul = (
+        Rotation.from_matrix(m.local.reshape(-1, 3, 3))
+        .as_euler("ZXY", degrees=True)
+        .reshape(len(m.root), -1, 3)
+    )
     order = _dfs_order()
     for t in range(len(m.root)):
         vals = list(m.root[t]) + [v for i in order for v in eul[t, i]]

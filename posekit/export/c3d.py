@@ -25,7 +25,9 @@ def _ezc3d():
     return ezc3d
 
 
-def write_c3d(path: str | os.PathLike, positions: np.ndarray, names: list[str] | tuple[str, ...], fps: float) -> None:
+def write_c3d(
+    path: str | os.PathLike, positions: np.ndarray, names: list[str] | tuple[str, ...], fps: float
+) -> None:
     """(T, K, 3) positions in metres → C3D (mm), atomically."""
     ezc3d = _ezc3d()
     p = np.asarray(positions, dtype=np.float64)
@@ -71,4 +73,8 @@ def read_c3d(path: str | os.PathLike) -> tuple[np.ndarray, list[str], float]:
     pts = pts / {"mm": 1000.0, "cm": 100.0, "m": 1.0}.get(units, 1000.0)
     res = c["data"]["meta_points"]["residuals"][0].T
     pts[res < 0] = np.nan
-    return pts, list(c["parameters"]["POINT"]["LABELS"]["value"]), float(c["parameters"]["POINT"]["RATE"]["value"][0])
+    return (
+        pts,
+        list(c["parameters"]["POINT"]["LABELS"]["value"]),
+        float(c["parameters"]["POINT"]["RATE"]["value"][0]),
+    )

@@ -35,9 +35,17 @@ def _run_here(trc: str, model: str, setup: str, out: str, start: float | None, e
         raise RuntimeError("OpenSim inverse kinematics failed")
 
 
-def run_ik(trc: str | os.PathLike, model: str | os.PathLike, setup: str | os.PathLike, out: str | os.PathLike, *,
-           start: float | None = None, end: float | None = None, python: str | None = None,
-           timeout: float = 600) -> None:
+def run_ik(
+    trc: str | os.PathLike,
+    model: str | os.PathLike,
+    setup: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    python: str | None = None,
+    timeout: float = 600,
+) -> None:
     """Inverse kinematics of `trc` with `model` and the IK `setup` XML; joint angles to `out` (.mot).
 
     The .mot is written to a temporary file and renamed onto `out` (no partial file on failure)."""
@@ -55,12 +63,22 @@ def run_ik(trc: str | os.PathLike, model: str | os.PathLike, setup: str | os.Pat
             try:
                 import opensim  # noqa: F401
             except ImportError:
-                raise InputError("inverse kinematics needs OpenSim: pip install opensim (or set "
-                                 "POSEKIT_OPENSIM_PYTHON to a Python that has it)") from None
+                raise InputError(
+                    "inverse kinematics needs OpenSim: pip install opensim (or set "
+                    "POSEKIT_OPENSIM_PYTHON to a Python that has it)"
+                ) from None
             _run_here(os.fspath(trc), os.fspath(model), os.fspath(setup), tmp, start, end)
         else:
-            cmd = [python, os.path.abspath(__file__), os.fspath(trc), os.fspath(model), os.fspath(setup), tmp,
-                   "" if start is None else str(start), "" if end is None else str(end)]
+            cmd = [
+                python,
+                os.path.abspath(__file__),
+                os.fspath(trc),
+                os.fspath(model),
+                os.fspath(setup),
+                tmp,
+                "" if start is None else str(start),
+                "" if end is None else str(end),
+            ]
             res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
             if res.returncode != 0:
                 tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -73,5 +91,11 @@ def run_ik(trc: str | os.PathLike, model: str | os.PathLike, setup: str | os.Pat
 
 if __name__ == "__main__":  # run inside an environment with opensim: trc model setup out [start end]
     a = sys.argv[1:]
-    _run_here(a[0], a[1], a[2], a[3], float(a[4]) if len(a) > 4 and a[4] else None,
-              float(a[5]) if len(a) > 5 and a[5] else None)
+    _run_here(
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        float(a[4]) if len(a) > 4 and a[4] else None,
+        float(a[5]) if len(a) > 5 and a[5] else None,
+    )

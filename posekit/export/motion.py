@@ -55,8 +55,10 @@ class Motion:
     def need_3d(self, what: str) -> np.ndarray:
         """The 3D positions, or an InputError naming `what` needs them."""
         if self.positions is None or not np.isfinite(self.positions).any():
-            raise InputError(f"{what} needs 3D (world) coordinates, and these results have none "
-                             "(track with --model blazepose, or triangulate several cameras)")
+            raise InputError(
+                f"{what} needs 3D (world) coordinates, and these results have none "
+                "(track with --model blazepose, or triangulate several cameras)"
+            )
         return self.positions
 
 
@@ -66,8 +68,9 @@ def _fps(times: np.ndarray) -> float:
     return float(1.0 / np.median(d)) if d.size else 30.0
 
 
-def motions_from_frames(frames: list, *, refined: bool = True, height: float | None = None,
-                        source: str = "results") -> list[Motion]:
+def motions_from_frames(
+    frames: list, *, refined: bool = True, height: float | None = None, source: str = "results"
+) -> list[Motion]:
     """One Motion per track id from [(frame_index, time, Poses), ...] (untracked people: id -1, only
     when a single person is in every frame)."""
     if not frames:
@@ -81,7 +84,9 @@ def motions_from_frames(frames: list, *, refined: bool = True, height: float | N
             raise InputError(f"{source}: mixed layouts {layout.name!r} and {p.layout.name!r}")
         tid = p.track_ids if p.track_ids is not None else np.full(len(p), -1)
         if (tid < 0).any() and len(p) > 1:
-            raise InputError(f"{source}: several untracked people in one frame; track them first (posekit track)")
+            raise InputError(
+                f"{source}: several untracked people in one frame; track them first (posekit track)"
+            )
         ids += [int(t) for t in tid if int(t) not in ids]
     if refined and layout.name == "blazepose33" and not any("world_raw" in p.extra for _, _, p in frames):
         from posekit.threed.mono import MonoConfig
@@ -128,7 +133,9 @@ def read_frames(path: str | os.PathLike) -> list:
         raise InputError(f"{path}: not a posekit results file ({e})") from None
 
 
-def motions_from_tracks(path: str | os.PathLike, *, refined: bool = True, height: float | None = None) -> list[Motion]:
+def motions_from_tracks(
+    path: str | os.PathLike, *, refined: bool = True, height: float | None = None
+) -> list[Motion]:
     return motions_from_frames(read_frames(path), refined=refined, height=height, source=str(Path(path)))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -40,16 +41,32 @@ def _layout_for(names: list[str]) -> Layout:
         lay = get_layout(name)
         if list(lay.keypoint_names) == names:
             return lay
-    groups = tuple("left" if n.lower().startswith(("left", "l_")) else "right"
-                   if n.lower().startswith(("right", "r_")) else "center" for n in names)
+    groups: tuple[Literal["left", "right", "center"], ...] = tuple(
+        "left"
+        if n.lower().startswith(("left", "l_"))
+        else "right"
+        if n.lower().startswith(("right", "r_"))
+        else "center"
+        for n in names
+    )
     return Layout("triangulated", tuple(names), (), (), groups)
 
 
 def _motion(positions: np.ndarray, names: list[str], fps: float, frame: str, track_id: int) -> Motion:
     t_len, k = positions.shape[:2]
     seen = np.isfinite(positions).all(-1)
-    return Motion(np.full((t_len, k, 2), np.nan, np.float32), seen.astype(np.float32), np.arange(t_len) / fps,
-                  np.arange(t_len), fps, _layout_for(names), (1, 1), positions.astype(np.float32), track_id, frame)
+    return Motion(
+        np.full((t_len, k, 2), np.nan, np.float32),
+        seen.astype(np.float32),
+        np.arange(t_len) / fps,
+        np.arange(t_len),
+        fps,
+        _layout_for(names),
+        (1, 1),
+        positions.astype(np.float32),
+        track_id,
+        frame,
+    )
 
 
 def motions_from_triangulation(path: str | os.PathLike) -> list[Motion]:
@@ -79,8 +96,9 @@ def motions_from_triangulation(path: str | os.PathLike) -> list[Motion]:
         time = cols["time"].astype(np.float64)
         person = cols["person"].astype(np.int64)
         joint = cols["joint"].astype(str)
-        xyz = np.stack([np.array([float(v) if v not in ("", "nan") else np.nan for v in cols[a]])
-                        for a in "xyz"], 1)
+        xyz = np.stack(
+            [np.array([float(v) if v not in ("", "nan") else np.nan for v in cols[a]]) for a in "xyz"], 1
+        )
     except (KeyError, ValueError) as e:
         raise InputError(f"{path}: not a triangulation table ({e})") from None
     if frame.size == 0:

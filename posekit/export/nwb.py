@@ -30,36 +30,62 @@ def _modules():
     return pynwb, PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
 
 
-def write_nwb(path: str | os.PathLike, motions: list[Motion], *, dims: int = 3, source: str = "posekit",
-              video: str | None = None) -> None:
+def write_nwb(
+    path: str | os.PathLike,
+    motions: list[Motion],
+    *,
+    dims: int = 3,
+    source: str = "posekit",
+    video: str | None = None,
+) -> None:
     """Write the motions (one per person) to an NWB file, atomically."""
     pynwb, PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons = _modules()
     if not motions:
         raise InputError(f"{path}: no people to write")
     if dims not in (2, 3):
         raise InputError(f"{path}: dims must be 2 or 3, got {dims}")
-    nwb = pynwb.NWBFile(session_description=f"poses estimated by posekit from {source}",
-                        identifier=f"posekit-{Path(str(path)).stem}",
-                        session_start_time=datetime.datetime.now(datetime.timezone.utc))
+    nwb = pynwb.NWBFile(
+        session_description=f"poses estimated by posekit from {source}",
+        identifier=f"posekit-{Path(str(path)).stem}",
+        session_start_time=datetime.datetime.now(datetime.timezone.utc),
+    )
     behavior = nwb.create_processing_module(name="behavior", description="pose estimation (posekit)")
     skeletons, estimations = [], []
     for m in motions:
         data = m.need_3d(f"{path}: NWB with dims=3") if dims == 3 else m.keypoints
         name = f"person{m.track_id}" if m.track_id >= 0 else "person"
-        sk = Skeleton(name=f"skeleton_{name}", nodes=list(m.names),
-                      edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2))
+        sk = Skeleton(
+            name=f"skeleton_{name}",
+            nodes=list(m.names),
+            edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2),
+        )
         skeletons.append(sk)
-        series = [PoseEstimationSeries(
-            name=kname, description=f"{kname} of {name}", data=np.asarray(data[:, k], np.float64),
-            unit="metres" if dims == 3 else "pixels",
-            reference_frame=("posekit " + m.frame + " frame, see posekit docs/mocap.md") if dims == 3
-            else "image pixels, origin at the top-left corner, x right, y down",
-            timestamps=np.asarray(m.times, np.float64), confidence=np.asarray(m.scores[:, k], np.float64),
-            confidence_definition="model keypoint score in [0, 1]") for k, kname in enumerate(m.names)]
-        estimations.append(PoseEstimation(
-            name=f"PoseEstimation_{name}", pose_estimation_series=series, description=f"{m.layout.name} keypoints",
-            original_videos=[video] if video else None,
-            scorer="posekit", source_software="posekit", skeleton=sk))
+        series = [
+            PoseEstimationSeries(
+                name=kname,
+                description=f"{kname} of {name}",
+                data=np.asarray(data[:, k], np.float64),
+                unit="metres" if dims == 3 else "pixels",
+                reference_frame=("posekit " + m.frame + " frame, see posekit docs/mocap.md")
+                if dims == 3
+                else "image pixels, origin at the top-left corner, x right, y down",
+                timestamps=np.asarray(m.times, np.float64),
+                confidence=np.asarray(m.scores[:, k], np.float64),
+                confidence_definition="model keypoint score in [0, 1]",
+            )
+            for k, kname in enumerate(m.names)
+        ]
+        estimations.append(
+            PoseEstimation(
+                name=f"PoseEstimation_{name}",
+                pose_estimation_series=series,
+                description=f"{m.layout.name} keypoints",
+                original_videos=[video] if video else None,
+                scorer="posekit",
+                source_software="posekit",
+                skeleton=sk,
+            )
+        )
     behavior.add(Skeletons(skeletons=skeletons))
     for e in estimations:
         behavior.add(e)

@@ -30,11 +30,31 @@ from posekit.io.atomic import write_json_atomic
 from posekit.results import Poses
 
 BODY_25: tuple[tuple[str, ...], ...] = (
-    ("nose",), ("left_shoulder", "right_shoulder"), ("right_shoulder",), ("right_elbow",), ("right_wrist",),
-    ("left_shoulder",), ("left_elbow",), ("left_wrist",), ("left_hip", "right_hip"), ("right_hip",),
-    ("right_knee",), ("right_ankle",), ("left_hip",), ("left_knee",), ("left_ankle",), ("right_eye",),
-    ("left_eye",), ("right_ear",), ("left_ear",), ("left_foot_index",), (), ("left_heel",),
-    ("right_foot_index",), (), ("right_heel",),
+    ("nose",),
+    ("left_shoulder", "right_shoulder"),
+    ("right_shoulder",),
+    ("right_elbow",),
+    ("right_wrist",),
+    ("left_shoulder",),
+    ("left_elbow",),
+    ("left_wrist",),
+    ("left_hip", "right_hip"),
+    ("right_hip",),
+    ("right_knee",),
+    ("right_ankle",),
+    ("left_hip",),
+    ("left_knee",),
+    ("left_ankle",),
+    ("right_eye",),
+    ("left_eye",),
+    ("right_ear",),
+    ("left_ear",),
+    ("left_foot_index",),
+    (),
+    ("left_heel",),
+    ("right_foot_index",),
+    (),
+    ("right_heel",),
 )
 COCO_18: tuple[tuple[str, ...], ...] = BODY_25[:8] + BODY_25[9:19]
 
@@ -57,7 +77,9 @@ def openpose_keypoints(poses: Poses, body: str = "body25") -> np.ndarray:
     return out
 
 
-def write_openpose(folder: str | os.PathLike, frames: list, *, stem: str = "frame", body: str = "body25") -> list[Path]:
+def write_openpose(
+    folder: str | os.PathLike, frames: list, *, stem: str = "frame", body: str = "body25"
+) -> list[Path]:
     """One OpenPose JSON per frame of [(frame_index, time, Poses), ...] into `folder` (created; all
     files appear at once: they are written in a temporary folder that is then moved in place)."""
     folder = Path(folder)
@@ -72,10 +94,20 @@ def write_openpose(folder: str | os.PathLike, frames: list, *, stem: str = "fram
         for index, _, poses in frames:
             kp = openpose_keypoints(poses, body)
             ids = poses.track_ids if poses.track_ids is not None else np.full(len(poses), -1)
-            people = [{"person_id": [int(ids[i])], "pose_keypoints_2d": [round(v, 3) for v in kp[i].ravel().tolist()],
-                       "face_keypoints_2d": [], "hand_left_keypoints_2d": [], "hand_right_keypoints_2d": [],
-                       "pose_keypoints_3d": [], "face_keypoints_3d": [], "hand_left_keypoints_3d": [],
-                       "hand_right_keypoints_3d": []} for i in range(len(poses))]
+            people = [
+                {
+                    "person_id": [int(ids[i])],
+                    "pose_keypoints_2d": [round(v, 3) for v in kp[i].ravel().tolist()],
+                    "face_keypoints_2d": [],
+                    "hand_left_keypoints_2d": [],
+                    "hand_right_keypoints_2d": [],
+                    "pose_keypoints_3d": [],
+                    "face_keypoints_3d": [],
+                    "hand_left_keypoints_3d": [],
+                    "hand_right_keypoints_3d": [],
+                }
+                for i in range(len(poses))
+            ]
             name = f"{stem}_{int(index):012d}_keypoints.json"
             (tmp / name).write_text(json.dumps({"version": 1.3, "people": people}), encoding="utf-8")
             names.append(folder / name)
@@ -104,8 +136,9 @@ def write_coco_results(path: str | os.PathLike, frames: list) -> int:
     """COCO keypoint results (`Poses.to_coco`, image_id = frame index) as one JSON array; returns the count."""
     entries = []
     for index, _, poses in frames:
-        for e, tid in zip(poses.to_coco(int(index)), poses.track_ids if poses.track_ids is not None
-                          else [None] * len(poses)):
+        for e, tid in zip(
+            poses.to_coco(int(index)), poses.track_ids if poses.track_ids is not None else [None] * len(poses)
+        ):
             if tid is not None:
                 e["track_id"] = int(tid)
             entries.append(e)
@@ -113,5 +146,3 @@ def write_coco_results(path: str | os.PathLike, frames: list) -> int:
         raise InputError(f"{path}: no people to write")
     write_json_atomic(path, entries, indent=None)
     return len(entries)
-
-

@@ -24,7 +24,9 @@ class Roi:
     def square(self) -> np.ndarray:
         """The unrotated square as an xyxy box."""
         half = self.side / 2
-        return np.array([self.center[0] - half, self.center[1] - half, self.center[0] + half, self.center[1] + half])
+        return np.array(
+            [self.center[0] - half, self.center[1] - half, self.center[0] + half, self.center[1] + half]
+        )
 
 
 def roi_from_alignment(p0: np.ndarray, p1: np.ndarray, scale: float, score: float = 1.0) -> Roi:

@@ -11,22 +11,22 @@ how the resulting skeletons are scored and de-duplicated:
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from posekit.eval.oks import oks_nms
-from posekit.pipeline.roi import Roi
+from posekit.layouts import get_layout
+from posekit.pipeline.base import Detections, PersonDetector, RoiPoses
 from posekit.pipeline.movenet import MoveNetCropModel
+from posekit.pipeline.roi import Roi
 from posekit.results import Poses
-
-Detector = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 class TopDown:
     def __init__(
         self,
-        detectors: Sequence[Detector],
+        detectors: Sequence[PersonDetector],
         pose: MoveNetCropModel,
         box_scale: float | Sequence[float] = 1.25,
         min_box_score: float = 0.05,
@@ -36,26 +36,29 @@ class TopDown:
     ):
         self.detectors = list(detectors)
         self.pose = pose
+        self.layout = pose.model.record.keypoint_layout or "coco17"
         self.scales = (box_scale,) if isinstance(box_scale, (int, float)) else tuple(box_scale)
         self.min_box_score = min_box_score
         self.max_people, self.nms_oks = max_people, nms_oks
         self.follow_min_score = follow_min_score
 
-    def boxes(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def boxes(self, image: np.ndarray) -> Detections:
         found = [d(image) for d in self.detectors]
-        boxes = np.concatenate([b for b, _ in found]) if found else np.zeros((0, 4), np.float32)
-        scores = np.concatenate([s for _, s in found]) if found else np.zeros(0, np.float32)
+        if not found:
+            return Detections.empty()
+        boxes = np.concatenate([f.boxes for f in found])
+        scores = np.concatenate([f.scores for f in found])
         keep = scores >= self.min_box_score
         boxes, scores = boxes[keep], scores[keep]
         order = np.argsort(-scores)[: self.max_people * max(1, len(self.detectors))]
-        return boxes[order], scores[order]
+        return Detections(boxes[order], scores[order])
 
     def detect_rois(self, image: np.ndarray) -> list[Roi]:
         boxes, scores = self.boxes(image)
         return [Roi(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), max(b[2] - b[0], b[3] - b[1], 1.0), 0.0, float(s),
-                    tuple(map(float, b))) for b, s in zip(boxes, scores)]
+                    _box4(b)) for b, s in zip(boxes, scores)]
 
-    def run_rois(self, image: np.ndarray, rois: list[Roi]) -> tuple[Poses, list[Roi]]:
+    def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
         """Poses for square regions (side = the box's longest side, before `box_scale`), and the
         regions to use on the next video frame: re-centred on the confident keypoints, the side
         following the skeleton's extent slowly so one bad frame cannot collapse the crop."""
@@ -63,19 +66,19 @@ class TopDown:
         kps, scores = [], []
         for roi in rois:
             runs = [self.pose(image, roi.center, roi.side * scale) for scale in self.scales]
-            kps.append(np.median([k for k, _ in runs], axis=0))
-            scores.append(np.mean([s for _, s in runs], axis=0))
+            kps.append(np.median([r.keypoints for r in runs], axis=0))
+            scores.append(np.mean([r.scores for r in runs], axis=0))
         if not kps:
-            return Poses.empty("coco17", (h, w)), []
+            return RoiPoses(Poses.empty(self.layout, (h, w)), [])
         kps_a, scores_a = np.stack(kps), np.stack(scores)
         box_scores = np.array([r.score for r in rois], np.float32)
         boxes = np.array([r.box if r.box is not None else r.square for r in rois], np.float32)
-        poses = Poses(kps_a, scores_a, boxes, box_scores * scores_a.mean(1), "coco17", (h, w))
+        poses = Poses(kps_a, scores_a, boxes, box_scores * scores_a.mean(1), get_layout(self.layout), (h, w))
         keep = np.asarray(oks_nms(poses, self.nms_oks))[: self.max_people]
         # only people the model is fairly sure of are followed into the next frame; the rest must
         # be found again by the detector (else background boxes would be followed for ever)
         follow = [i for i in keep if scores_a[i].mean() >= self.follow_min_score]
-        return poses[keep], [_follow(rois[i], kps_a[i], scores_a[i]) for i in follow]
+        return RoiPoses(poses[keep], [_follow(rois[i], kps_a[i], scores_a[i]) for i in follow])
 
     def __call__(self, image: np.ndarray) -> Poses:
         return self.run_rois(image, self.detect_rois(image))[0]
@@ -89,5 +92,9 @@ def _follow(roi: Roi, kps: np.ndarray, scores: np.ndarray, min_score: float = 0.
     centre = (lo + hi) / 2
     half = (hi - lo) * 1.15 / 2  # keypoints sit inside the body outline: add the margin back
     side = 0.7 * roi.side + 0.3 * max(float(half.max()) * 2, 8.0)
-    box = tuple(map(float, np.concatenate([centre - half, centre + half])))
+    box = _box4(np.concatenate([centre - half, centre + half]))
     return Roi((float(centre[0]), float(centre[1])), side, 0.0, roi.score, box)
+
+
+def _box4(b: np.ndarray) -> tuple[float, float, float, float]:
+    return float(b[0]), float(b[1]), float(b[2]), float(b[3])

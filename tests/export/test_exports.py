@@ -68,10 +68,19 @@ def test_joint_angles_of_a_known_pose():
     from posekit.threed.mono.skeleton import JOINTS
 
     j = np.zeros((1, len(JOINTS), 3))
-    pos = {"pelvis": (0, 0, 0), "left_hip": (0.1, 0, 0), "right_hip": (-0.1, 0, 0), "neck": (0, 0.5, 0),
-           "left_knee": (0.1, -0.4, 0), "left_ankle": (0.1, -0.8, 0), "left_toe": (0.1, -0.8, 0.2),
-           "right_knee": (-0.1, -0.4 * np.cos(0.5), 0.4 * np.sin(0.5)), "left_shoulder": (0.2, 0.5, 0),
-           "left_elbow": (0.2, 0.2, 0), "left_wrist": (0.2, 0.2, 0.3)}
+    pos = {
+        "pelvis": (0, 0, 0),
+        "left_hip": (0.1, 0, 0),
+        "right_hip": (-0.1, 0, 0),
+        "neck": (0, 0.5, 0),
+        "left_knee": (0.1, -0.4, 0),
+        "left_ankle": (0.1, -0.8, 0),
+        "left_toe": (0.1, -0.8, 0.2),
+        "right_knee": (-0.1, -0.4 * np.cos(0.5), 0.4 * np.sin(0.5)),
+        "left_shoulder": (0.2, 0.5, 0),
+        "left_elbow": (0.2, 0.2, 0),
+        "left_wrist": (0.2, 0.2, 0.3),
+    }
     for k, v in pos.items():
         j[0, JOINTS.index(k)] = v
     j[0, JOINTS.index("right_ankle")] = j[0, JOINTS.index("right_knee")] + (0, -0.4, 0)
@@ -114,8 +123,11 @@ def test_openpose_and_coco(tmp_path, make_frames):
     from pycocotools.coco import COCO  # independent reader: loadRes needs a ground-truth index
 
     gt = COCO()
-    gt.dataset = {"images": [{"id": i, "width": 640, "height": 480} for i in range(5)], "annotations": [],
-                  "categories": [{"id": 1, "name": "person"}]}
+    gt.dataset = {
+        "images": [{"id": i, "width": 640, "height": 480} for i in range(5)],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "person"}],
+    }
     gt.createIndex()
     assert len(gt.loadRes(str(tmp_path / "r.json")).anns) == 10
 
@@ -151,7 +163,9 @@ def test_cli_export(results_file, tmp_path, capsys):
 
     assert main(["export", str(results_file), "--to", "bvh", "--out", str(tmp_path / "a.bvh")]) == 0
     assert (tmp_path / "a.bvh").read_text().startswith("HIERARCHY")
-    assert main(["export", str(tmp_path / "nope.jsonl"), "--to", "trc", "--out", str(tmp_path / "b.trc")]) == 2
+    assert (
+        main(["export", str(tmp_path / "nope.jsonl"), "--to", "trc", "--out", str(tmp_path / "b.trc")]) == 2
+    )
     assert "posekit: error:" in capsys.readouterr().err and not (tmp_path / "b.trc").exists()
 
 
@@ -179,9 +193,15 @@ def test_triangulated_results(tmp_path):
     np.testing.assert_allclose(read_nwb(out)["PoseEstimation_person0"]["left_ear"], pos[:, 3], atol=1e-6)
     # the long table: frame, time, person, joint, x, y, z in the calibration's Z-up world
     f, k = np.meshgrid(np.arange(6), np.arange(17), indexing="ij")
-    table = {"frame": f.ravel(), "time": f.ravel() / 50.0, "person": np.zeros(f.size, np.int64),
-             "joint": [names[i] for i in k.ravel()], "x": pos[..., 0].ravel(), "y": pos[..., 1].ravel(),
-             "z": pos[..., 2].ravel()}
+    table = {
+        "frame": f.ravel(),
+        "time": f.ravel() / 50.0,
+        "person": np.zeros(f.size, np.int64),
+        "joint": [names[i] for i in k.ravel()],
+        "x": pos[..., 0].ravel(),
+        "y": pos[..., 1].ravel(),
+        "z": pos[..., 2].ravel(),
+    }
     pq.write_table(pa.table(table), tmp_path / "tri.parquet")
     trc = read_trc(export_results(tmp_path / "tri.parquet", "trc", tmp_path / "from_table.trc"))
     np.testing.assert_allclose(trc.positions, pos[..., [1, 2, 0]], atol=2e-6)  # Z-up world → OpenSim Y-up

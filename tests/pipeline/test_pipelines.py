@@ -17,8 +17,18 @@ pytestmark = pytest.mark.models
 DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "posebench-dev"
 # Eileen Collins' nose in skimage.data.astronaut(), read off the photo (pixels, corner origin).
 ASTRONAUT_NOSE = np.array([224.0, 123.0])
-PIPELINES = ["default", "fast", "accurate", "blazepose", "blazepose-pip", "movenet-thunder",
-             "movenet-lightning", "movenet-multipose", "blazepose-lite", "blazepose-heavy"]
+PIPELINES = [
+    "default",
+    "fast",
+    "accurate",
+    "blazepose",
+    "blazepose-pip",
+    "movenet-thunder",
+    "movenet-lightning",
+    "movenet-multipose",
+    "blazepose-lite",
+    "blazepose-heavy",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +43,7 @@ def test_finds_the_astronaut(name, astronaut):
     best = int(np.argmax(poses.person_scores))
     nose = poses.keypoints[best, 0]
     assert np.linalg.norm(nose - ASTRONAUT_NOSE) < 15, f"{name}: nose at {nose}"
-    assert 0 <= poses.scores.min() and poses.scores.max() <= 1
+    assert poses.scores.min() >= 0 and poses.scores.max() <= 1
     # shoulders below the nose, in image order left/right as COCO defines them (person's left on image right)
     assert poses.keypoints[best, 5, 1] > nose[1] and poses.keypoints[best, 6, 1] > nose[1]
     assert poses.keypoints[best, 5, 0] > poses.keypoints[best, 6, 0]

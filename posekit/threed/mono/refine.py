@@ -30,10 +30,28 @@ SWAP = np.arange(33)
 for _a, _b in _LAYOUT.flip_pairs:
     SWAP[_a], SWAP[_b] = _b, _a
 # The skeleton joint each BlazePose landmark moves with when bones are re-lengthened.
-_ATTACH = np.array([JOINTS.index(n) for n in (
-    ["nose"] * 11 + ["left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist"]
-    + ["left_wrist", "right_wrist"] * 3 + ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
-                                           "right_ankle", "left_ankle", "right_ankle", "left_toe", "right_toe"])])
+_ATTACH = np.array(
+    [
+        JOINTS.index(n)
+        for n in (
+            ["nose"] * 11
+            + ["left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist"]
+            + ["left_wrist", "right_wrist"] * 3
+            + [
+                "left_hip",
+                "right_hip",
+                "left_knee",
+                "right_knee",
+                "left_ankle",
+                "right_ankle",
+                "left_ankle",
+                "right_ankle",
+                "left_toe",
+                "right_toe",
+            ]
+        )
+    ]
+)
 
 
 @dataclass

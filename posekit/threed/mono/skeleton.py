@@ -18,20 +18,56 @@ import numpy as np
 
 from posekit.errors import InputError
 
-JOINTS = ("pelvis", "left_hip", "left_knee", "left_ankle", "left_toe", "right_hip", "right_knee", "right_ankle",
-          "right_toe", "neck", "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow",
-          "right_wrist", "nose")
+JOINTS = (
+    "pelvis",
+    "left_hip",
+    "left_knee",
+    "left_ankle",
+    "left_toe",
+    "right_hip",
+    "right_knee",
+    "right_ankle",
+    "right_toe",
+    "neck",
+    "left_shoulder",
+    "left_elbow",
+    "left_wrist",
+    "right_shoulder",
+    "right_elbow",
+    "right_wrist",
+    "nose",
+)
 PARENTS = (-1, 0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 9, 13, 14, 9)
 # BlazePose-33 index of each joint; pelvis and neck are midpoints of two landmarks.
 _FROM_BLAZEPOSE: dict[str, tuple[int, ...]] = {
-    "pelvis": (23, 24), "left_hip": (23,), "left_knee": (25,), "left_ankle": (27,), "left_toe": (31,),
-    "right_hip": (24,), "right_knee": (26,), "right_ankle": (28,), "right_toe": (32,), "neck": (11, 12),
-    "left_shoulder": (11,), "left_elbow": (13,), "left_wrist": (15,), "right_shoulder": (12,),
-    "right_elbow": (14,), "right_wrist": (16,), "nose": (0,),
+    "pelvis": (23, 24),
+    "left_hip": (23,),
+    "left_knee": (25,),
+    "left_ankle": (27,),
+    "left_toe": (31,),
+    "right_hip": (24,),
+    "right_knee": (26,),
+    "right_ankle": (28,),
+    "right_toe": (32,),
+    "neck": (11, 12),
+    "left_shoulder": (11,),
+    "left_elbow": (13,),
+    "left_wrist": (15,),
+    "right_shoulder": (12,),
+    "right_elbow": (14,),
+    "right_wrist": (16,),
+    "nose": (0,),
 }
 # Bones whose left and right lengths are made equal (child joint names).
-_MIRROR = {"left_hip": "right_hip", "left_knee": "right_knee", "left_ankle": "right_ankle", "left_toe": "right_toe",
-           "left_shoulder": "right_shoulder", "left_elbow": "right_elbow", "left_wrist": "right_wrist"}
+_MIRROR = {
+    "left_hip": "right_hip",
+    "left_knee": "right_knee",
+    "left_ankle": "right_ankle",
+    "left_toe": "right_toe",
+    "left_shoulder": "right_shoulder",
+    "left_elbow": "right_elbow",
+    "left_wrist": "right_wrist",
+}
 # Standing height over the (ankle→knee→hip, pelvis→neck→nose) chain length. Winter's segment
 # proportions of height H: shank 0.246 H, thigh 0.245 H, hip to shoulder line 0.288 H, shoulder
 # centre to nose about 0.10 H: the chain is about 0.88 H.
@@ -62,8 +98,9 @@ class BoneLengths:
                 d = np.linalg.norm(j[:, c] - j[:, p], axis=-1)
                 d = d[np.isfinite(d)]
                 if d.size == 0:
-                    raise InputError("BoneLengths.fit: no frame has both ends of the bone "
-                                     f"{JOINTS[p]}–{JOINTS[c]}")
+                    raise InputError(
+                        f"BoneLengths.fit: no frame has both ends of the bone {JOINTS[p]}–{JOINTS[c]}"
+                    )
                 out[c] = float(np.median(d))
         if symmetric:
             for a, b in _MIRROR.items():

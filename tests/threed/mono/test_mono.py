@@ -46,7 +46,7 @@ def test_procrustes_and_metrics():
     assert k == pytest.approx(1 / 0.8)
     assert pa_mpjpe(pred, gt) == pytest.approx(0, abs=1e-9)
     assert scale_error(pred, gt) == pytest.approx(-0.2)
-    assert mpjpe(gt + [0, 0, 0.01], gt) == pytest.approx(0.01)
+    assert mpjpe(gt + np.array([0, 0, 0.01]), gt) == pytest.approx(0.01)
 
 
 def test_left_right_turn_around_is_undone(seq):
@@ -76,7 +76,12 @@ def test_constant_bones_and_height(seq):
     assert res.bones.stature() == pytest.approx(1.80)
     lengths = BoneLengths.fit(skeleton_from_blazepose(seq))
     again = enforce_lengths(skeleton_from_blazepose(seq), lengths)
-    assert np.linalg.norm(again[:, JOINTS.index("left_knee")] - again[:, JOINTS.index("left_hip")], axis=-1).std() < 1e-9
+    assert (
+        np.linalg.norm(
+            again[:, JOINTS.index("left_knee")] - again[:, JOINTS.index("left_hip")], axis=-1
+        ).std()
+        < 1e-9
+    )
 
 
 def test_missing_frames_and_bad_input(seq):
@@ -95,7 +100,9 @@ def test_missing_frames_and_bad_input(seq):
 def test_root_translation_reprojects_exactly(seq):
     K = intrinsics_from_fov((480, 640), 60.0)
     assert K[0, 0] == pytest.approx(320 / np.tan(np.radians(30)))
-    t_true = np.stack([np.full(len(seq), 0.3), np.linspace(-0.1, 0.1, len(seq)), np.linspace(3, 4, len(seq))], 1)
+    t_true = np.stack(
+        [np.full(len(seq), 0.3), np.linspace(-0.1, 0.1, len(seq)), np.linspace(3, 4, len(seq))], 1
+    )
     uv = project(seq + t_true[:, None], K)
     t = solve_root_translation(seq, uv, K)
     np.testing.assert_allclose(t, t_true, atol=1e-9)
@@ -109,8 +116,16 @@ def test_refine_tracks_keeps_raw_and_relabels_2d(make_frames):
     w0 = poses[20].world.copy()
     for i in range(20, 30):  # a turned-around stretch
         p = poses[i]
-        poses[i] = Poses(p.keypoints, p.scores, p.boxes, p.person_scores, p.layout, p.image_size,
-                         world=mirror(p.world.astype(np.float64)), track_ids=p.track_ids)
+        poses[i] = Poses(
+            p.keypoints,
+            p.scores,
+            p.boxes,
+            p.person_scores,
+            p.layout,
+            p.image_size,
+            world=mirror(p.world.astype(np.float64)),
+            track_ids=p.track_ids,
+        )
     out = refine_tracks(poses, [t for _, t, _ in frames])
     assert "world_raw" in out[20].extra
     np.testing.assert_allclose(out[20].extra["world_raw"], poses[20].world)

@@ -39,7 +39,18 @@ def test_track_writes_refined_world_and_keeps_raw(tmp_path):
     from posekit.cli.main import main
 
     out_ref, out_raw = tmp_path / "ref.jsonl", tmp_path / "raw.jsonl"
-    common = ["track", str(CLIP), "--model", "blazepose", "--max-frames", "12", "--threads", "2", "--smooth", "none"]
+    common = [
+        "track",
+        str(CLIP),
+        "--model",
+        "blazepose",
+        "--max-frames",
+        "12",
+        "--threads",
+        "2",
+        "--smooth",
+        "none",
+    ]
     assert main([*common, "--out", str(out_ref)]) == 0
     assert main([*common, "--world", "raw", "--out", str(out_raw)]) == 0
     ref = [json.loads(line) for line in out_ref.read_text().splitlines()]

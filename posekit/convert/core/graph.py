@@ -151,13 +151,15 @@ def _evaluate(node, feeds: dict, opset: int) -> list:
     outs = [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None) for o in node.output]
     graph = helper.make_graph([node], "fold", ins, outs)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    return ReferenceEvaluator(model).run(None, feeds)
+    return list(ReferenceEvaluator(model).run(None, feeds))
 
 
 def _fill_output_types(model: onnx.ModelProto) -> None:
     """Copy inferred element types onto graph outputs (shape inference leaves them UNDEFINED)."""
     known = {vi.name: vi for vi in list(model.graph.value_info) + list(model.graph.input)}
-    known.update({t.name: helper.make_tensor_value_info(t.name, t.data_type, t.dims) for t in model.graph.initializer})
+    known.update(
+        {t.name: helper.make_tensor_value_info(t.name, t.data_type, t.dims) for t in model.graph.initializer}
+    )
     for out in model.graph.output:
         if out.type.tensor_type.elem_type == TensorProto.UNDEFINED and out.name in known:
             out.CopyFrom(known[out.name])

@@ -1,0 +1,1 @@
+"""The converters' shared core: graph building, layouts, names and padding."""
