@@ -349,6 +349,9 @@ class FrameResult:
     def __iter__(self) -> Iterator[Any]:
         return iter((self.index, self.time, self.poses))
 
+    def __getitem__(self, i: int) -> Any:  # r[2] is r.poses, as with the tuples read_tracks used to give
+        return (self.index, self.time, self.poses)[i]
+
 
 def _nan_to_none(a: np.ndarray) -> Any:
     a = np.asarray(a, dtype=np.float64)

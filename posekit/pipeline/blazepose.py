@@ -47,7 +47,7 @@ def ssd_anchors(size: tuple[int, int] = (224, 224)) -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
 
 
@@ -78,7 +78,7 @@ class BlazePoseDetector:
         size = np.array(self.model.size, np.float32)  # (width, height)
         padded, m = letterbox(image, self.model.size)
         reg, logits = self._raw(padded)
-        scores = _sigmoid(logits)
+        scores = sigmoid(logits)
         idx = np.nonzero(scores >= self.min_score)[0]
         if idx.size == 0:
             return []
@@ -129,7 +129,7 @@ class BlazePoseLandmarks:
         wy = s * world[:, 0] + c * world[:, 1]
         world = np.stack([wx, wy, world[:, 2]], 1)
         k = self.keypoints
-        return Landmarks(pts[:k], _sigmoid(ld[:k, 3]), _sigmoid(ld[:k, 4]), world[:k], flag, pts[k:])
+        return Landmarks(pts[:k], sigmoid(ld[:k, 3]), sigmoid(ld[:k, 4]), world[:k], flag, pts[k:])
 
 
 class BlazePose:

@@ -14,6 +14,7 @@ from posekit.errors import ModelError
 from posekit.pipeline.base import Pipeline
 from posekit.pipeline.registry import build, settings_for_model
 from posekit.pipeline.settings import (
+    BlazePose3DSettings,
     BlazePoseSettings,
     DetectorSettings,
     MultiPoseSettings,
@@ -21,7 +22,6 @@ from posekit.pipeline.settings import (
     Runtime,
     TopDownSettings,
 )
-from posekit.threed.mono.settings import BlazePose3DSettings
 from posekit.zoo import get_record, model_names
 
 DEFAULT = "default"
@@ -72,7 +72,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "blazepose-3d",
         "BlazePose full + heavy, each crop also mirrored: better 3D for 4× the landmark runs",
-        BlazePose3DSettings(),  # type: ignore[arg-type]
+        BlazePose3DSettings(),
     ),
 )
 

@@ -57,7 +57,8 @@ def postprocess_results(results: list[FrameResult], postprocess: Callable[..., l
     if len(processed) != len(results):
         raise ValueError(f"postprocess returned {len(processed)} frames for {len(results)}")
     if smooth == "savgol":
-        smoothed = smooth_tracks(processed, "savgol", **check_savgol_params(smooth_params))
+        params = check_savgol_params(smooth_params)
+        smoothed = smooth_tracks(processed, "savgol", window=params["window"], order=params["order"])
     elif smooth == "none":
         smoothed = processed
     else:

@@ -139,7 +139,7 @@ def test_tables(tmp_path, fmt, frames):
     out = export_results(frames, fmt, tmp_path / f"a.{fmt}")
     back = list(read_tracks(out))
     assert len(back) == len(frames)
-    np.testing.assert_allclose(back[3][2].world, frames[3][2].world, atol=1e-6)
+    np.testing.assert_allclose(back[3].poses.world, frames[3][2].world, atol=1e-6)
 
 
 def test_bad_inputs_give_clear_errors_and_no_file(tmp_path, results_file, make_frames):

@@ -1,7 +1,7 @@
 """3D from one camera: refine BlazePose's world landmarks over a sequence, place people in camera space.
 
-Names are imported lazily, so that `posekit.pipeline.presets` (which registers the "blazepose-3d"
-pipeline from `posekit.threed.mono.settings`) stays cheap to import.
+Names are imported lazily, so that importing the package stays cheap. The "blazepose-3d" pipeline, which
+averages several landmark readings of each person, is inference: `posekit.pipeline.blazepose3d`.
 """
 
 from __future__ import annotations

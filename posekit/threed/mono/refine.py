@@ -23,6 +23,7 @@ from scipy.ndimage import gaussian_filter1d, median_filter
 
 from posekit.errors import InputError
 from posekit.layouts import get_layout
+from posekit.ops.world import mirror_depth
 from posekit.threed.mono.skeleton import JOINTS, BoneLengths, enforce_lengths, skeleton_from_blazepose
 
 _LAYOUT = get_layout("blazepose33")
@@ -92,12 +93,8 @@ def facing(world: np.ndarray) -> np.ndarray:
 
 
 def mirror(world: np.ndarray) -> np.ndarray:
-    """The other reading of a frame: depth mirrored about the hip centre and left/right relabelled. Its
-    image is the same person seen from the other side (which BlazePose sometimes confuses)."""
-    m = world[..., SWAP, :].copy()
-    hip = 0.5 * (m[..., 23, 2] + m[..., 24, 2])
-    m[..., 2] = 2 * hip[..., None] - m[..., 2]
-    return m
+    """The other reading of a BlazePose frame: depth mirrored about the hip centre, left/right relabelled."""
+    return mirror_depth(world, SWAP, (23, 24))
 
 
 def flip_states(world: np.ndarray, flip_cost: float) -> np.ndarray:

@@ -18,15 +18,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posekit.eval.oks import oks_nms
 from posekit.layouts import get_layout
+from posekit.ops.boxes import nms_boxes
+from posekit.ops.oks import oks_nms
+from posekit.ops.world import mirror_depth
 from posekit.pipeline.base import RoiPoses
-from posekit.pipeline.blazepose import BlazePose, BlazePoseLandmarks, _sigmoid
-from posekit.pipeline.detectors import nms_boxes
+from posekit.pipeline.blazepose import BlazePose, BlazePoseLandmarks, sigmoid
 from posekit.pipeline.roi import Roi, roi_from_alignment
 from posekit.pipeline.transforms import crop_transform, invert_points, warp
 from posekit.results import Poses
-from posekit.threed.mono.refine import SWAP, mirror
+
+SWAP = get_layout("blazepose33").flip_index
+
+
+def mirror(world: np.ndarray) -> np.ndarray:
+    return mirror_depth(world, SWAP, (23, 24))
 
 
 def _read(
@@ -87,7 +93,7 @@ class BlazePoseEnsemble(BlazePose):
         c, s = math.cos(roi.rotation), math.sin(roi.rotation)
         rot = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1.0]])
         readings = np.stack(worlds, 1) @ rot.T  # (33, R, 3) in the image-aligned world frame
-        return pts, _sigmoid(ld[:33, 3]), _sigmoid(ld[:33, 4]), readings, float(np.mean(flags)), aux
+        return pts, sigmoid(ld[:33, 3]), sigmoid(ld[:33, 4]), readings, float(np.mean(flags)), aux
 
     def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
         h, w = image.shape[:2]
