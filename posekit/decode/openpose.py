@@ -118,11 +118,12 @@ def _limb_candidates(pa: np.ndarray, pb: np.ndarray, paf_x: np.ndarray, paf_y: n
         dots = paf_x[rows, cols] * unit[:, None, 0] + paf_y[rows, cols] * unit[:, None, 1]
         prior = np.minimum(0.5 * height / np.maximum(norm, 1e-6) - 1.0, 0.0)
         score = dots.mean(1) + prior
-        # a limb shorter than `short` input pixels spans about one PAF pixel, where the fields of
-        # neighbouring limbs (nose→left eye, nose→right eye) are averaged: its direction is blurred, so
-        # only a positive mean is asked of it
+        # a limb shorter than `short_limb` input pixels lies within about one PAF pixel, where the
+        # fields of neighbouring limbs (mid-hip→left hip, mid-hip→right hip) are averaged and may
+        # cancel out: its PAF says nothing, so it is scored by its shortness alone
         short = norm < short_limb
-        ok = (((dots > 0.05).sum(1) > 0.8 * NUM_SAMPLES) | (short & (dots.mean(1) > 0))) & (score > 0) & (norm > 0)
+        score = np.where(short, np.maximum(dots.mean(1), 0) + 0.5 * (1 - norm / max(short_limb, 1e-6)), score)
+        ok = (((dots > 0.05).sum(1) > 0.8 * NUM_SAMPLES) | short) & (score > 0) & (norm > 0)
         found += [(i, int(j), float(score[j])) for j in np.flatnonzero(ok)]
     return sorted(found, key=lambda c: -c[2])
 
@@ -174,7 +175,7 @@ def decode_openpose(
     for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
         paf_x = big[..., first_paf + cx]
         paf_y = big[..., first_paf + cy]
-        cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, 1.5 * stride)
+        cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, float(stride))
         for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b]))):
             pa, pb = owner[a].get(i), owner[b].get(j)
             if pa is not None and pb is not None:
