@@ -171,3 +171,7 @@ def _blazepose(s: BlazePoseSettings, rt: Runtime) -> Pipeline:
         detector_min_score=s.detector_min_score,
         detector_iou=s.detector_iou,
     )
+
+
+# user models (`posekit models add`): their settings and builders register themselves
+from posekit.pipeline import user_settings as _user_settings  # noqa: E402, F401

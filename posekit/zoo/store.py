@@ -203,6 +203,10 @@ def source_path(name: str) -> Path:
 def model_path(name: str) -> Path:
     """Path of the converted ONNX model, fetching and converting on first use."""
     record = get_record(name)
+    if record.format == "onnx":  # a user's own model: nothing to fetch or convert
+        from posekit.zoo.user import user_model_path
+
+        return user_model_path(record)
     onnx_file = cache_dir() / "models" / f"{name}.onnx"
     meta_file = onnx_file.with_suffix(".json")
     if _current(onnx_file, meta_file, record):
