@@ -4,13 +4,17 @@ What it implements, exactly:
 - layouts: BODY_25 (78 channels: 25 parts + background heatmaps, then 26 limbs × (x, y) PAFs) and
   COCO-18 (57 channels: 18 + background, then 19 × 2), with OpenPose's limb list and PAF channel
   order; the people found are mapped to COCO-17 (neck, mid-hip and feet are dropped);
-- the maps (stride 8 at the network input) are upsampled to input resolution (bicubic), as OpenPose does;
+- the part heatmaps (stride 8 at the network input) are upsampled to input resolution (bicubic), as
+  OpenPose does; the PAFs are read at their own resolution, bilinearly interpolated (as accurate on
+  the synthetic sets, and half the time);
 - peaks: pixels above `peak_threshold` that are the maximum of their 3×3 neighbourhood, refined by
   the weighted centroid of that neighbourhood;
 - limb scoring: for each limb and each pair of candidate parts, the PAF is sampled at 10 points on
   the segment; the score is the mean of its dot product with the segment's direction plus a
   penalty for segments longer than half the image height; a pair is a candidate when more than 80 %
-  of the samples exceed 0.05 and the score is positive;
+  of the samples exceed 0.05 and the score is positive. A limb shorter than one PAF pixel (stride)
+  is scored by its shortness: there the fields of neighbouring limbs average out (mid-hip→left hip
+  against mid-hip→right hip), which is a limit of stride-8 PAFs, not of the person;
 - assembly: per limb, candidate pairs are taken greedily by score with each part used once (the
   bipartite matching); a limb joins the person that holds one of its parts, merges two people that
   share no part type, or starts a new person; people with fewer than `min_parts` parts or a low
@@ -100,12 +104,27 @@ def find_peaks(heatmap: np.ndarray, threshold: float) -> np.ndarray:
     return out
 
 
+def _bilinear(fx: np.ndarray, fy: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both fields at (..., 2) points (map pixel centres at integers), bilinearly interpolated."""
+    h, w = fx.shape
+    u = np.clip(uv[..., 0], 0, w - 1)
+    v = np.clip(uv[..., 1], 0, h - 1)
+    u0 = np.minimum(np.floor(u).astype(int), max(w - 2, 0))
+    v0 = np.minimum(np.floor(v).astype(int), max(h - 2, 0))
+    du, dv = u - u0, v - v0
+    u1, v1 = np.minimum(u0 + 1, w - 1), np.minimum(v0 + 1, h - 1)
+
+    def at(f: np.ndarray) -> np.ndarray:
+        return ((f[v0, u0] * (1 - du) + f[v0, u1] * du) * (1 - dv) + (f[v1, u0] * (1 - du) + f[v1, u1] * du) * dv)
+
+    return at(fx), at(fy)
+
+
 def _limb_candidates(pa: np.ndarray, pb: np.ndarray, paf_x: np.ndarray, paf_y: np.ndarray,
-                     height: int, short_limb: float = 0.0) -> list[tuple[int, int, float]]:
+                     height: int, short_limb: float, stride: int) -> list[tuple[int, int, float]]:
     """Scored (i, j, score) pairs of part-a peak i and part-b peak j, best first."""
     if len(pa) == 0 or len(pb) == 0:
         return []
-    h, w = paf_x.shape
     t = np.linspace(0.0, 1.0, NUM_SAMPLES)
     found = []
     for i, a in enumerate(pa[:, :2]):
@@ -113,9 +132,8 @@ def _limb_candidates(pa: np.ndarray, pb: np.ndarray, paf_x: np.ndarray, paf_y: n
         norm = np.linalg.norm(d, axis=1)
         unit = d / np.maximum(norm, 1e-6)[:, None]
         pts = a[None, None] + t[None, :, None] * d[:, None]  # (nb, S, 2)
-        cols = np.clip(np.floor(pts[..., 0]).astype(int), 0, w - 1)
-        rows = np.clip(np.floor(pts[..., 1]).astype(int), 0, h - 1)
-        dots = paf_x[rows, cols] * unit[:, None, 0] + paf_y[rows, cols] * unit[:, None, 1]
+        fx, fy = _bilinear(paf_x, paf_y, pts / stride - 0.5)
+        dots = fx * unit[:, None, 0] + fy * unit[:, None, 1]
         prior = np.minimum(0.5 * height / np.maximum(norm, 1e-6) - 1.0, 0.0)
         score = dots.mean(1) + prior
         # a limb shorter than `short_limb` input pixels lies within about one PAF pixel, where the
@@ -163,8 +181,9 @@ def decode_openpose(
     if m.shape[0] != net.channels:
         raise ValueError(f"openpose output has {m.shape[0]} channels; {net.name} needs {net.channels}")
     c, h, w = m.shape
-    big = cv2.resize(m.transpose(1, 2, 0), (w * stride, h * stride), interpolation=cv2.INTER_CUBIC)
-    big = big.reshape(h * stride, w * stride, c)
+    parts = np.ascontiguousarray(m[: net.num_parts].transpose(1, 2, 0))
+    big = cv2.resize(parts, (w * stride, h * stride), interpolation=cv2.INTER_CUBIC)
+    big = big.reshape(h * stride, w * stride, net.num_parts)
     peaks = [find_peaks(np.ascontiguousarray(big[..., p]), peak_threshold) for p in range(net.num_parts)]
 
     # a person: part index → peak index per part type, and the sum of its part and limb scores
@@ -173,9 +192,8 @@ def decode_openpose(
     owner: list[dict[int, int]] = [{} for _ in range(net.num_parts)]  # part type → {peak: person}
     first_paf = net.num_parts + 1
     for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
-        paf_x = big[..., first_paf + cx]
-        paf_y = big[..., first_paf + cy]
-        cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, float(stride))
+        paf_x, paf_y = m[first_paf + cx], m[first_paf + cy]
+        cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, float(stride), stride)
         for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b]))):
             pa, pb = owner[a].get(i), owner[b].get(j)
             if pa is not None and pb is not None:
