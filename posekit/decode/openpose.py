@@ -89,19 +89,24 @@ class OpenPosePeople:
     person_scores: np.ndarray
 
 
-def find_peaks(heatmap: np.ndarray, threshold: float) -> np.ndarray:
-    """(P, 3) peaks (x, y, score) of one map, x/y in its pixels (corner origin), centroid-refined."""
+def find_peaks(heatmap: np.ndarray, threshold: float, min_distance: float = 3.0) -> np.ndarray:
+    """(P, 3) peaks (x, y, score) of one map, x/y in its pixels (corner origin), centroid-refined,
+    strongest first. A flat top can make two neighbouring pixels equal maxima: of peaks closer than
+    `min_distance` only the strongest is kept."""
     local_max = heatmap >= cv2.dilate(heatmap, np.ones((3, 3), np.uint8))
     ys, xs = np.nonzero(local_max & (heatmap > threshold))
+    order = np.argsort(-heatmap[ys, xs], kind="stable")
     pad = np.pad(heatmap, 1)
-    out = np.empty((len(xs), 3), np.float64)
     offsets = np.array([-1.0, 0.0, 1.0])
-    for n, (x, y) in enumerate(zip(xs, ys)):
+    kept: list[tuple[float, float, float]] = []
+    for x, y in zip(xs[order], ys[order]):
+        if any((x + 0.5 - kx) ** 2 + (y + 0.5 - ky) ** 2 < min_distance**2 for kx, ky, _ in kept):
+            continue
         patch = np.clip(pad[y : y + 3, x : x + 3].astype(np.float64), 0, None)
         total = patch.sum()
-        out[n] = (x + 0.5 + (patch.sum(0) @ offsets) / total, y + 0.5 + (patch.sum(1) @ offsets) / total,
-                  heatmap[y, x])
-    return out
+        kept.append((x + 0.5 + (patch.sum(0) @ offsets) / total, y + 0.5 + (patch.sum(1) @ offsets) / total,
+                     float(heatmap[y, x])))
+    return np.array(kept, np.float64).reshape(-1, 3)
 
 
 def _bilinear(fx: np.ndarray, fy: np.ndarray, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
