@@ -42,13 +42,13 @@ def input_to_heatmap(xy: np.ndarray, input_size: Size, heatmap_size: Size, udp: 
 
 def blur_kernel(heatmap_size: Size) -> int:
     """DARK's blur kernel: 11 for 48×64 heatmaps (mmpose's default), scaled with the heatmap, odd."""
-    k = int(round(11 * max(heatmap_size) / 64))
+    k = round(11 * max(heatmap_size) / 64)
     return max(3, k | 1)
 
 
 def dark_refine(heatmaps: np.ndarray, peaks: np.ndarray, kernel: int) -> np.ndarray:
     """Sub-pixel peaks (K, 2) (u, v) by DARK's Taylor step around the integer `peaks`."""
-    k, h, w = heatmaps.shape
+    k = heatmaps.shape[0]
     out = peaks.astype(np.float64).copy()
     for i in range(k):
         hm = heatmaps[i].astype(np.float32)
@@ -100,8 +100,9 @@ def flip_back(heatmaps: np.ndarray, flip_index: Sequence[int] | np.ndarray) -> n
     return np.asarray(heatmaps)[np.asarray(flip_index)][:, :, ::-1]
 
 
-def flip_average(plain: np.ndarray, flipped: np.ndarray, flip_index: Sequence[int] | np.ndarray,
-                 udp: bool = False) -> np.ndarray:
+def flip_average(
+    plain: np.ndarray, flipped: np.ndarray, flip_index: Sequence[int] | np.ndarray, udp: bool = False
+) -> np.ndarray:
     """The flip test: mean of the plain heatmaps and the flipped crop's, mirrored back."""
     back = flip_back(flipped, flip_index).copy()
     if not udp:

@@ -48,10 +48,48 @@ class NetLayout:
 COCO18 = NetLayout(
     "coco18",
     18,
-    ((1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (1, 11), (11, 12), (12, 13),
-     (1, 0), (0, 14), (14, 16), (0, 15), (15, 17), (2, 16), (5, 17)),
-    ((12, 13), (20, 21), (14, 15), (16, 17), (22, 23), (24, 25), (0, 1), (2, 3), (4, 5), (6, 7), (8, 9),
-     (10, 11), (28, 29), (30, 31), (34, 35), (32, 33), (36, 37), (18, 19), (26, 27)),
+    (
+        (1, 2),
+        (1, 5),
+        (2, 3),
+        (3, 4),
+        (5, 6),
+        (6, 7),
+        (1, 8),
+        (8, 9),
+        (9, 10),
+        (1, 11),
+        (11, 12),
+        (12, 13),
+        (1, 0),
+        (0, 14),
+        (14, 16),
+        (0, 15),
+        (15, 17),
+        (2, 16),
+        (5, 17),
+    ),
+    (
+        (12, 13),
+        (20, 21),
+        (14, 15),
+        (16, 17),
+        (22, 23),
+        (24, 25),
+        (0, 1),
+        (2, 3),
+        (4, 5),
+        (6, 7),
+        (8, 9),
+        (10, 11),
+        (28, 29),
+        (30, 31),
+        (34, 35),
+        (32, 33),
+        (36, 37),
+        (18, 19),
+        (26, 27),
+    ),
     (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10),
     frozenset({17, 18}),
 )
@@ -59,12 +97,62 @@ COCO18 = NetLayout(
 BODY25 = NetLayout(
     "body25",
     25,
-    ((1, 8), (1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (9, 10), (10, 11), (8, 12), (12, 13),
-     (13, 14), (1, 0), (0, 15), (15, 17), (0, 16), (16, 18), (2, 17), (5, 18), (14, 19), (19, 20), (14, 21),
-     (11, 22), (22, 23), (11, 24)),
-    ((0, 1), (14, 15), (22, 23), (16, 17), (18, 19), (24, 25), (26, 27), (6, 7), (2, 3), (4, 5), (8, 9),
-     (10, 11), (12, 13), (30, 31), (32, 33), (36, 37), (34, 35), (38, 39), (20, 21), (28, 29), (40, 41),
-     (42, 43), (44, 45), (46, 47), (48, 49), (50, 51)),
+    (
+        (1, 8),
+        (1, 2),
+        (1, 5),
+        (2, 3),
+        (3, 4),
+        (5, 6),
+        (6, 7),
+        (8, 9),
+        (9, 10),
+        (10, 11),
+        (8, 12),
+        (12, 13),
+        (13, 14),
+        (1, 0),
+        (0, 15),
+        (15, 17),
+        (0, 16),
+        (16, 18),
+        (2, 17),
+        (5, 18),
+        (14, 19),
+        (19, 20),
+        (14, 21),
+        (11, 22),
+        (22, 23),
+        (11, 24),
+    ),
+    (
+        (0, 1),
+        (14, 15),
+        (22, 23),
+        (16, 17),
+        (18, 19),
+        (24, 25),
+        (26, 27),
+        (6, 7),
+        (2, 3),
+        (4, 5),
+        (8, 9),
+        (10, 11),
+        (12, 13),
+        (30, 31),
+        (32, 33),
+        (36, 37),
+        (34, 35),
+        (38, 39),
+        (20, 21),
+        (28, 29),
+        (40, 41),
+        (42, 43),
+        (44, 45),
+        (46, 47),
+        (48, 49),
+        (50, 51),
+    ),
     (0, 16, 15, 18, 17, 5, 2, 6, 3, 7, 4, 12, 9, 13, 10, 14, 11),
     frozenset({18, 19}),
 )
@@ -104,8 +192,13 @@ def find_peaks(heatmap: np.ndarray, threshold: float, min_distance: float = 3.0)
             continue
         patch = np.clip(pad[y : y + 3, x : x + 3].astype(np.float64), 0, None)
         total = patch.sum()
-        kept.append((x + 0.5 + (patch.sum(0) @ offsets) / total, y + 0.5 + (patch.sum(1) @ offsets) / total,
-                     float(heatmap[y, x])))
+        kept.append(
+            (
+                x + 0.5 + (patch.sum(0) @ offsets) / total,
+                y + 0.5 + (patch.sum(1) @ offsets) / total,
+                float(heatmap[y, x]),
+            )
+        )
     return np.array(kept, np.float64).reshape(-1, 3)
 
 
@@ -120,13 +213,22 @@ def _bilinear(fx: np.ndarray, fy: np.ndarray, uv: np.ndarray) -> tuple[np.ndarra
     u1, v1 = np.minimum(u0 + 1, w - 1), np.minimum(v0 + 1, h - 1)
 
     def at(f: np.ndarray) -> np.ndarray:
-        return ((f[v0, u0] * (1 - du) + f[v0, u1] * du) * (1 - dv) + (f[v1, u0] * (1 - du) + f[v1, u1] * du) * dv)
+        return (f[v0, u0] * (1 - du) + f[v0, u1] * du) * (1 - dv) + (
+            f[v1, u0] * (1 - du) + f[v1, u1] * du
+        ) * dv
 
     return at(fx), at(fy)
 
 
-def _limb_candidates(pa: np.ndarray, pb: np.ndarray, paf_x: np.ndarray, paf_y: np.ndarray,
-                     height: int, short_limb: float, stride: int) -> list[tuple[int, int, float]]:
+def _limb_candidates(
+    pa: np.ndarray,
+    pb: np.ndarray,
+    paf_x: np.ndarray,
+    paf_y: np.ndarray,
+    height: int,
+    short_limb: float,
+    stride: int,
+) -> list[tuple[int, int, float]]:
     """Scored (i, j, score) pairs of part-a peak i and part-b peak j, best first."""
     if len(pa) == 0 or len(pb) == 0:
         return []
@@ -181,11 +283,14 @@ def decode_openpose(
         m = m[0]
     if m.ndim != 3:
         raise ValueError(f"openpose output: expected (1, C, h, w), got shape {np.shape(maps)}")
-    net = layout_for_channels(m.shape[0]) if layout is None else (
-        NET_LAYOUTS[layout] if isinstance(layout, str) else layout)
+    net = (
+        layout_for_channels(m.shape[0])
+        if layout is None
+        else (NET_LAYOUTS[layout] if isinstance(layout, str) else layout)
+    )
     if m.shape[0] != net.channels:
         raise ValueError(f"openpose output has {m.shape[0]} channels; {net.name} needs {net.channels}")
-    c, h, w = m.shape
+    _, h, w = m.shape
     parts = np.ascontiguousarray(m[: net.num_parts].transpose(1, 2, 0))
     big = cv2.resize(parts, (w * stride, h * stride), interpolation=cv2.INTER_CUBIC)
     big = big.reshape(h * stride, w * stride, net.num_parts)
@@ -227,8 +332,14 @@ def decode_openpose(
     return _to_coco17(people, totals, peaks, net, min_parts, min_mean_score)
 
 
-def _merge(people: list[dict[int, int]], totals: list[float], owner: list[dict[int, int]],
-           keep: int, gone: int, score: float) -> None:
+def _merge(
+    people: list[dict[int, int]],
+    totals: list[float],
+    owner: list[dict[int, int]],
+    keep: int,
+    gone: int,
+    score: float,
+) -> None:
     for part, peak in people[gone].items():
         people[keep][part] = peak
         owner[part][peak] = keep
@@ -237,8 +348,14 @@ def _merge(people: list[dict[int, int]], totals: list[float], owner: list[dict[i
     totals[gone] = 0.0
 
 
-def _to_coco17(people: list[dict[int, int]], totals: list[float], peaks: list[np.ndarray], net: NetLayout,
-               min_parts: int, min_mean_score: float) -> OpenPosePeople:
+def _to_coco17(
+    people: list[dict[int, int]],
+    totals: list[float],
+    peaks: list[np.ndarray],
+    net: NetLayout,
+    min_parts: int,
+    min_mean_score: float,
+) -> OpenPosePeople:
     kps, scores, person_scores = [], [], []
     for person, total in zip(people, totals):
         if len(person) < min_parts or total / len(person) < min_mean_score:
@@ -255,7 +372,9 @@ def _to_coco17(people: list[dict[int, int]], totals: list[float], peaks: list[np
         scores.append(s)
         person_scores.append(float(s[s > 0].mean()) * min(1.0, len(person) / 10))
     if not kps:
-        return OpenPosePeople(np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32), np.zeros(0, np.float32))
+        return OpenPosePeople(
+            np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32), np.zeros(0, np.float32)
+        )
     return OpenPosePeople(np.stack(kps), np.stack(scores), np.array(person_scores, np.float32))
 
 

@@ -57,7 +57,7 @@ def render_simcc(
     visible keypoint (K, 2) in input pixels, peak 1. Returns (K, W·r) and (K, H·r) float32."""
     w, h = input_size
     bins = (np.asarray(points, np.float64) - 0.5) * split_ratio
-    lx, ly = int(round(w * split_ratio)), int(round(h * split_ratio))
+    lx, ly = round(w * split_ratio), round(h * split_ratio)
     xs, ys = np.arange(lx, dtype=np.float64), np.arange(ly, dtype=np.float64)
     vis = np.asarray(visible, bool)[:, None]
     gx = np.exp(-((xs[None] - bins[:, :1]) ** 2) / (2 * sigma[0] ** 2)) * vis

@@ -19,7 +19,9 @@ from posekit.pipeline.transforms import apply_transform, crop_transform, invert_
 
 KINDS = ("heatmap", "heatmap-udp", "simcc", "yolo-pose", "openpose-body25", "openpose-coco18")
 
-Person = tuple[np.ndarray, np.ndarray, np.ndarray]  # (17, 2) corner-origin keypoints, (17,) visible, (4,) xyxy box
+Person = tuple[
+    np.ndarray, np.ndarray, np.ndarray
+]  # (17, 2) corner-origin keypoints, (17,) visible, (4,) xyxy box
 
 
 def people_by_image(gt: dict[str, Any]) -> dict[int, list[Person]]:
@@ -44,12 +46,20 @@ def crop_window(center: tuple[float, float], side: float, input_size: tuple[int,
 def _entry(image_id: int, kps: np.ndarray, scores: np.ndarray, score: float) -> dict[str, Any]:
     xy = np.nan_to_num(kps.astype(np.float64) - 0.5)
     s = np.where(np.isfinite(kps).all(1), scores, 0.0)
-    return {"image_id": image_id, "category_id": 1, "score": float(score),
-            "keypoints": np.concatenate([xy, s[:, None]], 1).ravel().round(4).tolist()}
+    return {
+        "image_id": image_id,
+        "category_id": 1,
+        "score": float(score),
+        "keypoints": np.concatenate([xy, s[:, None]], 1).ravel().round(4).tolist(),
+    }
 
 
-def _topdown(decode: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
-             input_size: tuple[int, int], people: list[Person], image_id: int) -> list[dict[str, Any]]:
+def _topdown(
+    decode: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    input_size: tuple[int, int],
+    people: list[Person],
+    image_id: int,
+) -> list[dict[str, Any]]:
     out = []
     for kps, vis, box in people:
         center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
@@ -63,15 +73,18 @@ def _topdown(decode: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nda
     return out
 
 
-def decode_image(kind: str, people: list[Person], image_size: tuple[int, int], image_id: int,
-                 rng: np.random.Generator) -> list[dict[str, Any]]:
+def decode_image(
+    kind: str, people: list[Person], image_size: tuple[int, int], image_id: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it."""
     if kind in ("heatmap", "heatmap-udp"):
         udp = kind == "heatmap-udp"
         size, hm_size = (192, 256), (48, 64)
 
         def dec_hm(pts: np.ndarray, vis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return heatmap.decode_heatmaps(heatmap.render_heatmaps(pts, vis, size, hm_size, udp=udp), size, udp=udp)
+            return heatmap.decode_heatmaps(
+                heatmap.render_heatmaps(pts, vis, size, hm_size, udp=udp), size, udp=udp
+            )
 
         return _topdown(dec_hm, size, people, image_id)
     if kind == "simcc":
@@ -91,8 +104,10 @@ def decode_image(kind: str, people: list[Person], image_size: tuple[int, int], i
         vis = np.stack([p[1] for p in people])
         boxes = np.stack([apply_transform(p[2].reshape(2, 2), m).ravel() for p in people])
         found = yolo_pose.decode_yolo_pose(yolo_pose.render_yolo_pose(boxes, kps, vis, rng=rng))
-        return [_entry(image_id, invert_points(k, m), s, float(c))
-                for k, s, c in zip(found.keypoints, found.keypoint_scores, found.scores)]
+        return [
+            _entry(image_id, invert_points(k, m), s, float(c))
+            for k, s, c in zip(found.keypoints, found.keypoint_scores, found.scores)
+        ]
     if kind.startswith("openpose"):
         net = openpose.NET_LAYOUTS[kind.split("-")[1]]
         size = openpose_input_size((w, h))
@@ -101,16 +116,21 @@ def decode_image(kind: str, people: list[Person], image_size: tuple[int, int], i
             return []
         kps = np.stack([apply_transform(p[0], m) for p in people])
         vis = np.stack([p[1] for p in people])
-        found = openpose.decode_openpose(openpose.render_openpose(kps, vis, size, net), net, min_parts=1)
-        return [_entry(image_id, invert_points(k, m), s, float(c))
-                for k, s, c in zip(found.keypoints, found.scores, found.person_scores)]
+        # min_parts=1: some people have a single labelled joint
+        grouped = openpose.decode_openpose(openpose.render_openpose(kps, vis, size, net), net, min_parts=1)
+        return [
+            _entry(image_id, invert_points(k, m), s, float(c))
+            for k, s, c in zip(grouped.keypoints, grouped.scores, grouped.person_scores)
+        ]
     raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
 
 
-def openpose_input_size(image_size: tuple[int, int], height: int = 368, multiple: int = 16) -> tuple[int, int]:
+def openpose_input_size(
+    image_size: tuple[int, int], height: int = 368, multiple: int = 16
+) -> tuple[int, int]:
     """OpenPose's default net resolution "-1x368": height 368, width keeping the aspect ratio, a multiple of 16."""
     w, h = image_size
-    return max(multiple, int(round(height * w / h / multiple)) * multiple), height
+    return max(multiple, round(height * w / h / multiple) * multiple), height
 
 
 def labels_connected(kps: np.ndarray, visible: np.ndarray, net: openpose.NetLayout) -> bool:

@@ -71,7 +71,9 @@ class UserCropModel:
         else:
             kps, scores = simcc.decode_simcc(outs["simcc_x"][0], outs["simcc_y"][0], self.record.split_ratio)
             if flipped is not None:
-                fk, fs = simcc.decode_simcc(flipped["simcc_x"][0], flipped["simcc_y"][0], self.record.split_ratio)
+                fk, fs = simcc.decode_simcc(
+                    flipped["simcc_x"][0], flipped["simcc_y"][0], self.record.split_ratio
+                )
                 fk = fk[self.flip_index]
                 fk[:, 0] = size[0] - fk[:, 0]
                 kps, scores = (kps + fk) / 2, (scores + fs[self.flip_index]) / 2
@@ -113,8 +115,11 @@ class UserBottomUp:
         raw = self.model.onnx({self.model.onnx.input_name: to_input(boxed.image, self.record.normalisation)})
         maps = raw[self.record.output("maps")]
         people = openpose.decode_openpose(
-            maps, self.record.net_layout, stride=round(size[1] / maps.shape[2]),
-            peak_threshold=self.peak_threshold, min_parts=self.min_parts,
+            maps,
+            self.record.net_layout,
+            stride=round(size[1] / maps.shape[2]),
+            peak_threshold=self.peak_threshold,
+            min_parts=self.min_parts,
         )
         kps = invert_points(people.keypoints, boxed.transform)
         return Poses(kps, people.scores, _boxes(kps), people.person_scores, COCO17, (h, w))

@@ -72,5 +72,12 @@ def _user_topdown(s: UserTopDownSettings, rt: Runtime) -> Pipeline:
 def _user_bottomup(s: UserBottomUpSettings, rt: Runtime) -> Pipeline:
     from posekit.pipeline.user_models import UserBottomUp
 
-    return UserBottomUp(s.model, rt.device, rt.threads, min_score=s.min_score, iou=s.iou,
-                        peak_threshold=s.peak_threshold, min_parts=s.min_parts)
+    return UserBottomUp(
+        s.model,
+        rt.device,
+        rt.threads,
+        min_score=s.min_score,
+        iou=s.iou,
+        peak_threshold=s.peak_threshold,
+        min_parts=s.min_parts,
+    )

@@ -47,14 +47,33 @@ class KindDefaults:
 
 
 DEFAULTS = {
-    "heatmap": KindDefaults((192, 256), IMAGENET_MEAN, IMAGENET_STD, "RGB", ("coco17",),
-                            "top-down heatmaps (HRNet / ViTPose / SimpleBaseline), DARK decoding"),
-    "simcc": KindDefaults((192, 256), IMAGENET_MEAN, IMAGENET_STD, "RGB", ("coco17",),
-                          "top-down SimCC (RTMPose), split ratio 2"),
-    "yolo-pose": KindDefaults((640, 640), (0.0, 0.0, 0.0), (255.0, 255.0, 255.0), "RGB", ("coco17",),
-                              "one-stage YOLO-pose (Ultralytics), letterboxed"),
-    "openpose": KindDefaults(None, (128.0, 128.0, 128.0), (256.0, 256.0, 256.0), "BGR", ("body25", "coco18"),
-                             "bottom-up OpenPose: heatmaps + part affinity fields"),
+    "heatmap": KindDefaults(
+        (192, 256),
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        "RGB",
+        ("coco17",),
+        "top-down heatmaps (HRNet / ViTPose / SimpleBaseline), DARK decoding",
+    ),
+    "simcc": KindDefaults(
+        (192, 256), IMAGENET_MEAN, IMAGENET_STD, "RGB", ("coco17",), "top-down SimCC (RTMPose), split ratio 2"
+    ),
+    "yolo-pose": KindDefaults(
+        (640, 640),
+        (0.0, 0.0, 0.0),
+        (255.0, 255.0, 255.0),
+        "RGB",
+        ("coco17",),
+        "one-stage YOLO-pose (Ultralytics), letterboxed",
+    ),
+    "openpose": KindDefaults(
+        None,
+        (128.0, 128.0, 128.0),
+        (256.0, 256.0, 256.0),
+        "BGR",
+        ("body25", "coco18"),
+        "bottom-up OpenPose: heatmaps + part affinity fields",
+    ),
 }
 
 
@@ -100,7 +119,9 @@ def inspect_onnx(path: str | Path) -> Graph:
             if v.name in inits:
                 continue
             t = v.type.tensor_type
-            dims = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim)
+            dims = tuple(
+                d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim
+            )
             out.append(Tensor(v.name, dims, helper.tensor_dtype_to_np_dtype(t.elem_type).name))
         return tuple(out)
 
@@ -111,58 +132,80 @@ def _static(d: int | str) -> int | None:
     return d if isinstance(d, int) and d > 0 else None
 
 
-def _fit(kind: str, graph: Graph, layout: str, input_size: Size | None, split_ratio: float,
-         file: str) -> tuple[Size | None, tuple[Output, ...], str]:
+def _fit(
+    kind: str, graph: Graph, layout: str, input_size: Size | None, split_ratio: float, file: str
+) -> tuple[Size | None, tuple[Output, ...], str]:
     """Check that `graph` is a model of `kind`; returns (input size, outputs by role, net layout)."""
     d = DEFAULTS[kind]
     if len(graph.inputs) != 1:
-        raise InputError(f"{file}: a {kind} model has one image input; this one has {len(graph.inputs)} "
-                         f"({', '.join(t.name for t in graph.inputs)})")
+        raise InputError(
+            f"{file}: a {kind} model has one image input; this one has {len(graph.inputs)} "
+            f"({', '.join(t.name for t in graph.inputs)})"
+        )
     inp = graph.inputs[0]
     if len(inp.shape) != 4 or inp.shape[1] != 3 or inp.dtype != "float32":
-        raise InputError(f"{file}: input {inp.name!r} is {inp.dtype} {list(inp.shape)}; a {kind} model takes "
-                         "float32 (1, 3, height, width) (NCHW)")
+        raise InputError(
+            f"{file}: input {inp.name!r} is {inp.dtype} {list(inp.shape)}; a {kind} model takes "
+            "float32 (1, 3, height, width) (NCHW)"
+        )
     gh, gw = _static(inp.shape[2]), _static(inp.shape[3])
     size: Size | None = input_size or d.input_size
     if gh and gw:
         if input_size and tuple(input_size) != (gw, gh):
-            raise InputError(f"{file}: --input-size {input_size[0]} {input_size[1]} but the graph's input is "
-                             f"fixed at {gw}×{gh}")
+            raise InputError(
+                f"{file}: --input-size {input_size[0]} {input_size[1]} but the graph's input is "
+                f"fixed at {gw}×{gh}"
+            )
         size = (gw, gh)
     outs = graph.outputs
     if kind == "heatmap":
         maps = [t for t in outs if len(t.shape) == 4]
         if len(maps) != 1 or _static(maps[0].shape[1]) != 17:
-            raise InputError(f"{file}: a heatmap model has one (1, 17, h, w) output; found "
-                             f"{_shapes(outs)}")
+            raise InputError(f"{file}: a heatmap model has one (1, 17, h, w) output; found {_shapes(outs)}")
         return size, (Output("heatmaps", maps[0].name, "(1, 17, h, w) keypoint heatmaps"),), layout
     if kind == "simcc":
         vecs = [t for t in outs if len(t.shape) == 3 and _static(t.shape[1]) in (17, None)]
         if len(vecs) != 2:
-            raise InputError(f"{file}: an RTMPose (SimCC) model has two (1, 17, bins) outputs, simcc_x and "
-                             f"simcc_y; found {_shapes(outs)}")
+            raise InputError(
+                f"{file}: an RTMPose (SimCC) model has two (1, 17, bins) outputs, simcc_x and "
+                f"simcc_y; found {_shapes(outs)}"
+            )
         x, y = sorted(vecs, key=lambda t: (0 if "x" in t.name.lower() else 1, outs.index(t)))
         if size is not None:
             for t, side in ((x, size[0]), (y, size[1])):
                 bins = _static(t.shape[2])
                 if bins is not None and bins != round(side * split_ratio):
-                    raise InputError(f"{file}: output {t.name!r} has {bins} bins; {side} pixels × split ratio "
-                                     f"{split_ratio:g} = {round(side * split_ratio)} (set --input-size or --split-ratio)")
-        return size, (Output("simcc_x", x.name, "(1, 17, W·r) x classification"),
-                      Output("simcc_y", y.name, "(1, 17, H·r) y classification")), layout
+                    raise InputError(
+                        f"{file}: output {t.name!r} has {bins} bins; {side} pixels × split ratio "
+                        f"{split_ratio:g} = {round(side * split_ratio)} (set --input-size or --split-ratio)"
+                    )
+        return (
+            size,
+            (
+                Output("simcc_x", x.name, "(1, 17, W·r) x classification"),
+                Output("simcc_y", y.name, "(1, 17, H·r) y classification"),
+            ),
+            layout,
+        )
     if kind == "yolo-pose":
         cols = [t for t in outs if len(t.shape) == 3 and 56 in t.shape]
         if len(cols) != 1:
-            raise InputError(f"{file}: a YOLO-pose model has one (1, 56, anchors) output (box, score, 17 × "
-                             f"(x, y, visibility)); found {_shapes(outs)}")
+            raise InputError(
+                f"{file}: a YOLO-pose model has one (1, 56, anchors) output (box, score, 17 × "
+                f"(x, y, visibility)); found {_shapes(outs)}"
+            )
         return size, (Output("output", cols[0].name, "(1, 56, anchors) boxes, scores, keypoints"),), layout
     maps = [t for t in outs if len(t.shape) == 4]
     if len(maps) != 1 or _static(maps[0].shape[1]) not in (57, 78):
-        raise InputError(f"{file}: an OpenPose model has one (1, 78 or 57, H/8, W/8) output (heatmaps then part "
-                         f"affinity fields); found {_shapes(outs)}")
+        raise InputError(
+            f"{file}: an OpenPose model has one (1, 78 or 57, H/8, W/8) output (heatmaps then part "
+            f"affinity fields); found {_shapes(outs)}"
+        )
     net = "body25" if maps[0].shape[1] == 78 else "coco18"
     if layout not in (net, "auto"):
-        raise InputError(f"{file}: output has {maps[0].shape[1]} channels, which is {net}, not --layout {layout}")
+        raise InputError(
+            f"{file}: output has {maps[0].shape[1]} channels, which is {net}, not --layout {layout}"
+        )
     return size, (Output("maps", maps[0].name, "(1, C, H/8, W/8) heatmaps + part affinity fields"),), net
 
 
@@ -216,10 +259,17 @@ def add_model(
         "sha256": digest,
         "bytes": path.stat().st_size,
         "user": {
-            "kind": kind, "net_layout": net_layout, "file": path.name,
-            "input_size": list(size) if size else None, "mean": list(norm.mean), "std": list(norm.std),
-            "channels": norm.channels, "udp": udp, "split_ratio": split_ratio,
-            "outputs": {o.role: o.name for o in outputs}, "licence": licence,
+            "kind": kind,
+            "net_layout": net_layout,
+            "file": path.name,
+            "input_size": list(size) if size else None,
+            "mean": list(norm.mean),
+            "std": list(norm.std),
+            "channels": norm.channels,
+            "udp": udp,
+            "split_ratio": split_ratio,
+            "outputs": {o.role: o.name for o in outputs},
+            "licence": licence,
             "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
     }
@@ -244,16 +294,23 @@ def add_model(
 def _record_from_meta(meta: dict[str, Any]) -> UserModelRecord:
     u = meta["user"]
     kind = u["kind"]
-    package = SourcePackage(client="user", name=u["file"], version=meta["sha256"][:12], licence=u["licence"] or "as given by the user",
-                            archive_sha256=meta["sha256"], archive_name=u["file"], archive_bytes=int(meta["bytes"]))
+    package = SourcePackage(
+        client="user",
+        name=u["file"],
+        version=meta["sha256"][:12],
+        licence=u["licence"] or "as given by the user",
+        archive_sha256=meta["sha256"],
+        archive_name=u["file"],
+        archive_bytes=int(meta["bytes"]),
+    )
     return UserModelRecord(
         name=meta["name"],
         task="single-pose" if kind in TOPDOWN_KINDS else "multi-pose",
         source=package,
         files=(SourceFile(u["file"], meta["sha256"]),),
         format="onnx",
-        input_size=tuple(u["input_size"]) if u["input_size"] else None,  # type: ignore[arg-type]
-        normalisation=Normalisation(tuple(u["mean"]), tuple(u["std"]), u["channels"], "float32", "NCHW"),  # type: ignore[arg-type]
+        input_size=tuple(u["input_size"]) if u["input_size"] else None,
+        normalisation=Normalisation(tuple(u["mean"]), tuple(u["std"]), u["channels"], "float32", "NCHW"),
         keypoint_layout="coco17",
         licence=u["licence"] or "as given by the user",
         outputs=tuple(Output(role, out, "") for role, out in u["outputs"].items()),
@@ -295,8 +352,10 @@ def user_record(name: str) -> UserModelRecord | None:
     try:
         return _record_from_meta(meta)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"user model {name!r}: its record is damaged ({exc}); `posekit models remove {name}` "
-                         "and add it again") from None
+        raise ModelError(
+            f"user model {name!r}: its record is damaged ({exc}); `posekit models remove {name}` "
+            "and add it again"
+        ) from None
 
 
 _VERIFIED: dict[tuple[str, int, float], bool] = {}
@@ -308,13 +367,16 @@ def user_model_path(record: ModelRecord) -> Path:
 
     onnx_file = _models_dir() / f"{record.name}.onnx"
     if not onnx_file.is_file():
-        raise ModelError(f"user model {record.name!r}: {onnx_file} is missing; add it again with "
-                         "`posekit models add`")
+        raise ModelError(
+            f"user model {record.name!r}: {onnx_file} is missing; add it again with `posekit models add`"
+        )
     st = onnx_file.stat()
     key = (str(onnx_file), st.st_size, st.st_mtime)
     if key not in _VERIFIED:
         if sha256_file(onnx_file) != record.onnx_sha256:
-            raise ModelError(f"user model {record.name!r}: {onnx_file.name} is corrupt (checksum mismatch); "
-                             f"`posekit models remove {record.name}` and add it again")
+            raise ModelError(
+                f"user model {record.name!r}: {onnx_file.name} is corrupt (checksum mismatch); "
+                f"`posekit models remove {record.name}` and add it again"
+            )
         _VERIFIED[key] = True
     return onnx_file

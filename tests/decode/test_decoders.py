@@ -11,9 +11,28 @@ from posekit.decode import heatmap, openpose, simcc, yolo_pose
 from posekit.layouts import COCO17
 
 # a standing person, COCO-17 order, in a 192×256 crop, inside the middle 80 % as a 1.25 crop margin leaves it
-POSE = 0.85 * np.array([[96, 40], [104, 32], [88, 32], [112, 36], [80, 36], [124, 72], [68, 72], [132, 110],
-                 [60, 110], [136, 146], [56, 146], [112, 150], [80, 150], [114, 196], [78, 196],
-                 [116, 236], [76, 236]], np.float64) + [14.4, 19.2]
+POSE = 0.85 * np.array(
+    [
+        [96, 40],
+        [104, 32],
+        [88, 32],
+        [112, 36],
+        [80, 36],
+        [124, 72],
+        [68, 72],
+        [132, 110],
+        [60, 110],
+        [136, 146],
+        [56, 146],
+        [112, 150],
+        [80, 150],
+        [114, 196],
+        [78, 196],
+        [116, 236],
+        [76, 236],
+    ],
+    np.float64,
+) + [14.4, 19.2]
 ALL = np.ones(17, bool)
 
 
@@ -42,8 +61,12 @@ def test_heatmap_flip_test_mirrors_back(udp):
     mirrored = pts[COCO17.flip_index].copy()
     mirrored[:, 0] = size[0] - mirrored[:, 0]  # the person as the flipped crop shows it
     flipped = heatmap.render_heatmaps(mirrored, ALL, size, hm_size, udp=udp)
-    got, _ = heatmap.decode_heatmaps(heatmap.flip_average(plain, flipped, COCO17.flip_index, udp=udp), size, udp=udp)
-    assert np.abs(got - pts).max() < (0.35 if udp else 1.0)  # classic: mmpose's one-pixel shift is approximate
+    got, _ = heatmap.decode_heatmaps(
+        heatmap.flip_average(plain, flipped, COCO17.flip_index, udp=udp), size, udp=udp
+    )
+    assert np.abs(got - pts).max() < (
+        0.35 if udp else 1.0
+    )  # classic: mmpose's one-pixel shift is approximate
 
 
 def test_simcc_round_trip_and_errors():
@@ -63,7 +86,7 @@ def test_simcc_round_trip_and_errors():
 
 def test_yolo_pose_nms_and_layouts():
     rng = np.random.default_rng(4)
-    kps = np.stack([POSE + [50, 100], POSE + [300, 120], POSE + [330, 140]])  # two overlap heavily
+    kps = POSE[None] + np.array([[[50, 100]], [[300, 120]], [[330, 140]]])  # two overlap heavily
     boxes = np.stack([np.r_[k.min(0) - 10, k.max(0) + 10] for k in kps])
     out = yolo_pose.render_yolo_pose(boxes, kps, np.ones((3, 17), bool), rng=rng)
     assert out.shape == (1, 56, 8400)

@@ -13,7 +13,14 @@ from posekit.decode import openpose
 from posekit.decode.synthetic import connected_subset, decode_dataset
 from posekit.eval.coco import evaluate_keypoints
 
-GT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "posebench-dev" / "annotations" / "person_keypoints.json"
+GT = (
+    Path(__file__).resolve().parents[2].parent
+    / "shared"
+    / "data"
+    / "posebench-dev"
+    / "annotations"
+    / "person_keypoints.json"
+)
 pytestmark = pytest.mark.skipif(not GT.exists(), reason=f"test data not found at {GT} (../shared is absent)")
 
 

@@ -26,24 +26,53 @@ from posekit.zoo import get_record, model_names
 REAL_CACHE = Path(os.environ.get("POSEKIT_CACHE") or Path.home() / ".cache" / "posekit")
 
 # a standing person in a 192×256 crop (COCO-17 order), used for the top-down kinds
-CROP_POSE = np.array([[96, 40], [104, 32], [88, 32], [112, 36], [80, 36], [124, 72], [68, 72], [132, 110],
-                      [60, 110], [136, 146], [56, 146], [112, 150], [80, 150], [114, 196], [78, 196],
-                      [116, 236], [76, 236]], np.float64) + 0.3
+CROP_POSE = (
+    np.array(
+        [
+            [96, 40],
+            [104, 32],
+            [88, 32],
+            [112, 36],
+            [80, 36],
+            [124, 72],
+            [68, 72],
+            [132, 110],
+            [60, 110],
+            [136, 146],
+            [56, 146],
+            [112, 150],
+            [80, 150],
+            [114, 196],
+            [78, 196],
+            [116, 236],
+            [76, 236],
+        ],
+        np.float64,
+    )
+    + 0.3
+)
 ALL = np.ones(17, bool)
 
 
 def tiny_onnx(path: Path, input_name: str, input_shape: list, outputs: dict[str, np.ndarray]) -> Path:
     """A graph: each output = its constant + 0 × mean(input)."""
-    nodes = [helper.make_node("ReduceMean", [input_name], ["m"], keepdims=0),
-             helper.make_node("Mul", ["m", "zero"], ["z"])]
+    nodes = [
+        helper.make_node("ReduceMean", [input_name], ["m"], keepdims=0),
+        helper.make_node("Mul", ["m", "zero"], ["z"]),
+    ]
     inits = [numpy_helper.from_array(np.zeros((), np.float32), "zero")]
     outs = []
     for name, value in outputs.items():
         inits.append(numpy_helper.from_array(value.astype(np.float32), f"{name}_const"))
         nodes.append(helper.make_node("Add", [f"{name}_const", "z"], [name]))
         outs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape)))
-    graph = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, input_shape)],
-                              outs, inits)
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, input_shape)],
+        outs,
+        inits,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -77,7 +106,9 @@ def _predict(image: Path, model: str, out: Path) -> list[dict]:
 
 
 def _image_kps(result: dict) -> np.ndarray:
-    return np.array(result["keypoints"], np.float64).reshape(17, 3)[:, :2] + 0.5  # COCO pixel indices → posekit
+    return (
+        np.array(result["keypoints"], np.float64).reshape(17, 3)[:, :2] + 0.5
+    )  # COCO pixel indices → posekit
 
 
 def test_yolo_pose_end_to_end(tmp_path, cache, astronaut):
@@ -86,7 +117,10 @@ def test_yolo_pose_end_to_end(tmp_path, cache, astronaut):
     box = np.array([250, 150, 400, 560], np.float64)
     out = yolo_pose.render_yolo_pose(box[None], kps_in[None], ALL[None], num_anchors=8400)
     f = tiny_onnx(tmp_path / "yolo11n-pose.onnx", "images", [1, 3, 640, 640], {"output0": out})
-    assert main(["models", "add", str(f), "--name", "my-yolo", "--kind", "yolo-pose", "--licence", "AGPL-3.0"]) == 0
+    assert (
+        main(["models", "add", str(f), "--name", "my-yolo", "--kind", "yolo-pose", "--licence", "AGPL-3.0"])
+        == 0
+    )
     rec = get_record("my-yolo")
     assert rec.input_size == (640, 640) and rec.output("output") == "output0" and rec.licence == "AGPL-3.0"
     assert "my-yolo" in model_names()
@@ -124,7 +158,9 @@ def test_topdown_kinds_end_to_end_and_track(tmp_path, cache, astronaut, kind):
         f = tiny_onnx(tmp_path / "hrnet.onnx", "input", [1, 3, 256, 192], {"output": hm})
     else:
         sx, sy = simcc.render_simcc(CROP_POSE, ALL, (192, 256))
-        f = tiny_onnx(tmp_path / "rtmpose.onnx", "input", [1, 3, 256, 192], {"simcc_x": sx[None], "simcc_y": sy[None]})
+        f = tiny_onnx(
+            tmp_path / "rtmpose.onnx", "input", [1, 3, 256, 192], {"simcc_x": sx[None], "simcc_y": sy[None]}
+        )
     assert main(["models", "add", str(f), "--name", f"my-{kind}", "--kind", kind]) == 0
     res = _predict(astronaut, f"my-{kind}", tmp_path / "p.json")
     assert res, "the detector finds the astronaut"
@@ -134,18 +170,25 @@ def test_topdown_kinds_end_to_end_and_track(tmp_path, cache, astronaut, kind):
         a = np.c_[CROP_POSE.ravel(), np.tile([1.0, 0.0], 17), np.tile([0.0, 1.0], 17)]
         sol, *_ = np.linalg.lstsq(a, got.ravel(), rcond=None)
         assert sol[0] > 0
-        assert np.abs(a @ sol - got.ravel()).max() < 0.25 * sol[0]  # a quarter of an input pixel (DARK near borders)
+        assert (
+            np.abs(a @ sol - got.ravel()).max() < 0.25 * sol[0]
+        )  # a quarter of an input pixel (DARK near borders)
     assert main(["track", str(astronaut), "--model", f"my-{kind}", "--out", str(tmp_path / "t.jsonl")]) == 0
 
 
 def test_verify_remove_and_clear_errors(tmp_path, cache, capsys):
     sx, sy = simcc.render_simcc(CROP_POSE, ALL, (192, 256))
-    good = tiny_onnx(tmp_path / "rtm.onnx", "input", [1, 3, 256, 192], {"simcc_x": sx[None], "simcc_y": sy[None]})
+    good = tiny_onnx(
+        tmp_path / "rtm.onnx", "input", [1, 3, 256, 192], {"simcc_x": sx[None], "simcc_y": sy[None]}
+    )
     # outputs that do not fit the kind: one line naming the file and what is wrong, exit 2, nothing recorded
     assert main(["models", "add", str(good), "--name", "wrong", "--kind", "heatmap"]) == 2
     err = capsys.readouterr().err
     assert "rtm.onnx" in err and "(1, 17, h, w)" in err and err.count("\n") == 1
-    assert main(["models", "add", str(good), "--name", "wrong", "--kind", "simcc", "--input-size", "288", "384"]) == 2
+    assert (
+        main(["models", "add", str(good), "--name", "wrong", "--kind", "simcc", "--input-size", "288", "384"])
+        == 2
+    )
     assert "fixed at 192×256" in capsys.readouterr().err
     assert main(["models", "add", str(good), "--name", "default", "--kind", "simcc"]) == 2  # a preset's name
     assert main(["models", "add", str(tmp_path / "none.onnx"), "--name", "x", "--kind", "simcc"]) == 2
@@ -159,7 +202,9 @@ def test_verify_remove_and_clear_errors(tmp_path, cache, capsys):
     capsys.readouterr()
     assert main(["models", "list", "--json"]) == 0
     listing = json.loads(capsys.readouterr().out)
-    assert {"name": "rtm", "state": "added"}.items() <= next(m for m in listing["models"] if m["name"] == "rtm").items()
+    assert {"name": "rtm", "state": "added"}.items() <= next(
+        m for m in listing["models"] if m["name"] == "rtm"
+    ).items()
     assert main(["models", "verify"]) == 0
     onnx_file = cache / "models" / "rtm.onnx"
     onnx_file.write_bytes(onnx_file.read_bytes() + b"\0")
