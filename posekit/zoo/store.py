@@ -354,11 +354,12 @@ def remove_model(name: str, source: bool = False) -> list[Path]:
     if "/" in name or "\\" in name or name.startswith(".") or not (known or onnx_file.exists()):
         get_record(name)  # raises the helpful "unknown model" error
         raise ModelError(f"{name!r} is not a model name")
+    user = known and get_record(name).format == "onnx"  # a user's model has no source package
     removed: list[Path] = []
     with _locked(f"model-{name}"):
         # the provenance file first: without it the model counts as not converted
         removed += _discard([meta_file, onnx_file], models) if models.exists() else []
-    if source and known:
+    if source and known and not user:
         removed += remove_package(get_record(name).source)
     return removed
 

@@ -127,6 +127,8 @@ def test_yolo_pose_end_to_end(tmp_path, cache, astronaut):
     res = _predict(astronaut, "my-yolo", tmp_path / "p.json")
     assert len(res) == 1  # the two jittered duplicates are suppressed
     np.testing.assert_allclose(_image_kps(res[0]), kps_in / 1.25, atol=1e-3)
+    assert main(["track", str(astronaut), "--model", "my-yolo", "--out", str(tmp_path / "t.csv")]) == 0
+    assert len((tmp_path / "t.csv").read_text().splitlines()) == 2  # a header and the one person
 
 
 def test_openpose_end_to_end_and_track(tmp_path, cache, astronaut):
@@ -211,5 +213,37 @@ def test_verify_remove_and_clear_errors(tmp_path, cache, capsys):
     assert main(["models", "verify"]) == 1
     assert "rtm.onnx: corrupt" in capsys.readouterr().out
     assert main(["predict", str(tmp_path / "none.png"), "--model", "rtm"]) == 2  # corrupt: refused
-    assert main(["models", "remove", "rtm"]) == 0
+    assert main(["models", "remove", "rtm", "--source"]) == 0
     assert "rtm" not in model_names() and not onnx_file.exists()
+
+
+def test_openpose_dynamic_input_size_and_wrong_outputs(tmp_path, cache, astronaut, capsys):
+    # a graph with free height and width: stride-8 average pooling, then a 1×1 convolution to 57 channels
+    w = np.zeros((57, 3, 1, 1), np.float32)
+    nodes = [
+        helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[8, 8], strides=[8, 8]),
+        helper.make_node("Conv", ["pooled", "w"], ["net_output"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "openpose-dynamic",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "height", "width"])],
+        [helper.make_tensor_value_info("net_output", TensorProto.FLOAT, [1, 57, "h8", "w8"])],
+        [numpy_helper.from_array(w, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "coco.onnx"))
+    assert main(["models", "add", str(tmp_path / "coco.onnx"), "--name", "op18", "--kind", "openpose"]) == 0
+    rec = get_record("op18")
+    assert rec.input_size is None and rec.net_layout == "coco18"  # type: ignore[attr-defined]
+    assert _predict(astronaut, "op18", tmp_path / "p.json") == []  # runs at 368×368; empty maps: nobody
+    capsys.readouterr()
+    # a model of another kind is refused with what it has
+    assert main(["models", "add", str(tmp_path / "coco.onnx"), "--name", "x", "--kind", "yolo-pose"]) == 2
+    assert "(1, 56, anchors)" in capsys.readouterr().err
+    hm = heatmap.render_heatmaps(CROP_POSE, ALL, (192, 256), (48, 64))[None]
+    f = tiny_onnx(tmp_path / "hrnet.onnx", "input", [1, 3, 256, 192], {"output": hm})
+    assert main(["models", "add", str(f), "--name", "x", "--kind", "openpose"]) == 2
+    assert "78 or 57" in capsys.readouterr().err
+    assert main(["models", "add", str(f), "--name", "x", "--kind", "heatmap", "--layout", "body25"]) == 2
