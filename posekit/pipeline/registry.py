@@ -183,3 +183,7 @@ def _blazepose3d(s: BlazePose3DSettings, rt: Runtime) -> Pipeline:
     return BlazePoseEnsemble(
         s.landmarks, s.mirrored, s.detector, s.max_people, s.min_presence, s.roi_scale, rt.device, rt.threads
     )
+
+
+# user models (`posekit models add`): their settings and builders register themselves
+from posekit.pipeline import user_settings as _user_settings  # noqa: E402, F401
