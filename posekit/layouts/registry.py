@@ -65,3 +65,12 @@ def get_mapping(src: str | Layout, dst: str | Layout) -> np.ndarray:
 register_layout(COCO17)
 register_layout(BLAZEPOSE33)
 register_mapping("blazepose33", "coco17", BLAZEPOSE33_TO_COCO17)
+
+# OpenPose layouts (3D from several cameras reads OpenPose JSON); COCO-17 is a subset of each.
+from posekit.layouts.body25 import BODY25  # noqa: E402
+from posekit.layouts.body25b import BODY25B  # noqa: E402
+from posekit.layouts.coco18 import COCO18  # noqa: E402
+
+for _l in (BODY25, BODY25B, COCO18):
+    register_layout(_l)
+    register_mapping(_l.name, "coco17", tuple(_l.index(n) for n in COCO17.keypoint_names))
