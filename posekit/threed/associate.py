@@ -3,7 +3,7 @@
 Across cameras: for every pair of cameras and every pair of people (one per camera) we triangulate the
 joints both see from those two views and measure the mean reprojection error in pixels. Pairs below a
 threshold are merged greedily, cheapest first, into groups holding at most one person per camera
-whose pairwise errors all stay under the threshold. A group seen by two or more cameras is a person.
+whose joints, triangulated from all its views, reproject within the threshold. A group seen by two or more cameras is a person.
 
 Over time: groups are triangulated roughly and matched to the tracks of earlier frames by the mean 3D
 distance of their joints (Hungarian assignment); a group that matches no track starts a new one, and a
@@ -39,12 +39,13 @@ class AssociationParams:
 
 
 def _pair_costs(calib: Calibration, norm: list[np.ndarray], pix: list[np.ndarray], ok: list[np.ndarray],
-                a: int, b: int, min_joints: int) -> np.ndarray:
-    """(Pa, Pb) mean two-view reprojection error (pixels); inf where fewer than min_joints are shared."""
+                a: int, b: int, min_joints: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Pa, Pb) mean two-view reprojection error (pixels), inf where fewer than min_joints are shared,
+    and the (Pa, Pb, K, 3) two-view 3D joints."""
     pa, pb = pix[a].shape[0], pix[b].shape[0]
-    if pa == 0 or pb == 0:
-        return np.full((pa, pb), np.inf)
     K = pix[a].shape[1]
+    if pa == 0 or pb == 0:
+        return np.full((pa, pb), np.inf), np.full((pa, pb, K, 3), np.nan)
     sub = calib.subset([a, b])
     ext = np.stack([calib[a].extrinsics, calib[b].extrinsics])
     na = np.broadcast_to(norm[a][:, None], (pa, pb, K, 2)).reshape(-1, 2)
@@ -58,8 +59,25 @@ def _pair_costs(calib: Calibration, norm: list[np.ndarray], pix: list[np.ndarray
     err = np.where(both & np.isfinite(err), err, 0.0).reshape(pa, pb, K)
     n = both.reshape(pa, pb, K).sum(-1)
     cost = err.sum(-1) / np.maximum(n, 1)
-    # A robust mean: one wrong joint (left/right swap) should not split a person.
-    return np.where(n >= min_joints, cost, np.inf)
+    return np.where(n >= min_joints, cost, np.inf), pts.reshape(pa, pb, K, 3)
+
+
+def _support(calib: Calibration, pix: list[np.ndarray], ok: list[np.ndarray], pts: np.ndarray,
+             pair: tuple[int, int], p: AssociationParams) -> int:
+    """How many other cameras hold a person whose joints lie within max_error of `pts` (K, 3) reprojected."""
+    n = 0
+    for c in range(len(calib)):
+        if c in pair or pix[c].shape[0] == 0:
+            continue
+        proj = calib[c].project(pts)
+        d = np.linalg.norm(pix[c] - proj[None], axis=-1)  # (P_c, K)
+        d = np.where(ok[c] & np.isfinite(d), d, np.nan)
+        good = np.isfinite(d).sum(1) >= p.min_joints
+        if good.any():
+            with np.errstate(all="ignore"):
+                med = np.nanmedian(d[good], axis=1)
+            n += int((med < p.max_error).any())
+    return n
 
 
 def associate_frame(calib: Calibration, keypoints: list[np.ndarray], scores: list[np.ndarray],
@@ -76,22 +94,36 @@ def associate_frame(calib: Calibration, keypoints: list[np.ndarray], scores: lis
     pix = [np.asarray(k, dtype=np.float64) for k in keypoints]
     ok = [np.isfinite(k).all(-1) & (np.asarray(s) >= p.min_score) for k, s in zip(pix, scores)]
     norm = [calib[c].undistort(pix[c]) for c in range(C)]
-    costs: dict[tuple[int, int], np.ndarray] = {}
     edges = []
     for a in range(C):
         for b in range(a + 1, C):
-            m = _pair_costs(calib, norm, pix, ok, a, b, p.min_joints)
-            costs[(a, b)] = m
+            m, pts = _pair_costs(calib, norm, pix, ok, a, b, p.min_joints)
             for i, j in zip(*np.nonzero(m < p.max_error)):
-                edges.append((float(m[i, j]), a, int(i), b, int(j)))
+                support = _support(calib, pix, ok, pts[i, j], (a, b), p)
+                edges.append((-support, float(m[i, j]), a, int(i), b, int(j)))
+    # Pairs confirmed by more other views first: two opposite cameras see two people on one epipolar
+    # line, and only a third view tells the right pairing from the wrong one.
     edges.sort()
     group_of: dict[tuple[int, int], int] = {}
     groups: list[dict[int, int]] = []
 
-    def cost(c1: int, i1: int, c2: int, i2: int) -> float:
-        return float(costs[(c1, c2)][i1, i2] if c1 < c2 else costs[(c2, c1)][i2, i1])
+    ext = np.stack([cam.extrinsics for cam in calib.cameras])
 
-    for _, a, i, b, j in edges:
+    def group_error(g: dict[int, int]) -> float:
+        """Mean reprojection error (pixels) of the group's joints triangulated from all its views."""
+        K = pix[0].shape[1]
+        nrm = np.full((C, K, 2), np.nan)
+        w = np.zeros((C, K))
+        for c, i in g.items():
+            nrm[c], w[c] = norm[c][i], ok[c][i]
+        pts = dlt(ext, nrm, w)
+        errs = [np.linalg.norm(calib[c].project(pts) - pix[c][i], axis=-1)[ok[c][i]] for c, i in g.items()]
+        e = np.concatenate(errs)
+        e = e[np.isfinite(e)]
+        # Median: one wrong joint (a left/right swap in one view) should not split a person.
+        return float(np.median(e)) if e.size >= p.min_joints else np.inf
+
+    for _, _, a, i, b, j in edges:
         ga, gb = group_of.get((a, i)), group_of.get((b, j))
         if ga is not None and ga == gb:
             continue
@@ -99,9 +131,9 @@ def associate_frame(calib: Calibration, keypoints: list[np.ndarray], scores: lis
         B = groups[gb] if gb is not None else {b: j}
         if set(A) & set(B):
             continue  # one person per camera
-        if any(cost(c1, i1, c2, i2) >= p.max_error * 1.5 for c1, i1 in A.items() for c2, i2 in B.items()):
-            continue
         merged = {**A, **B}
+        if len(merged) > 2 and group_error(merged) >= p.max_error:
+            continue
         gid = ga if ga is not None else gb if gb is not None else len(groups)
         if gid == len(groups):
             groups.append(merged)
