@@ -78,6 +78,7 @@ class ReconstructParams:
         association: thresholds of the person association.
         max_people: keep at most this many tracks (most-seen first); None keeps all.
         refine: run the bundle refinement (robust reprojection + smoothness + constant bones).
+        refine_smooth: weight of its smoothness term (0 when frames are not consecutive).
         max_gap: fill interior gaps of at most this many frames (0: none).
         filter: "butterworth" (zero lag, offline), "one_euro" (causal, live) or "none".
         cutoff: Butterworth cut-off in Hz; order: its order.
@@ -87,6 +88,7 @@ class ReconstructParams:
     association: AssociationParams = field(default_factory=AssociationParams)
     max_people: int | None = None
     refine: bool = False
+    refine_smooth: float = 1.0
     max_gap: int = 10
     filter: str = "butterworth"
     cutoff: float = 6.0
@@ -231,7 +233,7 @@ def reconstruct(calib: Calibration, views: list[View2D], fps: float, params: Rec
         if p.refine:
             from posekit.threed.refine import refine_track
 
-            pts = refine_track(calib, pix[t], np.where(u, sc[t], 0.0), pts, fps, layout)
+            pts = refine_track(calib, pix[t], np.where(u, sc[t], 0.0), pts, fps, layout, smooth=p.refine_smooth)
             e = np.stack([cam.project(pts) for cam in calib.cameras]) - pix[t]
             ce = np.linalg.norm(e, axis=-1)
         else:
