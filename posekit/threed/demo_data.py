@@ -45,7 +45,7 @@ def pose2sim_demo(version: str) -> Path:
     if version not in POSE2SIM_WHEELS:
         raise InputError(f"pose2sim=={version}: no recorded SHA-256; known: {', '.join(POSE2SIM_WHEELS)}")
     cache = thirdparty_dir()
-    out = cache / f"pose2sim-{version}"
+    out = cache / f"pose2sim-{version}-unpacked"  # our own folder: other tools may unpack the wheel too
     if (out / ".complete").exists():
         return out
     wheel = cache / f"pose2sim-{version}-py3-none-any.whl"

@@ -105,3 +105,24 @@ def test_input_errors_name_the_input(tmp_path):
     (tmp_path / "x.xyz").write_text("?")
     with pytest.raises(InputError, match="not an OpenPose JSON folder"):
         load_view(tmp_path / "x.xyz")
+
+
+def test_pictures(scene):
+    from PIL import Image
+
+    tmp, folders, _ = scene
+    assert main(["triangulate", "--calib", str(tmp / "calib.toml"), *folders, "--fps", "30",
+                 "--out", str(tmp / "o.csv"), "--render", str(tmp / "o.gif")]) == 0
+    im = Image.open(tmp / "o.gif")
+    assert im.n_frames == 40 and im.size == (480, 480)
+    assert (tmp / "o.csv").read_text().startswith("frame,time,person,joint,x,y,z")
+    from posekit.threed.calib_io import read_calibration
+    from posekit.threed.inputs import load_view
+    from posekit.threed.pipeline import reconstruct
+    from posekit.threed.viewer import render_html
+
+    calib = read_calibration(tmp / "calib.toml")
+    res = reconstruct(calib, [load_view(f) for f in folders], 30.0)
+    render_html(tmp / "v.html", res)
+    html = (tmp / "v.html").read_text()
+    assert "<canvas" in html and '"frames":40' in html and "http" not in html.split("<script>")[1]
