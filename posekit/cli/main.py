@@ -12,12 +12,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
     sub = parser.add_subparsers(dest="command", required=True)
     from posekit.cli import models, predict, track
-    from posekit.cli import triangulate  # 3D from several cameras
+    from posekit.cli import calibrate, triangulate  # 3D from several cameras
 
     models.add_parser(sub)
     predict.add_parsers(sub)
     track.add_parser(sub)
     triangulate.add_parser(sub)
+    calibrate.add_parser(sub)
     return parser
 
 

@@ -117,15 +117,16 @@ def write_toml(path: str | os.PathLike, calib: Calibration) -> None:
         f.write(text)
 
 
-def read_qca(path: str | os.PathLike, binning: int = 1) -> Calibration:
+def read_qca(path: str | os.PathLike, binning: int = 1, pose2sim_distortions: bool = False) -> Calibration:
     """Convert a Qualisys `.qca.txt` calibration (Miqus video cameras) to our frames.
 
     Qualisys stores intrinsics in sub-pixel sensor units (1/64 px), the camera *pose* in the world
     (rotation, position in mm) and a camera frame with y up and z backwards. We divide by 64,
     invert the pose (world → camera) and turn the camera 180° about its x axis (y down, z forward).
-    Distortion coefficients are divided by 64 too, as Pose2Sim's converter does, so that the result
-    equals the `Calib_qualisys.toml` Pose2Sim ships with the same file (an assumption we inherit: the
-    coefficients are tiny either way on that demo).
+    Distortion coefficients are dimensionless and kept as they are. Pose2Sim's converter divides them
+    by 64 as well (its shipped `Calib_qualisys.toml`); `pose2sim_distortions=True` reproduces that.
+    Evidence for leaving them: calibrating Pose2Sim's own checkerboard images gives k1 ≈ -0.05,
+    k2 ≈ 0.15 for cam01/02, next to the file's raw -0.046/0.140, not -0.0007/0.0022 (docs/3d.md).
     """
     p = Path(path)
     try:
@@ -147,7 +148,8 @@ def read_qca(path: str | os.PathLike, binning: int = 1) -> Calibration:
             fu, fv = float(intr.get("focalLengthU", 0)) / s, float(intr.get("focalLengthV", 0)) / s
             cu = float(intr.get("centerPointU", 0)) / s - left
             cv = float(intr.get("centerPointV", 0)) / s - top
-            dist = [float(intr.get(k, 0)) / s for k in
+            ds = s if pose2sim_distortions else 1.0
+            dist = [float(intr.get(k, 0)) / ds for k in
                     ("radialDistortion1", "radialDistortion2", "tangentalDistortion1", "tangentalDistortion2")]
             rq = np.array([[float(tr.get(f"r{i}{j}", 0)) for j in (1, 2, 3)] for i in (1, 2, 3)])
             pos = np.array([float(tr.get(k, 0)) for k in "xyz"]) / 1000.0

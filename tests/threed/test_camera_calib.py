@@ -66,10 +66,14 @@ def test_qca_conversion_matches_pose2sim_toml():
         pytest.skip(f"Pose2Sim demo unavailable: {exc}")
     toml = read_calibration(root / "Calib_qualisys.toml")
     qca = read_calibration(root / "Calib.qca.txt")
+    from posekit.threed.calib_io import read_qca
+
+    compat = read_qca(root / "Calib.qca.txt", pose2sim_distortions=True)
     assert qca.names == toml.names
     for a, b in zip(toml.cameras, qca.cameras):
         np.testing.assert_allclose(a.matrix, b.matrix, rtol=1e-9)
         np.testing.assert_allclose(a.R, b.R, atol=1e-9)
         np.testing.assert_allclose(a.translation, b.translation, atol=1e-9)
-        np.testing.assert_allclose(a.distortions, b.distortions, atol=1e-12)
+        np.testing.assert_allclose(a.distortions * 64, b.distortions, rtol=1e-9)  # see read_qca
+        np.testing.assert_allclose(a.distortions, compat.cameras[toml.names.index(a.name)].distortions, rtol=1e-9)
         assert a.size == b.size == (1088.0, 1920.0)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import look_at, make_rig
+from posekit.errors import InputError
+from posekit.threed.board import calibrate_extrinsics, calibrate_intrinsics, parse_board
+
+
+def test_parse_board():
+    b = parse_board("checkerboard:7x4:0.06")
+    assert (b.cols, b.rows, b.square) == (7, 4, 0.06) and b.object_points.shape == (28, 3)
+    for bad in ("charuco:5x7:0.04", "checkerboard:7:0.06", "checkerboard:1x4:0.06", "checkerboard:7x4:-1"):
+        with pytest.raises(InputError):
+            parse_board(bad)
+
+
+def test_extrinsics_bundle_adjustment_recovers_the_rig():
+    rig = make_rig(4)
+    board = parse_board("checkerboard:7x5:0.1")
+    rng = np.random.default_rng(0)
+    obs = {}
+    poses = []
+    for b in range(6):  # the board held at 6 places, tilted
+        r = rng.normal(0, 0.3, 3) + np.array([np.pi / 2, 0, 0])
+        t = np.array([rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5), rng.uniform(0.6, 1.4)])
+        poses.append((r, t))
+        pts = board.object_points @ cv2.Rodrigues(r)[0].T + t
+        for c, cam in enumerate(rig.cameras):
+            px = cam.project(pts)
+            z = (pts @ cam.R.T + cam.translation)[:, 2]
+            normal = cv2.Rodrigues(r)[0][:, 2]
+            if np.isfinite(px).all() and (z > 0).all() and abs(normal @ cam.R[2]) > 0.3:
+                obs[(c, b)] = px + rng.normal(0, 0.3, px.shape)
+    res = calibrate_extrinsics(rig.cameras, obs, board)
+    assert max(res.per_camera_px.values()) < 0.6
+    # world = the reference board's frame: compare relative poses of cameras (frame-independent)
+    est = res.calibration
+    for a in range(4):
+        for b in range(a + 1, 4):
+            true_rel = np.linalg.norm(rig[a].center - rig[b].center)
+            est_rel = np.linalg.norm(est[a].center - est[b].center)
+            assert abs(true_rel - est_rel) < 0.01
+    with pytest.raises(InputError, match="share no board view"):
+        calibrate_extrinsics(rig.cameras, {k: v for k, v in obs.items() if k[0] != 2}, board)
+
+
+def test_intrinsics_on_pose2sim_checkerboards():
+    from posekit.threed.calib_io import read_calibration
+    from posekit.threed.demo_data import pose2sim_demo
+
+    try:
+        root = pose2sim_demo("0.10.49") / "Pose2Sim/Demo_SinglePerson/calibration/intrinsics/int_cam01_img"
+        ref = read_calibration(pose2sim_demo("0.4.15") / "Pose2Sim/Demo/calibration/Calib_qualisys.toml")[0]
+    except InputError as exc:
+        pytest.skip(f"Pose2Sim demo unavailable: {exc}")
+    r = calibrate_intrinsics(root, parse_board("checkerboard:4x7:0.06"), "cam_01")
+    assert len(r.used) >= 5 and r.rms_px < 0.5
+    assert abs(r.camera.matrix[0, 0] / ref.matrix[0, 0] - 1) < 0.02  # focal within 2% of Qualisys'
+    assert r.camera.size == (1088, 1920)
