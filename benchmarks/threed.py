@@ -260,6 +260,43 @@ def target2(model: str) -> None:
     return None
 
 
+def target4(model: str) -> None:
+    from posekit.threed.inputs import load_view
+
+    root = pose2sim_demo("0.10.49") / "Pose2Sim/Demo_MultiPerson"
+    calib = read_calibration(root / "calibration/Calib.qca.txt")
+    print(f"\n## Target 4: multi-person (Pose2Sim 0.10.49 Demo_MultiPerson, 4 videos, model {model!r}, "
+          f"calibration converted from its Calib.qca.txt)")
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        views = [load_view(root / f"videos/cam0{c}.mp4", model=model, progress=False) for c in range(1, 5)]
+        res = reconstruct(calib, views, 60.0, ReconstructParams())
+    dt = time.perf_counter() - t0
+    F, T = res.positions.shape[:2]
+    seen = (res.views >= 0).sum(axis=2) >= 2  # (F, T): track triangulated from >= 2 cameras that frame
+    per_frame = seen.sum(axis=1)
+    frames_per_track = seen.sum(axis=0)
+    print(f"{F} frames in {dt:.1f} s ({load()}); tracks: {T}; frames per track: {frames_per_track.tolist()}")
+    print(f"frames with exactly 2 people: {int((per_frame == 2).sum())}/{F}; with ≥ 2: {int((per_frame >= 2).sum())}; "
+          f"with 1: {int((per_frame == 1).sum())}; with 0: {int((per_frame == 0).sum())}")
+    for t in range(T):
+        centre = np.nanmedian(res.positions[:, t].reshape(-1, 3), axis=0)
+        print(f"  track {t}: {int(frames_per_track[t])} frames, {np.nanmean(res.n_cameras[:, t][res.n_cameras[:, t] > 0]):.2f} "
+              f"cameras per joint, reprojection {np.nanmean(res.errors[:, t]):.2f} px, median position "
+              f"({centre[0]:.2f}, {centre[1]:.2f}, {centre[2]:.2f}) m")
+    two = np.array([0, 1])[:T]  # tracks are sorted by views held: the two most-seen people
+    both = seen[:, two].all(axis=1)
+    print(f"the two main tracks (ids {two.tolist()}) are both present in {int(both.sum())}/{F} frames; "
+          f"other tracks hold {int(frames_per_track.sum() - frames_per_track[two].sum())} person-frames")
+    if T >= 2:
+        d = np.nanmean(np.linalg.norm(res.positions[:, two[0]] - res.positions[:, two[1]], axis=-1), axis=1)
+        print(f"distance between the two people: min {np.nanmin(d):.2f} m, median {np.nanmedian(d):.2f} m")
+    steps = np.linalg.norm(np.diff(np.nanmean(res.positions[:, two], axis=2), axis=0), axis=-1)
+    print(f"largest frame-to-frame jump of a main track's centre: {np.nanmax(steps):.3f} m (an id switch would "
+          "show as a jump of about the distance between the people)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--video", action="store_true", help="also targets 2 and 4 (posekit 2D on the videos)")
@@ -271,6 +308,7 @@ def main() -> None:
     target3(args.trials)
     if args.video:
         target2(args.model)
+        target4(args.model)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="TRC axes: y-up (OpenSim; world Z-up rotated) or the calibration's world frame")
     p.add_argument("--report", default=None, help="write the reprojection summary here (.json)")
     p.add_argument("--render", default=None, help="3D skeleton picture: .gif (rotating) or .html (viewer)")
+    p.add_argument("--overlay", default=None,
+                   help="folder: for each video input, the 3D skeletons reprojected over it (<camera>.mp4)")
     p.set_defaults(func=cmd_triangulate)
 
 
@@ -85,6 +87,14 @@ def cmd_triangulate(args: argparse.Namespace) -> int:
 
         render_3d(args.render, result)
         files.append(Path(args.render))
+    if args.overlay:
+        from posekit.threed.viewer import render_reprojection
+
+        for cam, src, view in zip(calib.cameras, args.inputs, views):
+            if Path(src).is_file() and Path(src).suffix.lower() in (".mp4", ".avi", ".mov", ".mkv", ".webm"):
+                dst = Path(args.overlay) / f"{cam.name}.mp4"
+                render_reprojection(src, dst, result, cam, view, args.max_frames)
+                files.append(dst)
     s = result.summary()
     F, T = result.positions.shape[:2]
     print(f"{F} frames, {T} people, {len(calib)} cameras in {time.perf_counter() - t0:.1f} s; "
