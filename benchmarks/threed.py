@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from posekit.export.trc import read_trc, y_up_to_z_up  # noqa: E402
-from posekit.threed.calib_io import read_calibration  # noqa: E402
-from posekit.threed.demo_data import pose2sim_demo  # noqa: E402
-from posekit.threed.pipeline import ReconstructParams, View2D, reconstruct  # noqa: E402
+from posekit.export.trc import read_trc, y_up_to_z_up
+from posekit.threed.calib_io import read_calibration
+from posekit.threed.demo_data import pose2sim_demo
+from posekit.threed.pipeline import ReconstructParams, View2D, reconstruct
 
 SHARED_JOINTS = ("right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle", "right_heel",
                  "left_heel", "right_big_toe", "left_big_toe", "right_shoulder", "left_shoulder", "right_elbow",
@@ -82,7 +82,8 @@ def compare_to_trc(res, ref_trc, joints=None) -> dict[str, float]:
 
 
 def main_person_2d(res, views) -> tuple[np.ndarray, np.ndarray]:
-    C, (F, _, K, _) = len(views), views[0].keypoints.shape
+    C = len(views)
+    F, _, K, _ = views[0].keypoints.shape
     pix, sc = np.full((C, F, K, 2), np.nan), np.zeros((C, F, K))
     for c, v in enumerate(views):
         idx = res.views[:, 0, c]
@@ -130,7 +131,7 @@ def target1() -> None:
 
 def _synthetic_views(gt, frames_people, sigma, outliers, drop, rng):
     """Project ground-truth people into each camera with noise, outliers, missing views; shuffled order."""
-    C, K = len(gt.calib), len(gt.layout)
+    K = len(gt.layout)
     F = len(frames_people)
     P = max(len(p) for p in frames_people)
     w, h = gt.image_size
@@ -257,7 +258,6 @@ def target2(model: str) -> None:
         print(f"cx of cam01/02 shifted by {shift:+.0f} px (0: padding at the right; -4: centred crop): "
               f"reprojection {r2.summary()['mean_error_px']:.2f} px, per camera "
               + ", ".join(f"{v:.2f}" for v in r2.summary()["per_camera_px"].values()))
-    return None
 
 
 def target4(model: str) -> None:

@@ -88,7 +88,7 @@ def _images(source: str | os.PathLike, every: int = 1) -> list[tuple[str, np.nda
 def find_corners(gray: np.ndarray, board: Board) -> np.ndarray | None:
     """(N, 2) sub-pixel corners in posekit pixels, or None when the board is not found."""
     flags = cv2.CALIB_CB_ADAPTIVE_THRESH | cv2.CALIB_CB_NORMALIZE_IMAGE
-    ok, c = cv2.findChessboardCorners(gray, (board.cols, board.rows), flags)
+    ok, c = cv2.findChessboardCorners(gray, (board.cols, board.rows), None, flags)
     if not ok:
         return None
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, 50, 1e-3)

@@ -49,7 +49,7 @@ def read_calibration(path: str | os.PathLike, extrinsics: str | os.PathLike | No
     name = p.name.lower()
     if name.endswith(".toml"):
         return read_toml(p)
-    if name.endswith(".qca.txt") or name.endswith(".qca"):
+    if name.endswith((".qca.txt", ".qca")):
         return read_qca(p)
     if name.endswith((".yml", ".yaml", ".json")):
         return read_opencv(p, extrinsics)
@@ -133,7 +133,7 @@ def read_qca(path: str | os.PathLike, binning: int = 1, pose2sim_distortions: bo
         root = ET.parse(p).getroot()
     except (OSError, ET.ParseError) as exc:
         raise InputError(f"{p}: cannot parse Qualisys calibration ({exc})") from None
-    cams = []
+    cams: list[Camera] = []
     flip = np.diag([1.0, -1.0, -1.0])
     for tag in root.findall("cameras/camera"):
         name = tag.get("serial") or f"cam_{len(cams) + 1:02d}"
@@ -213,7 +213,12 @@ def read_opencv(path: str | os.PathLike, extrinsics: str | os.PathLike | None = 
         t = find(f"T_{n}")
         if t is None or (rvec is None and rot is None):
             raise InputError(f"{files[-1]}: camera {n!r} lacks extrinsics (R_{n}/Rot_{n} and T_{n})")
-        r = rvec.reshape(3) if rvec is not None and rvec.size == 3 else cv2.Rodrigues(rot.reshape(3, 3))[0]
+        if rvec is not None and rvec.size == 3:
+            r = rvec.reshape(3)
+        elif rot is not None:
+            r = cv2.Rodrigues(rot.reshape(3, 3))[0]
+        else:
+            raise InputError(f"{files[-1]}: camera {n!r} has a malformed rotation")
         w, h = num(f"W_{n}"), num(f"H_{n}")
         if w is None or h is None:
             w, h, guessed = 2 * k[0, 2], 2 * k[1, 2], True

@@ -53,7 +53,7 @@ def pose2sim_demo(version: str) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
                f"pose2sim=={version}", "-d", str(cache)]
-        res = subprocess.run(cmd, capture_output=True, text=True)
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0 or not wheel.exists():
             tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
             raise InputError(f"pose2sim=={version}: download failed ({tail[0]})")

@@ -15,7 +15,7 @@ import numpy as np
 from posekit.errors import InputError
 
 
-def _runs(valid: np.ndarray) -> list[tuple[int, int]]:
+def _runs(valid: np.ndarray | np.bool_) -> list[tuple[int, int]]:
     """[start, end) of the True runs of a 1-D bool array."""
     d = np.diff(np.concatenate([[0], valid.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))

@@ -34,7 +34,6 @@ def refine_track(calib: Calibration, pixels: np.ndarray, weights: np.ndarray, in
         return init.copy()
     index = np.full((F, K), -1)
     index[var] = np.arange(n)
-    fi, ki = np.nonzero(var)
     obs = (weights > 0) & var[None] & np.isfinite(pixels).all(-1)  # (C, F, K)
     oc, of, ok = np.nonzero(obs)
     ow = np.sqrt(weights[oc, of, ok])

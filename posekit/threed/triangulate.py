@@ -55,7 +55,7 @@ class Triangulated:
 def dlt(extrinsics: np.ndarray, norm: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted DLT. extrinsics (C, 3, 4) [R|t]; norm (C, N, 2) undistorted normalised coordinates;
     weights (C, N) ≥ 0 (0 = not used). Returns (N, 3); NaN where fewer than two cameras have weight."""
-    c, n = weights.shape
+    n = weights.shape[1]
     x = np.nan_to_num(norm[..., 0])
     y = np.nan_to_num(norm[..., 1])
     w = np.where(np.isfinite(norm).all(axis=-1), weights, 0.0)

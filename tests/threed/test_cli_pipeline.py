@@ -4,8 +4,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import make_rig, walking_person
+
 from posekit.cli.main import main
 from posekit.errors import InputError
 from posekit.export.trc import read_trc, y_up_to_z_up

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import make_rig, walking_person
+
 from posekit.threed.associate import associate_frame, associate_sequence
 from posekit.threed.filters import butterworth, fill_gaps
 from posekit.threed.triangulate import TriangulationParams, triangulate_points
