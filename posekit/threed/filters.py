@@ -68,8 +68,9 @@ def butterworth(x: np.ndarray, fps: float, cutoff: float = 6.0, order: int = 4) 
     return flat.reshape(out.shape)
 
 
-def one_euro(x: np.ndarray, fps: float, min_cutoff: float = 1.0, beta: float = 0.5) -> np.ndarray:
-    """Causal One Euro filter over (F, K, D), for live use; `beta` in Hz per (metre per second)."""
+def one_euro(x: np.ndarray, fps: float, min_cutoff: float = 1.0, beta: float = 10.0) -> np.ndarray:
+    """Causal One Euro filter over (F, K, D), for live use; `beta` in Hz per (metre per second): 10 lifts
+    the cut-off to 9 Hz at walking speed (0.8 m/s), about 1.5 cm of lag."""
     from posekit.smooth.one_euro import OneEuroFilter
 
     a = np.asarray(x, dtype=np.float64)
