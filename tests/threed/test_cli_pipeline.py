@@ -155,3 +155,28 @@ def test_track_file_input_offsets_and_one_euro(scene, tmp_path):
     err = np.linalg.norm(res.positions[:, 0] - truth, axis=-1)
     assert res.positions.shape[0] == 40 and np.nanmean(err) < 0.025  # One Euro lags ~1.5 cm at 0.8 m/s
     assert (res.n_cameras[:, 0] == 4).mean() > 0.95
+
+
+def test_image_size_mismatch_warns_or_fails(scene):
+    from posekit.threed import View2D, read_calibration, reconstruct
+
+    tmp, folders, _ = scene
+    calib = read_calibration(tmp / "calib.toml")
+    from posekit.threed import load_view
+
+    views = [load_view(f) for f in folders]
+
+    def sized(v, size):
+        return View2D(v.keypoints, v.scores, v.layout, v.name, size)
+
+    with pytest.warns(UserWarning, match="calibrated at 1920x1080"):
+        reconstruct(calib, [sized(views[0], (1912, 1080))] + views[1:], 30.0)
+    with pytest.raises(InputError, match="image is 640x480"):
+        reconstruct(calib, [sized(views[0], (640, 480))] + views[1:], 30.0)
+    with pytest.raises(InputError, match="different keypoint layouts"):
+        from posekit.layouts import get_layout
+
+        v = views[0]
+        other = View2D(np.zeros(v.keypoints.shape[:2] + (17, 2)), np.zeros(v.scores.shape[:2] + (17,)),
+                       get_layout("coco17"), "x")
+        reconstruct(calib, [other] + views[1:], 30.0)
