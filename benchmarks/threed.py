@@ -76,7 +76,8 @@ def compare_to_trc(res, ref_trc, joints=None) -> dict[str, float]:
             continue
         if ours not in res.joint_names:
             continue
-        d = np.linalg.norm(res.positions[:, 0, res.joint_names.index(ours)] - ref[:, i], axis=-1)
+        n = min(len(ref), res.positions.shape[0])
+        d = np.linalg.norm(res.positions[:n, 0, res.joint_names.index(ours)] - ref[:n, i], axis=-1)
         out[ours] = float(np.nanmean(d) * 1000)
     return out
 
@@ -219,6 +220,14 @@ def target3(trials: int) -> None:
                   f"{1000 * np.mean(errs[True]):.1f} | {100 * np.mean(found):.0f}% | {pc} |")
 
 
+def _trc_slice(trc, frames: int):
+    """The first `frames` frames of a TrcData (for comparisons after an offset shortened our result)."""
+    from dataclasses import replace
+
+    return replace(trc, positions=trc.positions[:frames], times=trc.times[:frames],
+                   frame_numbers=trc.frame_numbers[:frames])
+
+
 def target2(model: str) -> None:
     from posekit.threed.inputs import load_view
 
@@ -247,6 +256,27 @@ def target2(model: str) -> None:
     print("| joint | mm |\n| --- | --- |")
     for k, v in table.items():
         print(f"| {k} | {v:.1f} |")
+    # Time alignment: the 0.10.49 videos and the 0.4.15 JSON/TRC may not start on the same frame.
+    ref_z = y_up_to_z_up(ref.positions)
+    pairs = [(res.joint_names.index(p2s_name(n)), i) for i, n in enumerate(ref.marker_names)
+             if p2s_name(n) in SHARED_JOINTS and p2s_name(n) in res.joint_names]
+    ours = res.positions[:, 0, [a for a, _ in pairs]]
+    theirs = ref_z[:, [i for _, i in pairs]]
+    n = min(len(ours), len(theirs))
+    shifts = {}
+    for k in range(-3, 4):
+        a, b_ = (ours[k:n], theirs[: n - k]) if k >= 0 else (ours[: n + k], theirs[-k:n])
+        shifts[k] = float(np.nanmean(np.linalg.norm(a - b_, axis=-1)) * 1000)
+    print("mean distance (mm) when our frame f + k is compared with Pose2Sim's frame f: "
+          + ", ".join(f"k={k}: {v:.1f}" for k, v in shifts.items()))
+    best = min(shifts, key=lambda k: shifts[k])
+    if best:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r1 = reconstruct(calib, views, 60.0, ReconstructParams(), offsets=[best] * 4)
+        t1 = compare_to_trc(r1, _trc_slice(ref, r1.positions.shape[0]), SHARED_JOINTS)
+        print(f"with --offsets {best},{best},{best},{best}: mean {np.mean(list(t1.values())):.1f} mm; per joint "
+              + ", ".join(f"{k} {v:.0f}" for k, v in t1.items()))
     # Which image width fits? The calibration says 1088, cam01/02 videos are 1080 wide.
     for shift in (0.0, -4.0):
         import copy

@@ -60,14 +60,18 @@ def pose2sim_demo(version: str) -> Path:
     digest = _sha256(wheel)
     if digest != POSE2SIM_WHEELS[version]:
         raise InputError(f"{wheel}: SHA-256 {digest} differs from the recorded {POSE2SIM_WHEELS[version]}")
-    tmp = cache / f".pose2sim-{version}.partial"
-    with zipfile.ZipFile(wheel) as z:
-        members = [m for m in z.namelist() if m.startswith("Pose2Sim/")]
-        z.extractall(tmp, members)
-    if out.exists():
-        import shutil
+    # Unpack into a private folder, then rename: concurrent test runs never see a half-written demo.
+    import shutil
+    import tempfile
 
-        shutil.rmtree(out)
-    tmp.rename(out)
-    (out / ".complete").write_text(digest + "\n")
+    tmp = Path(tempfile.mkdtemp(prefix=f".pose2sim-{version}-", dir=cache))
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp, [m for m in z.namelist() if m.startswith("Pose2Sim/")])
+    (tmp / ".complete").write_text(digest + "\n")
+    if out.exists() and not (out / ".complete").exists():
+        shutil.rmtree(out, ignore_errors=True)  # our own folder, left unfinished by an interrupted run
+    try:
+        tmp.rename(out)
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
