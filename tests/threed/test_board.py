@@ -60,3 +60,26 @@ def test_intrinsics_on_pose2sim_checkerboards():
     assert len(r.used) >= 5 and r.rms_px < 0.5
     assert abs(r.camera.matrix[0, 0] / ref.matrix[0, 0] - 1) < 0.02  # focal within 2% of Qualisys'
     assert r.camera.size == (1088, 1920)
+
+
+def test_calibrate_cli(tmp_path, capsys):
+    from posekit.cli.main import main
+    from posekit.threed.calib_io import read_calibration
+    from posekit.threed.demo_data import pose2sim_demo
+
+    try:
+        root = pose2sim_demo("0.10.49") / "Pose2Sim/Demo_SinglePerson/calibration"
+    except InputError as exc:
+        pytest.skip(f"Pose2Sim demo unavailable: {exc}")
+    out = tmp_path / "qca.toml"
+    assert main(["calibrate", "--convert", str(root / "Calib.qca.txt"), "--out", str(out)]) == 0
+    assert read_calibration(out).names == ["cam01", "cam02", "cam03", "cam04"]
+    out2 = tmp_path / "int.toml"
+    assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--intrinsics",
+                 str(root / "intrinsics/int_cam01_img"), "--out", str(out2)]) == 0
+    assert "RMS reprojection error" in capsys.readouterr().out
+    assert (tmp_path / "int.report.json").exists() and len(read_calibration(out2)) == 1
+    assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--out", str(tmp_path / "x.toml")]) == 2
+    assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--intrinsics", str(tmp_path),
+                 "--out", str(tmp_path / "y.toml")]) == 2
+    assert not (tmp_path / "x.toml").exists() and not (tmp_path / "y.toml").exists()
