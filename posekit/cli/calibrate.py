@@ -15,7 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "cameras at once (frame k of every source = the same instant), refined by bundle adjustment. "
         "Or --convert a Qualisys .qca.txt / OpenCV YAML calibration to Pose2Sim/anipose TOML.")
     p.add_argument("--board", default=None, help="checkerboard:COLSxROWS:SQUARE_METRES (inner corners), "
-                   "e.g. checkerboard:4x7:0.06")
+                   "e.g. checkerboard:4x7:0.06, or charuco:COLSxROWS:SQUARE:MARKER[:DICT] (squares), "
+                   "e.g. charuco:5x7:0.04:0.03")
     p.add_argument("--intrinsics", nargs="+", default=None, help="one image folder or video per camera")
     p.add_argument("--extrinsics", nargs="+", default=None,
                    help="one synchronised image folder or video per camera (same order as --intrinsics)")

@@ -1,8 +1,11 @@
 """Camera calibration from a checkerboard: intrinsics per camera (OpenCV), extrinsics from the board
 seen by several cameras at once, refined by bundle adjustment (scipy least squares, robust loss).
 
-Board spec: "checkerboard:COLSxROWS:SQUARE" with the number of *inner* corners per row and column and
-the square size in metres, e.g. "checkerboard:7x4:0.06" (Pose2Sim's demo board: 4×7 corners, 60 mm).
+Board specs: "checkerboard:COLSxROWS:SQUARE" with the number of *inner* corners per row and column and
+the square size in metres, e.g. "checkerboard:7x4:0.06" (Pose2Sim's demo board: 4×7 corners, 60 mm);
+"charuco:COLSxROWS:SQUARE:MARKER[:DICT]" with the number of *squares*, square and marker sizes in metres
+and an OpenCV ArUco dictionary (default DICT_4X4_50), e.g. "charuco:5x7:0.04:0.03". A ChArUco board is
+found even when partly hidden: observations are (corner ids, pixels).
 The world frame of the extrinsics is the board's, in the first board pose seen by the most cameras:
 origin at its first corner, x along its rows, y along its columns, z = x × y (into the board, OpenCV).
 """
@@ -29,15 +32,38 @@ class Board:
     cols: int
     rows: int
     square: float
+    kind: str = "checkerboard"
+    marker: float = 0.0
+    dictionary: str = "DICT_4X4_50"
 
     @property
     def object_points(self) -> np.ndarray:
-        """(cols*rows, 3) corner positions in the board frame (metres), OpenCV's corner order."""
+        """(N, 3) corner positions in the board frame (metres), OpenCV's corner order and ids."""
+        if self.kind == "charuco":
+            return np.asarray(self.charuco().getChessboardCorners(), dtype=np.float64).reshape(-1, 3)
         g = np.mgrid[0:self.cols, 0:self.rows].T.reshape(-1, 2)
         return np.column_stack([g * self.square, np.zeros(len(g))]).astype(np.float64)
 
+    def charuco(self) -> cv2.aruco.CharucoBoard:
+        d = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, self.dictionary))
+        return cv2.aruco.CharucoBoard((self.cols, self.rows), self.square, self.marker, d)
+
 
 def parse_board(spec: str) -> Board:
+    if spec.startswith("charuco:"):
+        parts = spec.split(":")
+        try:
+            cols, rows = (int(v) for v in parts[1].lower().split("x"))
+            square, marker = float(parts[2]), float(parts[3])
+            dictionary = parts[4] if len(parts) > 4 else "DICT_4X4_50"
+        except (ValueError, IndexError):
+            raise InputError(f"--board {spec!r}: expected charuco:COLSxROWS:SQUARE:MARKER[:DICT], e.g. "
+                             "charuco:5x7:0.04:0.03") from None
+        if not hasattr(cv2.aruco, dictionary):
+            raise InputError(f"--board {spec!r}: unknown ArUco dictionary {dictionary!r}")
+        if cols < 3 or rows < 3 or not 0 < marker < square:
+            raise InputError(f"--board {spec!r}: need at least 3x3 squares and 0 < marker < square")
+        return Board(cols, rows, square, "charuco", marker, dictionary)
     try:
         kind, dims, size = spec.split(":")
         cols, rows = (int(v) for v in dims.lower().split("x"))
@@ -46,7 +72,8 @@ def parse_board(spec: str) -> Board:
         raise InputError(f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE_METRES, e.g. "
                          "checkerboard:7x4:0.06") from None
     if kind != "checkerboard":
-        raise InputError(f"--board {spec!r}: only 'checkerboard' boards are supported (ChArUco is not yet)")
+        raise InputError(f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE or "
+                         "charuco:COLSxROWS:SQUARE:MARKER[:DICT]")
     if cols < 2 or rows < 2 or not square > 0:
         raise InputError(f"--board {spec!r}: need at least 2x2 inner corners and a positive square size")
     return Board(cols, rows, square)
@@ -85,15 +112,22 @@ def _images(source: str | os.PathLike, every: int = 1) -> list[tuple[str, np.nda
     return out
 
 
-def find_corners(gray: np.ndarray, board: Board) -> np.ndarray | None:
-    """(N, 2) sub-pixel corners in posekit pixels, or None when the board is not found."""
+def find_corners(gray: np.ndarray, board: Board) -> tuple[np.ndarray, np.ndarray] | None:
+    """(corner ids, (n, 2) sub-pixel corners in posekit pixels), or None when the board is not found."""
+    if board.kind == "charuco":
+        det = cv2.aruco.CharucoDetector(board.charuco())
+        corners, ids, _, _ = det.detectBoard(gray)
+        if ids is None or len(ids) < 6:
+            return None
+        return ids.reshape(-1).astype(np.int64), corners.reshape(-1, 2).astype(np.float64) + HALF_PIXEL
     flags = cv2.CALIB_CB_ADAPTIVE_THRESH | cv2.CALIB_CB_NORMALIZE_IMAGE
     ok, c = cv2.findChessboardCorners(gray, (board.cols, board.rows), None, flags)
     if not ok:
         return None
     crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_MAX_ITER, 50, 1e-3)
     c = cv2.cornerSubPix(gray, c, (11, 11), (-1, -1), crit)
-    return c.reshape(-1, 2).astype(np.float64) + HALF_PIXEL
+    pts = c.reshape(-1, 2).astype(np.float64) + HALF_PIXEL
+    return np.arange(len(pts)), pts
 
 
 @dataclass
@@ -109,9 +143,10 @@ def calibrate_intrinsics(source: str | os.PathLike, board: Board, name: str = "c
     imgs = _images(source, every)
     obj, img, used = [], [], []
     for n, g in imgs:
-        c = find_corners(g, board)
-        if c is not None:
-            obj.append(board.object_points.astype(np.float32))
+        found = find_corners(g, board)
+        if found is not None:
+            ids, c = found
+            obj.append(board.object_points[ids].astype(np.float32))
             img.append((c - HALF_PIXEL).astype(np.float32).reshape(-1, 1, 2))
             used.append(n)
     if len(used) < 3:
@@ -131,19 +166,25 @@ class ExtrinsicsResult:
     initial_px: dict[str, float]  # before bundle adjustment
 
 
-def calibrate_extrinsics(cameras: list[Camera], observations: dict[tuple[int, int], np.ndarray],
+def calibrate_extrinsics(cameras: list[Camera], observations: dict[tuple[int, int], np.ndarray | tuple],
                          board: Board) -> ExtrinsicsResult:
-    """Camera poses from board corners (posekit pixels) seen in board poses: observations[(camera, pose)].
+    """Camera poses from board corners (posekit pixels) seen in board poses: observations[(camera, pose)]
+    is (N, 2) pixels of all corners, or (corner ids, (n, 2) pixels) for a partly seen board.
 
     Initial poses chain solvePnP results through shared board poses (breadth first); then a bundle
     adjustment refines all camera and board poses (intrinsics fixed) with a soft-L1 loss.
     """
     C = len(cameras)
-    obj = board.object_points
+    all_obj = board.object_points
+    seen: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for key, o in observations.items():
+        ids, px = o if isinstance(o, tuple) else (np.arange(len(all_obj)), o)
+        if len(ids) >= 6:
+            seen[key] = (np.asarray(ids), np.asarray(px, dtype=np.float64))
     pnp: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-    for (c, b), px in observations.items():
+    for (c, b), (ids, px) in seen.items():
         cam = cameras[c]
-        ok, r, t = cv2.solvePnP(obj, (px - HALF_PIXEL).reshape(-1, 1, 2), cam.matrix, cam.distortions)
+        ok, r, t = cv2.solvePnP(all_obj[ids], (px - HALF_PIXEL).reshape(-1, 1, 2), cam.matrix, cam.distortions)
         if ok:
             pnp[(c, b)] = (r.reshape(3), t.reshape(3))
     poses = sorted({b for _, b in pnp})
@@ -174,7 +215,7 @@ def calibrate_extrinsics(cameras: list[Camera], observations: dict[tuple[int, in
     if missing:
         raise InputError(f"extrinsics: cameras {', '.join(missing)} share no board view with the others")
     bl = sorted(board_T)
-    keys = [k for k in observations if k[0] in cam_T and k[1] in board_T]
+    keys = [k for k in seen if k[0] in cam_T and k[1] in board_T]
 
     def pack() -> np.ndarray:
         v = []
@@ -199,18 +240,21 @@ def calibrate_extrinsics(cameras: list[Camera], observations: dict[tuple[int, in
         cams, boards = unpack(x)
         res = []
         for c, b in keys:
-            pts = obj @ boards[b][:3, :3].T + boards[b][:3, 3]
+            ids, px = seen[(c, b)]
+            pts = all_obj[ids] @ boards[b][:3, :3].T + boards[b][:3, 3]
             r, t = cams[c]
             proj, _ = cv2.projectPoints(pts, r, t, cameras[c].matrix, cameras[c].distortions)
-            res.append((proj.reshape(-1, 2) + HALF_PIXEL - observations[(c, b)]).reshape(-1))
+            res.append((proj.reshape(-1, 2) + HALF_PIXEL - px).reshape(-1))
         return np.concatenate(res)
 
     def per_camera(x: np.ndarray) -> dict[str, float]:
         r = residuals(x).reshape(-1, 2)
-        n = len(obj)
         errs: dict[str, list[float]] = {}
-        for i, (c, _) in enumerate(keys):
-            errs.setdefault(cameras[c].name, []).extend(np.linalg.norm(r[i * n:(i + 1) * n], axis=1).tolist())
+        o = 0
+        for c, b in keys:
+            n = len(seen[(c, b)][0])
+            errs.setdefault(cameras[c].name, []).extend(np.linalg.norm(r[o:o + n], axis=1).tolist())
+            o += n
         return {k: float(np.mean(v)) for k, v in errs.items()}
 
     x0 = pack()
@@ -224,13 +268,13 @@ def calibrate_extrinsics(cameras: list[Camera], observations: dict[tuple[int, in
     return ExtrinsicsResult(Calibration(out, meta), after, before)
 
 
-def observe_boards(sources: list[str | os.PathLike], board: Board, every: int = 15) -> dict[tuple[int, int], np.ndarray]:
+def observe_boards(sources: list[str | os.PathLike], board: Board, every: int = 15) -> dict[tuple[int, int], tuple]:
     """Board corners per (camera, frame index) from synchronised image folders/videos (frame k of each
     camera is the same instant: file order for folders)."""
     obs = {}
     for c, s in enumerate(sources):
         for k, (_, g) in enumerate(_images(s, every)):
-            corners = find_corners(g, board)
-            if corners is not None:
-                obs[(c, k)] = corners
+            found = find_corners(g, board)
+            if found is not None:
+                obs[(c, k)] = found
     return obs
