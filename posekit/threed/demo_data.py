@@ -45,29 +45,33 @@ def pose2sim_demo(version: str) -> Path:
     if version not in POSE2SIM_WHEELS:
         raise InputError(f"pose2sim=={version}: no recorded SHA-256; known: {', '.join(POSE2SIM_WHEELS)}")
     cache = thirdparty_dir()
-    out = cache / f"pose2sim-{version}"
+    out = cache / f"pose2sim-{version}-unpacked"  # our own folder: other tools may unpack the wheel too
     if (out / ".complete").exists():
         return out
     wheel = cache / f"pose2sim-{version}-py3-none-any.whl"
     if not wheel.exists():
         cache.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-               f"pose2sim=={version}", "-d", str(cache)]
-        res = subprocess.run(cmd, capture_output=True, text=True)
+               "--timeout", "20", "--retries", "1", f"pose2sim=={version}", "-d", str(cache)]
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0 or not wheel.exists():
             tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
             raise InputError(f"pose2sim=={version}: download failed ({tail[0]})")
     digest = _sha256(wheel)
     if digest != POSE2SIM_WHEELS[version]:
         raise InputError(f"{wheel}: SHA-256 {digest} differs from the recorded {POSE2SIM_WHEELS[version]}")
-    tmp = cache / f".pose2sim-{version}.partial"
-    with zipfile.ZipFile(wheel) as z:
-        members = [m for m in z.namelist() if m.startswith("Pose2Sim/")]
-        z.extractall(tmp, members)
-    if out.exists():
-        import shutil
+    # Unpack into a private folder, then rename: concurrent test runs never see a half-written demo.
+    import shutil
+    import tempfile
 
-        shutil.rmtree(out)
-    tmp.rename(out)
-    (out / ".complete").write_text(digest + "\n")
+    tmp = Path(tempfile.mkdtemp(prefix=f".pose2sim-{version}-", dir=cache))
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(tmp, [m for m in z.namelist() if m.startswith("Pose2Sim/")])
+    (tmp / ".complete").write_text(digest + "\n")
+    if out.exists() and not (out / ".complete").exists():
+        shutil.rmtree(out, ignore_errors=True)  # our own folder, left unfinished by an interrupted run
+    try:
+        tmp.rename(out)
+    except OSError:  # another process finished first
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
