@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import needs_shared, shared_path
+from shared_data import needs_shared, shared_path
 
 from posekit.io import TrackWriter, load_tracks
 from posekit.results import FrameResult, Poses

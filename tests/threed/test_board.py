@@ -3,7 +3,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import make_rig
+from multiview_rigs import make_rig
 
 from posekit.errors import InputError
 from posekit.threed.board import calibrate_extrinsics, calibrate_intrinsics, parse_board

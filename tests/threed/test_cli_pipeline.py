@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import make_rig, walking_person
+from multiview_rigs import make_rig, walking_person
 
 from posekit.cli.main import main
 from posekit.errors import InputError

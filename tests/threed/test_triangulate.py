@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import make_rig, walking_person
+from multiview_rigs import make_rig, walking_person
 
 from posekit.threed.associate import associate_frame, associate_sequence
 from posekit.threed.filters import butterworth, fill_gaps
