@@ -71,19 +71,24 @@ def _fps(times: np.ndarray) -> float:
 def motions_from_frames(
     frames: list, *, refined: bool = True, height: float | None = None, source: str = "results"
 ) -> list[Motion]:
-    """One Motion per track id from [(frame_index, time, Poses), ...] (untracked people: id -1, only
-    when a single person is in every frame)."""
+    """One Motion per confirmed track id from [(frame_index, time, Poses), ...]; untracked results
+    (no id ≥ 0 anywhere) only when a single person is in every frame, as id -1."""
     if not frames:
         raise InputError(f"{source}: no frames")
     layout = next((p.layout for _, _, p in frames if len(p)), None)
     if layout is None:
         raise InputError(f"{source}: no person in any frame")
     ids: list[int] = []
+    # Tracked results: people without a confirmed id (-1: a tentative track, or a one-frame false
+    # detection) are left out. Untracked results: one person per frame is that person throughout.
+    tracked = any(p.track_ids is not None and (p.track_ids >= 0).any() for _, _, p in frames)
     for _, _, p in frames:
         if p.layout.name != layout.name:
             raise InputError(f"{source}: mixed layouts {layout.name!r} and {p.layout.name!r}")
         tid = p.track_ids if p.track_ids is not None else np.full(len(p), -1)
-        if (tid < 0).any() and len(p) > 1:
+        if tracked:
+            tid = tid[tid >= 0]
+        elif len(p) > 1:
             raise InputError(
                 f"{source}: several untracked people in one frame; track them first (posekit track)"
             )

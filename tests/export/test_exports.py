@@ -210,3 +210,18 @@ def test_triangulated_results(tmp_path):
     with pytest.raises(InputError, match="BlazePose-33"):
         export_results(tmp_path / "tri.trc", "bvh", tmp_path / "tri.bvh")
     assert not (tmp_path / "op").exists() and not (tmp_path / "tri.bvh").exists()
+
+
+def test_unconfirmed_people_are_left_out_of_tracked_results(make_frames):
+    """A tracker's tentative detections (id -1) beside confirmed tracks are not people to export."""
+    from dataclasses import replace
+
+    from posekit.export.motion import motions_from_frames
+
+    frames = make_frames(n=20, people=2)
+    frames = [(f, t, replace(p, track_ids=np.array([0, -1 if f % 3 else 1]))) for f, t, p in frames]
+    motions = motions_from_frames(frames)
+    assert sorted(m.track_id for m in motions) == [0, 1]
+    untracked = [(f, t, replace(p, track_ids=np.array([-1, -1]))) for f, t, p in frames]
+    with pytest.raises(InputError, match="untracked"):
+        motions_from_frames(untracked)
