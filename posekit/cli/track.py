@@ -40,7 +40,7 @@ def cmd_track(args: argparse.Namespace) -> int:
     if args.world == "refined" and tracker.layout_name == "blazepose33" and reopenable(args.input):
         from posekit.threed.mono import refine_tracks
 
-        tracker.postprocess = refine_tracks  # 3D refined over each person's whole track (docs/mocap.md)
+        tracker.postprocess = refine_tracks  # 3D refined over each person's whole track (docs/3d.md)
     s = track_video(tracker, source, out=args.out, render=args.render, max_frames=args.max_frames,
                     on_error="stop")
     print(f"{s.frames} frames in {s.seconds:.1f} s ({s.frames_per_s:.1f} frames/s), {s.track_ids} track ids"

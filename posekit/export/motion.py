@@ -2,7 +2,7 @@
 
 `motions_from_tracks(path)` reads a posekit results file (`posekit track --out`) and gives one Motion
 per track id, frames without that person filled with NaN. For BlazePose results, `refined=True` (the
-default) replaces the raw world landmarks with `posekit.threed.mono.refine_world`'s (see docs/mocap.md);
+default) replaces the raw world landmarks with `posekit.threed.mono.refine_world`'s (see docs/3d.md);
 `refined=False` keeps the model's own.
 
 World frame of a Motion (`positions`): metres, the frame named in `frame`:

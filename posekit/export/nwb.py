@@ -66,7 +66,7 @@ def write_nwb(
                 description=f"{kname} of {name}",
                 data=np.asarray(data[:, k], np.float64),
                 unit="metres" if dims == 3 else "pixels",
-                reference_frame=("posekit " + m.frame + " frame, see posekit docs/mocap.md")
+                reference_frame=("posekit " + m.frame + " frame, see posekit docs/3d.md")
                 if dims == 3
                 else "image pixels, origin at the top-left corner, x right, y down",
                 timestamps=np.asarray(m.times, np.float64),

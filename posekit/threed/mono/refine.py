@@ -10,7 +10,7 @@ BlazePose gives each frame's 3D on its own. Over a sequence we know more, and us
    every frame is rebuilt with those lengths along its own bone directions.
 4. An optional person height (metres) rescales the skeleton (BlazePose's scale is 2–11 % short).
 
-The frame is BlazePose's world frame (see docs/mocap.md): metres, origin at the hip centre, x to the
+The frame is BlazePose's world frame (see docs/3d.md): metres, origin at the hip centre, x to the
 image's right, y down, z away from the camera. This module works on one person's (T, 33, 3) array.
 """
 
