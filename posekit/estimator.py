@@ -21,7 +21,7 @@ from posekit.results import Poses
 
 if TYPE_CHECKING:
     from posekit.io.video import FrameSource
-    from posekit.video.tracking import FrameResult
+    from posekit.results import FrameResult
 
 Color = Literal["rgb", "bgr"]
 OnError = Literal["raise", "skip"]

@@ -3,16 +3,16 @@
 Coordinate convention (used everywhere in posekit)
 --------------------------------------------------
 * Keypoints are (x, y) in pixels of the *original* image: x to the right, y down, origin at the
-  top-left **corner** of the top-left pixel. The centre of pixel (col, row) is (col + 0.5, row + 0.5);
+  top-left **corner** of the top-left pixel. The center of pixel (col, row) is (col + 0.5, row + 0.5);
   an image of width W spans x in [0, W].
 * Boxes are (x1, y1, x2, y2) in the same frame (x2, y2 exclusive corners: a box covering the whole
   image is (0, 0, W, H)).
 * World coordinates (`Poses.world`) are metres in the model's own frame (for BlazePose: origin at
-  the centre between the hips, x right, y down, z towards the camera negative, as the model emits
+  the center between the hips, x right, y down, z towards the camera negative, as the model emits
   them). Each pipeline documents its frame.
 * Scores are in [0, 1]. A keypoint a model did not predict is NaN with score 0.
 
-OpenCV drawing/warping functions put pixel centres at integer coordinates; posekit's drawing and
+OpenCV drawing/warping functions put pixel centers at integer coordinates; posekit's drawing and
 transforms modules do the half-pixel shift for you. COCO's annotation files use pixel indices too
 (see `Poses.to_coco`).
 """
@@ -20,12 +20,28 @@ transforms modules do the half-pixel shift for you. COCO's annotation files use 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from posekit.layouts import Layout, get_layout, get_mapping
+
+BOX_COLUMNS = ("x1", "y1", "x2", "y2")
+WORLD_SUFFIXES = ("wx", "wy", "wz")
+
+
+def keypoint_columns(layout: str | Layout, *, world: bool = False, extra: Sequence[str] = ()) -> list[str]:
+    """The per-keypoint column names of posekit's tables, keypoint by keypoint: `<name>_x`, `<name>_y`,
+    `<name>_score`, then `<name>_wx/_wy/_wz` with `world`, then `<name>_<key>` for each `extra` key."""
+    suffixes = ["x", "y", "score", *(WORLD_SUFFIXES if world else ()), *extra]
+    return [f"{name}_{s}" for name in get_layout(layout).keypoint_names for s in suffixes]
+
+
+def person_columns(layout: str | Layout, *, world: bool = False, extra: Sequence[str] = ()) -> list[str]:
+    """The columns of `Poses.to_columns`: `score`, `x1`, `y1`, `x2`, `y2`, then `keypoint_columns`."""
+    return ["score", *BOX_COLUMNS, *keypoint_columns(layout, world=world, extra=extra)]
 
 
 def _f32(a: Any, shape: tuple, what: str) -> np.ndarray:
@@ -96,8 +112,9 @@ class Poses:
     @classmethod
     def empty(cls, layout: str | Layout, image_size: tuple[int, int], *, world: bool = False) -> Poses:
         """No people."""
-        k = len(get_layout(layout))
-        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, 4)), np.zeros(0), layout,
+        lay = get_layout(layout)
+        k = len(lay)
+        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, 4)), np.zeros(0), lay,
                    image_size, world=np.zeros((0, k, 3)) if world else None)
 
     @classmethod
@@ -212,7 +229,7 @@ class Poses:
         """COCO keypoint *results* entries, one per person (converting to COCO-17 if needed).
 
         Each is {"image_id", "category_id", "keypoints": [x, y, score] * 17, "score": person score}.
-        COCO's ground truth stores keypoints as pixel indices (pixel centres at integers), so by
+        COCO's ground truth stores keypoints as pixel indices (pixel centers at integers), so by
         default 0.5 is subtracted from our corner-origin coordinates (as detectron2 does); pass
         `pixel_indices=False` to write posekit coordinates unchanged. NaN keypoints are written as
         (0, 0) with score 0.
@@ -224,26 +241,74 @@ class Poses:
         return [{"image_id": image_id, "category_id": category_id, "keypoints": [round(v, 6) for v in row.tolist()],
                  "score": float(p.person_scores[i])} for i, row in enumerate(flat)]
 
+    def to_columns(self, *, world: bool | None = None, extra: Sequence[str] = ()) -> dict[str, np.ndarray]:
+        """One (N,) float32 array per column, in the order of `person_columns`: the single place that
+        lays people out as a table (results files, DataFrames, CSV).
+
+        world: add `<name>_wx/_wy/_wz` (NaN when these poses have none); None: when `world` is set.
+        extra: `Poses.extra` keys to add as `<name>_<key>` columns (per-keypoint (N, K) arrays; NaN
+            where these poses lack one).
+        """
+        world = self.world is not None if world is None else world
+        n, k = len(self), len(self.layout)
+        cols: dict[str, np.ndarray] = {"score": self.person_scores}
+        cols.update({c: self.boxes[:, j] for j, c in enumerate(BOX_COLUMNS)})
+        planes = [self.keypoints[..., 0], self.keypoints[..., 1], self.scores]  # (N, K) each, suffix order
+        if world:
+            w = self.world if self.world is not None else np.full((n, k, 3), np.nan, np.float32)
+            planes += [w[..., j] for j in range(3)]
+        for key in extra:
+            a = self.extra.get(key)
+            if a is not None and a.shape != (n, k):
+                raise ValueError(f"Poses.to_columns: extra[{key!r}] has shape {a.shape}, need (N, K) = {(n, k)}")
+            planes.append(np.full((n, k), np.nan, np.float32) if a is None else a.astype(np.float32))
+        names = keypoint_columns(self.layout, world=world, extra=extra)
+        stacked = np.stack(planes, axis=2).reshape(n, k * len(planes))  # keypoint-major, as keypoint_columns
+        cols.update({c: stacked[:, j] for j, c in enumerate(names)})
+        return cols
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, np.ndarray], layout: str | Layout, image_size: tuple[int, int],
+                     *, track_ids: np.ndarray | None = None) -> Poses:
+        """Inverse of `to_columns` (extra columns beyond `person_columns` are ignored unless they are
+        `<name>_<key>` for every keypoint). World coordinates and each extra key are left out when
+        absent or all NaN. A missing column raises KeyError."""
+        lay = get_layout(layout)
+        names = lay.keypoint_names
+
+        def plane(suffix: str) -> np.ndarray:
+            return np.stack([np.asarray(columns[f"{n}_{suffix}"], dtype=np.float32) for n in names], axis=1)
+
+        def unless_all_nan(a: np.ndarray) -> np.ndarray | None:
+            return None if np.isnan(a).all() else a
+
+        kp = np.stack([plane("x"), plane("y")], axis=2)
+        world = None
+        if all(f"{n}_{s}" in columns for n in names for s in WORLD_SUFFIXES):
+            world = unless_all_nan(np.stack([plane(s) for s in WORLD_SUFFIXES], axis=2))
+        extra = {}
+        for key in extra_keys(columns, lay):
+            values = unless_all_nan(plane(key))
+            if values is not None:
+                extra[key] = values
+        boxes = np.stack([np.asarray(columns[c], dtype=np.float32) for c in BOX_COLUMNS], axis=1)
+        return cls(kp, plane("score"), boxes, np.asarray(columns["score"], dtype=np.float32), lay, image_size,
+                   world=world, track_ids=track_ids, extra=extra)
+
     def to_dataframe(self):
         """pandas DataFrame, one row per person. Columns: `person` (0..N-1), `score`, `x1`, `y1`,
-        `x2`, `y2`, `track_id` (if set), then for each keypoint name `<name>_x`, `<name>_y`,
-        `<name>_score` (and `<name>_wx/_wy/_wz` if `world` is set)."""
+        `x2`, `y2`, `track_id` (if set), then `keypoint_columns` (world ones if `world` is set)."""
         try:
             import pandas as pd
         except ImportError:
             raise ImportError("Poses.to_dataframe needs pandas: pip install pandas") from None
-        cols: dict[str, Any] = {"person": np.arange(len(self)), "score": self.person_scores}
-        for j, c in enumerate(("x1", "y1", "x2", "y2")):
-            cols[c] = self.boxes[:, j]
+        table = self.to_columns()
+        cols: dict[str, Any] = {"person": np.arange(len(self))}
+        for c in ("score", *BOX_COLUMNS):
+            cols[c] = table.pop(c)
         if self.track_ids is not None:
             cols["track_id"] = self.track_ids
-        for k, name in enumerate(self.layout.keypoint_names):
-            cols[f"{name}_x"], cols[f"{name}_y"] = self.keypoints[:, k, 0], self.keypoints[:, k, 1]
-            cols[f"{name}_score"] = self.scores[:, k]
-            if self.world is not None:
-                for j, axis in enumerate("xyz"):
-                    cols[f"{name}_w{axis}"] = self.world[:, k, j]
-        return pd.DataFrame(cols)
+        return pd.DataFrame({**cols, **table})
 
     def to_supervision(self):
         """`supervision.KeyPoints` (xy, keypoint confidences, person confidences, tracker ids in data)."""
@@ -255,6 +320,37 @@ class Poses:
         return sv.KeyPoints(xy=self.keypoints.copy(), class_id=np.zeros(len(self), dtype=int),
                             keypoint_confidence=self.scores.copy(),
                             detection_confidence=self.person_scores.copy(), data=data)
+
+
+def extra_keys(columns: Mapping[str, Any] | Sequence[str], layout: str | Layout) -> list[str]:
+    """The `Poses.extra` keys stored in a table: suffixes `key` with a `<name>_<key>` column for every
+    keypoint name, other than x, y, score and the world ones (in the order of the first keypoint's)."""
+    names = get_layout(layout).keypoint_names
+    present = set(columns)
+    first = f"{names[0]}_"
+    base = {"x", "y", "score", *WORLD_SUFFIXES}
+    keys = [c[len(first):] for c in columns if c.startswith(first) and c[len(first):] not in base]
+    return [k for k in keys if all(f"{n}_{k}" in present for n in names)]
+
+
+@dataclass
+class FrameResult:
+    """The poses of one video frame: what tracking yields and what reading a results file gives.
+
+    index: frame number from 0; time: seconds from the first frame; image: the RGB frame, when asked for.
+    Unpacks as (index, time, poses), like the tuples `read_tracks` used to give.
+    """
+
+    index: int
+    time: float
+    poses: Poses
+    image: np.ndarray | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.index, self.time, self.poses))
+
+    def __getitem__(self, i: int) -> Any:  # r[2] is r.poses, as with the tuples read_tracks used to give
+        return (self.index, self.time, self.poses)[i]
 
 
 def _nan_to_none(a: np.ndarray) -> Any:

@@ -10,20 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from shared_data import SHARED_DATA, needs_shared, shared_path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def shared_path(*parts: str) -> Path:
-    """A path under `../shared/data` (which may not exist)."""
-    return SHARED_DATA.joinpath(*parts)
-
-
-def needs_shared(*parts: str) -> pytest.MarkDecorator:
-    """Skip marker for tests that read `../shared/data/<parts>`."""
-    path = shared_path(*parts)
-    return pytest.mark.skipif(not path.exists(), reason=f"test data not found at {path} (../shared is absent)")
+__all__ = ["SHARED_DATA", "needs_shared", "shared_data", "shared_path"]
 
 
 @pytest.fixture(scope="session")

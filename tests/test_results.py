@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from posekit.layouts import BLAZEPOSE33_TO_COCO17, LayoutError
-from posekit.results import Poses
+from posekit.results import FrameResult, Poses, keypoint_columns, person_columns
 
 
 def make(n=3, layout="coco17", k=17, **kw):
@@ -104,6 +104,42 @@ def test_to_dataframe():
     assert len(df) == 3 and df["track_id"].tolist() == [1, 2, 3]
     assert df["left_wrist_x"].tolist() == pytest.approx(p.keypoints[:, 9, 0].tolist())
     assert list(df.columns[:6]) == ["person", "score", "x1", "y1", "x2", "y2"]
+
+
+def test_to_columns_is_the_one_table_layout():
+    p = make(3, world=np.ones((3, 17, 3)), extra={"visibility": np.full((3, 17), 0.25)})
+    cols = p.to_columns()
+    assert list(cols) == person_columns("coco17", world=True)
+    assert list(cols)[:8] == ["score", "x1", "y1", "x2", "y2", "nose_x", "nose_y", "nose_score"]
+    assert list(cols)[8:11] == ["nose_wx", "nose_wy", "nose_wz"]
+    assert all(v.shape == (3,) and v.dtype == np.float32 for v in cols.values())
+    assert np.array_equal(cols["left_wrist_y"], p.keypoints[:, 9, 1]) and np.array_equal(cols["x2"], p.boxes[:, 2])
+    assert list(p.to_columns(world=False)) == person_columns("coco17")
+    with_extra = p.to_columns(world=False, extra=("visibility",))
+    assert list(with_extra)[5:9] == ["nose_x", "nose_y", "nose_score", "nose_visibility"]
+    assert np.isnan(make(2).to_columns(world=True)["nose_wx"]).all()  # no world: NaN columns
+    assert keypoint_columns("coco17")[:3] == ["nose_x", "nose_y", "nose_score"]
+    assert len(Poses.empty("blazepose33", (4, 4)).to_columns()["nose_x"]) == 0
+    back = Poses.from_columns(p.to_columns(extra=("visibility",)), "coco17", p.image_size)
+    assert np.array_equal(back.keypoints, p.keypoints) and np.array_equal(back.world, p.world)
+    assert np.array_equal(back.extra["visibility"], p.extra["visibility"]) and back.track_ids is None
+    assert Poses.from_columns(p.to_columns(world=True), "coco17", (1, 1)).world is not None
+    assert Poses.from_columns(make(2).to_columns(world=True), "coco17", (1, 1)).world is None  # all NaN
+
+
+def test_predict_csv_has_the_same_columns():
+    """`posekit predict --csv` writes file, person, then exactly `person_columns` (no world)."""
+    predict = pytest.importorskip("posekit.cli.predict")
+    p = make(2, world=np.ones((2, 17, 3)))
+    rows = predict.csv_rows("a.jpg", p)
+    assert list(rows[0]) == ["file", "person", *p.to_columns(world=False)]
+    assert rows[1]["right_ankle_score"] == pytest.approx(float(p.to_columns()["right_ankle_score"][1]))
+
+
+def test_frame_result_unpacks_as_index_time_poses():
+    r = FrameResult(3, 0.1, make(1))
+    index, time, poses = r
+    assert (index, time, poses) == (3, 0.1, r.poses) and r.image is None
 
 
 def test_to_supervision():

@@ -11,11 +11,15 @@ from posekit.errors import PosekitError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
     sub = parser.add_subparsers(dest="command", required=True)
-    from posekit.cli import batch, models, predict, track
+    from posekit.cli import batch, calibrate, export, models, predict, serve, track, triangulate
 
     models.add_parser(sub)
     predict.add_parsers(sub)
     track.add_parser(sub)
+    calibrate.add_parser(sub)
+    triangulate.add_parser(sub)
+    export.add_parser(sub)
+    serve.add_parser(sub)
     batch.add_parser(sub)
     return parser
 

@@ -42,11 +42,75 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     im.add_argument("file")
     im.set_defaults(func=cmd_import)
+    add_user_parser(msub)
+
+
+def add_user_parser(msub: argparse._SubParsersAction) -> None:
+    from posekit.zoo.user import KINDS
+
+    ad = msub.add_parser(
+        "add",
+        help="record your own ONNX model (OpenPose, HRNet/ViTPose heatmaps, RTMPose SimCC, YOLO-pose) "
+        "so that --model NAME runs it; see docs/models.md",
+    )
+    ad.add_argument("file", metavar="FILE.onnx")
+    ad.add_argument("--name", required=True, help="the name to give --model")
+    ad.add_argument("--kind", required=True, choices=KINDS)
+    ad.add_argument(
+        "--layout",
+        help="keypoints the model gives: coco17; OpenPose: body25 or coco18 "
+        "(found from the output when omitted)",
+    )
+    ad.add_argument(
+        "--input-size",
+        nargs=2,
+        type=int,
+        metavar=("W", "H"),
+        help="input size when the graph does not fix it (defaults per kind)",
+    )
+    ad.add_argument("--mean", nargs=3, type=float, help="per-channel mean, in the model's channel order")
+    ad.add_argument("--std", nargs=3, type=float, help="per-channel std, in the model's channel order")
+    ad.add_argument("--channels", choices=("RGB", "BGR"), help="channel order the model takes")
+    ad.add_argument(
+        "--udp", action="store_true", help="heatmap model trained with UDP (mmpose *udp* configs)"
+    )
+    ad.add_argument("--split-ratio", type=float, default=2.0, help="SimCC split ratio (RTMPose: 2.0)")
+    ad.add_argument("--licence", default="", help="the weights' licence, as its authors give it")
+    ad.set_defaults(func=cmd_add)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from posekit.errors import InputError
+    from posekit.pipeline.presets import preset_names
+    from posekit.zoo.user import add_model
+
+    if args.name in preset_names():
+        raise InputError(f"--name {args.name!r} is a pipeline preset; choose another name")
+    r = add_model(
+        args.file,
+        args.name,
+        args.kind,
+        layout=args.layout,
+        input_size=tuple(args.input_size) if args.input_size else None,
+        mean=tuple(args.mean) if args.mean else None,
+        std=tuple(args.std) if args.std else None,
+        channels=args.channels,
+        udp=args.udp,
+        split_ratio=args.split_ratio,
+        licence=args.licence,
+    )
+    size = "x".join(map(str, r.input_size)) if r.input_size else "any (height 368)"
+    print(
+        f"added {r.name}: {r.kind} ({r.net_layout}), input {size}, outputs "
+        f"{', '.join(f'{o.role}={o.name}' for o in r.outputs)}, sha256 {r.onnx_sha256[:16]}…"
+    )
+    print(f"run it with --model {r.name}")
+    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     rows = []
-    for r in RECORDS:
+    for r in [*RECORDS, *(zoo.get_record(n) for n in zoo.model_names()[len(RECORDS) :])]:  # then user models
         s = store.state(r.name)
         rows.append(
             {
@@ -60,7 +124,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "outputs": {o.role: o.name for o in r.outputs},
                 "layout": r.keypoint_layout or "-",
                 "licence": r.licence,
-                "state": "converted" if s.converted else ("downloaded" if s.source_cached else "not cached"),
+                "state": "added"
+                if r.format == "onnx"
+                else "converted"
+                if s.converted
+                else ("downloaded" if s.source_cached else "not cached"),
                 "onnx_mb": round(s.onnx_bytes / 1e6, 1),
             }
         )

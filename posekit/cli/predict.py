@@ -77,7 +77,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         people += len(r.poses)
         stem = Path(r.name).stem
         coco += [{**d, "file_name": r.name} for d in _coco_entries(r.poses, image_id)]
-        rows += _csv_rows(r.name, r.poses)
+        rows += csv_rows(r.name, r.poses)
         if args.per_image_json:  # image_size is [height, width], as in Poses.image_size and Poses.to_json
             write_json_atomic(Path(args.per_image_json) / f"{stem}.json",
                               {"file_name": r.name, "image_size": list(r.poses.image_size),
@@ -115,18 +115,10 @@ def _coco_entries(poses: Poses, image_id: int) -> list[dict[str, Any]]:
         return []
 
 
-def _csv_rows(name: str, poses: Poses) -> list[dict[str, Any]]:
-    """One row per person: file, person, score, box, then <keypoint>_x/_y/_score columns.
-    (The one place the CLI builds table columns: `Poses.to_columns()` can replace it.)"""
-    rows: list[dict[str, Any]] = []
-    for i in range(len(poses)):
-        row: dict[str, Any] = {"file": name, "person": i, "score": float(poses.person_scores[i])}
-        row.update(zip(("x1", "y1", "x2", "y2"), map(float, poses.boxes[i])))
-        for j, kp_name in enumerate(poses.layout.keypoint_names):
-            row[f"{kp_name}_x"], row[f"{kp_name}_y"] = map(float, poses.keypoints[i, j])
-            row[f"{kp_name}_score"] = float(poses.scores[i, j])
-        rows.append(row)
-    return rows
+def csv_rows(name: str, poses: Poses) -> list[dict[str, Any]]:
+    """One row per person: file, person, then the shared table columns (`Poses.to_columns`, no world)."""
+    cols = poses.to_columns(world=False)
+    return [{"file": name, "person": i, **{c: float(v[i]) for c, v in cols.items()}} for i in range(len(poses))]
 
 
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:

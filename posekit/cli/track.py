@@ -14,6 +14,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--render", default=None, help="annotated H.264 video (.mp4)")
     p.add_argument("--smooth", default="one_euro", choices=["one_euro", "savgol", "none"],
                    help="temporal smoothing (savgol: offline, written after the whole video is read)")
+    p.add_argument("--world", default="refined", choices=["refined", "raw"],
+                   help="BlazePose 3D: refined over the whole recording (offline; JSON keeps the raw as "
+                        "extra.world_raw) or the model's raw landmarks; live sources always get raw")
     p.add_argument("--redetect-every", type=int, default=15, help="frames between detector runs while following people")
     p.add_argument("--no-follow", action="store_true", help="run the detector on every frame")
     p.add_argument("--max-age", type=int, default=None, help="frames a lost person keeps their id (default: 1 s)")
@@ -27,12 +30,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_track(args: argparse.Namespace) -> int:
     from posekit.io.video import open_source
     from posekit.video import VideoPoseTracker, track_video
+    from posekit.video.offline import reopenable
 
     source = open_source(args.input)  # fails fast, before models load, on a bad input
     tracker = VideoPoseTracker(args.model, follow=not args.no_follow, redetect_every=args.redetect_every,
                                smooth=args.smooth, layout=args.layout, device=args.device,
                                threads=args.threads,
                                tracker=None if args.max_age is None else {"max_age": args.max_age})
+    if args.world == "refined" and tracker.layout_name == "blazepose33" and reopenable(args.input):
+        from posekit.threed.mono import refine_tracks
+
+        tracker.postprocess = refine_tracks  # 3D refined over each person's whole track (docs/3d.md)
     s = track_video(tracker, source, out=args.out, render=args.render, max_frames=args.max_frames,
                     on_error="stop")
     print(f"{s.frames} frames in {s.seconds:.1f} s ({s.frames_per_s:.1f} frames/s), {s.track_ids} track ids"

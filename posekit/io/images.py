@@ -6,6 +6,7 @@ the input and says what is wrong (missing, a folder, empty file, not an image, t
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import io
 import os
@@ -13,12 +14,12 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from posekit.errors import InputError
+from posekit.io.messages import one_line
 
 #: Largest image we decode (pixels). PIL's own decompression-bomb limit (~89 MP) is lifted up to this.
 MAX_PIXELS = 400_000_000
@@ -28,7 +29,7 @@ IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm", ".pbm", ".jfif"}
 )
 
-ImageSource = Union[str, os.PathLike, np.ndarray, Image.Image]
+ImageSource = str | os.PathLike | np.ndarray | Image.Image
 
 _PIL_LIMIT_LOCK = threading.Lock()
 
@@ -44,7 +45,7 @@ def load_image(src: ImageSource, *, exif_transpose: bool = True) -> np.ndarray:
         (scaled by 255/65535) or float in [0, 1]. Arrays are assumed RGB, not OpenCV's BGR.
       * a PIL image (any mode).
 
-    Alpha is dropped (colour channels kept as they are, as cv2.imread does). A uint8 HxWx3
+    Alpha is dropped (color channels kept as they are, as cv2.imread does). A uint8 HxWx3
     C-contiguous array is returned as is (not copied).
     """
     if isinstance(src, np.ndarray):
@@ -81,13 +82,13 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im = Image.open(io.BytesIO(data))
+                im: Image.Image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError:
             raise InputError(f"{name}: image is larger than the {MAX_PIXELS // 1_000_000} MP limit") from None
         except UnidentifiedImageError:
             raise InputError(f"{name}: not an image (unknown or unsupported format)") from None
         except Exception as e:  # malformed headers raise all sorts of things
-            raise InputError(f"{name}: not a readable image ({_one_line(e)})") from None
+            raise InputError(f"{name}: not a readable image ({one_line(e)})") from None
         finally:
             Image.MAX_IMAGE_PIXELS = old
     w, h = im.size
@@ -105,21 +106,15 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
     except Image.DecompressionBombError:
         raise InputError(f"{name}: {w}x{h} image is too large for Pillow to decode in this format") from None
     except OSError as e:
-        msg = _one_line(e)
+        msg = one_line(e)
         what = "truncated file (incomplete download or copy?)" if "truncated" in msg else f"corrupt image data ({msg})"
         raise InputError(f"{name}: {what}") from None
     except Exception as e:
-        raise InputError(f"{name}: corrupt image data ({_one_line(e)})") from None
+        raise InputError(f"{name}: corrupt image data ({one_line(e)})") from None
     if exif_transpose:
-        try:
+        with contextlib.suppress(Exception):  # a broken EXIF block must not make the pixels unreadable
             im = ImageOps.exif_transpose(im)
-        except Exception:  # a broken EXIF block must not make the pixels unreadable
-            pass
     return _from_pil(im, name)
-
-
-def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split())[:200] or type(e).__name__
 
 
 def _jpeg_has_eoi(data: bytes) -> bool:
@@ -204,7 +199,8 @@ def _from_array(a: np.ndarray, name: str) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _has_magic(s: str) -> bool:
+def is_glob_pattern(s: str) -> bool:
+    """Whether `s` is a glob pattern (has *, ? or [)."""
     return any(c in s for c in "*?[")
 
 
@@ -228,7 +224,7 @@ def iter_image_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike], *,
             if not files:
                 raise InputError(f"{s}: folder contains no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
             yield from files
-        elif _has_magic(s):
+        elif is_glob_pattern(s):
             files = sorted(Path(f) for f in glob.glob(s, recursive=True) if os.path.isfile(f))
             if not files:
                 raise InputError(f"{s}: pattern matches no files")

@@ -15,13 +15,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from posekit.errors import InputError
+from posekit.io.atomic import AtomicFile
+
+if TYPE_CHECKING:
+    import av
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +83,8 @@ class VideoWriter:
         self.fps, self.size = float(fps), (w, h)
         self.codec = codec or pick_encoder(suffix)
         self.frames_written = 0
-        if self.path.is_dir():
-            raise InputError(f"{self.path}: is a directory, cannot write a video there")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(f"{self.path}: cannot create its folder ({e.strerror})") from None
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".partial{suffix}",
-                                         dir=self.path.parent)
-        os.close(fd)
+        self._out = AtomicFile(self.path, suffix=f".partial{suffix}", what="a video")
+        self._tmp = str(self._out.tmp)
         try:
             self._container = av.open(self._tmp, mode="w")
             self._rate = rate = Fraction(self.fps).limit_denominator(1001)
@@ -96,7 +93,8 @@ class VideoWriter:
                 opts["bf"] = "0"  # AVI has no presentation timestamps: B-frames would scramble them
             if self.codec.startswith("libvpx"):
                 opts = {"crf": str(min(63, crf + 8)), "b": "0", "deadline": "realtime", "cpu-used": "8"}
-            self._stream = st = self._container.add_stream(self.codec, rate=rate, options=opts)
+            st = cast("av.VideoStream", self._container.add_stream(self.codec, rate=rate, options=opts))
+            self._stream = st
             st.width, st.height = w + (w & 1), h + (h & 1)
             st.pix_fmt = "yuv420p"
             if self.codec == "mpeg4":
@@ -136,9 +134,7 @@ class VideoWriter:
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
             self._container.close()
-            with contextlib.suppress(OSError):
-                os.chmod(self._tmp, 0o644)
-            os.replace(self._tmp, self.path)
+            self._out.commit()
         except BaseException:
             self._cleanup()
             raise
@@ -152,8 +148,7 @@ class VideoWriter:
     def _cleanup(self) -> None:
         with contextlib.suppress(Exception):
             self._container.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self._tmp)
+        self._out.discard()
 
     def __enter__(self) -> VideoWriter:
         return self

@@ -1,4 +1,4 @@
-"""Keypoint layouts as plain data: names, skeletons, flip pairs, colours, OKS sigmas.
+"""Keypoint layouts as plain data: names, skeletons, flip pairs, colors, OKS sigmas.
 
     >>> from posekit.layouts import get_layout
     >>> get_layout("coco17").index("left_wrist")

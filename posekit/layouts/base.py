@@ -11,7 +11,7 @@ from posekit.errors import PosekitError
 
 Group = Literal["left", "right", "center"]
 
-#: RGB colour per body side, used by the annotators unless told otherwise.
+#: RGB color per body side, used by the annotators unless told otherwise.
 GROUP_COLORS: dict[str, tuple[int, int, int]] = {
     "left": (255, 140, 0),  # orange
     "right": (30, 144, 255),  # blue
@@ -52,7 +52,7 @@ class Layout:
         keypoint_names: K names, in model output order.
         skeleton: edges (i, j) between keypoint indices (0-based), for drawing.
         flip_pairs: (left, right) index pairs swapped by a horizontal flip.
-        groups: per keypoint "left", "right" or "center" (body side, for colours).
+        groups: per keypoint "left", "right" or "center" (body side, for colors).
         sigmas: per keypoint COCO OKS sigma, or None where the layout has no official sigmas.
     """
 
@@ -100,12 +100,12 @@ class Layout:
 
     @property
     def colors(self) -> np.ndarray:
-        """(K, 3) uint8 RGB colour per keypoint, from its group."""
+        """(K, 3) uint8 RGB color per keypoint, from its group."""
         return np.array([GROUP_COLORS[g] for g in self.groups], dtype=np.uint8)
 
     @property
     def edge_colors(self) -> np.ndarray:
-        """(E, 3) uint8 RGB colour per skeleton edge: the side both ends share, else center."""
+        """(E, 3) uint8 RGB color per skeleton edge: the side both ends share, else center."""
         out = []
         for a, b in self.skeleton:
             ga, gb = self.groups[a], self.groups[b]

@@ -40,7 +40,7 @@ BLAZEPOSE33 = Layout(
     name="blazepose33",
     keypoint_names=NAMES,
     skeleton=SKELETON,
-    flip_pairs=tuple(sorted(flip_pairs_from_names(NAMES) + ((9, 10),))),
+    flip_pairs=tuple(sorted((*flip_pairs_from_names(NAMES), (9, 10)))),
     groups=tuple(_GROUPS),
     sigmas=None,
 )

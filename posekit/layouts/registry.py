@@ -6,7 +6,10 @@ import numpy as np
 
 from posekit.layouts.base import Layout, LayoutError
 from posekit.layouts.blazepose33 import BLAZEPOSE33
+from posekit.layouts.body25 import BODY25
+from posekit.layouts.body25b import BODY25B
 from posekit.layouts.coco17 import COCO17
+from posekit.layouts.coco18 import COCO18
 
 _LAYOUTS: dict[str, Layout] = {}
 _MAPPINGS: dict[tuple[str, str], tuple[int, ...]] = {}
@@ -65,3 +68,8 @@ def get_mapping(src: str | Layout, dst: str | Layout) -> np.ndarray:
 register_layout(COCO17)
 register_layout(BLAZEPOSE33)
 register_mapping("blazepose33", "coco17", BLAZEPOSE33_TO_COCO17)
+
+# OpenPose layouts (3D from several cameras reads OpenPose JSON); COCO-17 is a subset of each.
+for _l in (BODY25, BODY25B, COCO18):
+    register_layout(_l)
+    register_mapping(_l.name, "coco17", tuple(_l.index(n) for n in COCO17.keypoint_names))

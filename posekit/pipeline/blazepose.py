@@ -22,13 +22,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from posekit.eval.oks import oks_nms
 from posekit.layouts import get_layout
+from posekit.ops import nms_boxes, oks_nms, weighted_nms
 from posekit.pipeline.base import RoiPoses
-from posekit.pipeline.detectors import nms_boxes
 from posekit.pipeline.models import ZooModel
 from posekit.pipeline.roi import Roi, roi_from_alignment
-from posekit.pipeline.transforms import box_iou, crop_transform, invert_points, letterbox, warp
+from posekit.pipeline.transforms import crop_transform, invert_points, letterbox, warp
 from posekit.results import Poses
 from posekit.zoo import get_record
 
@@ -48,7 +47,7 @@ def ssd_anchors(size: tuple[int, int] = (224, 224)) -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -80, 80)))
 
 
@@ -79,7 +78,7 @@ class BlazePoseDetector:
         size = np.array(self.model.size, np.float32)  # (width, height)
         padded, m = letterbox(image, self.model.size)
         reg, logits = self._raw(padded)
-        scores = _sigmoid(logits)
+        scores = sigmoid(logits)
         idx = np.nonzero(scores >= self.min_score)[0]
         if idx.size == 0:
             return []
@@ -88,31 +87,12 @@ class BlazePoseDetector:
         cx, cy = r[:, 0] + a[:, 0], r[:, 1] + a[:, 1]
         boxes = np.stack([cx - r[:, 2] / 2, cy - r[:, 3] / 2, cx + r[:, 2] / 2, cy + r[:, 3] / 2], 1)
         pts = r[:, 4:12].reshape(-1, 4, 2) + a[:, None, :]
-        merged = _weighted_nms(boxes, pts, scores[idx], self.iou)
+        merged = weighted_nms(boxes, pts, scores[idx], self.iou)
         out = []
         for score, p in merged:
             img_pts = invert_points(p * size, m)
             out.append(PoseDetection(float(score), img_pts.astype(np.float32)))
         return out
-
-
-def _weighted_nms(boxes, pts, scores, iou_thr):
-    """MediaPipe's weighted NMS: each kept detection's points are the score-weighted mean of the
-    detections it overlaps."""
-    order = np.argsort(-scores)
-    boxes, pts, scores = boxes[order], pts[order], scores[order]
-    overlaps = box_iou(boxes, boxes)
-    remaining = np.ones(len(scores), bool)
-    out = []
-    for i in range(len(scores)):
-        if not remaining[i]:
-            continue
-        group = remaining & (overlaps[i] > iou_thr)
-        group[i] = True  # a degenerate (zero-area) box still stands for itself
-        w = scores[group][:, None, None]
-        out.append((scores[i], (pts[group] * w).sum(0) / w.sum()))
-        remaining &= ~group
-    return out
 
 
 @dataclass(frozen=True)
@@ -149,7 +129,7 @@ class BlazePoseLandmarks:
         wy = s * world[:, 0] + c * world[:, 1]
         world = np.stack([wx, wy, world[:, 2]], 1)
         k = self.keypoints
-        return Landmarks(pts[:k], _sigmoid(ld[:k, 3]), _sigmoid(ld[:k, 4]), world[:k], flag, pts[k:])
+        return Landmarks(pts[:k], sigmoid(ld[:k, 3]), sigmoid(ld[:k, 4]), world[:k], flag, pts[k:])
 
 
 class BlazePose:

@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from posekit.ops.boxes import nms_boxes
 from posekit.pipeline.base import Detections
 from posekit.pipeline.models import ZooModel
-from posekit.pipeline.transforms import box_iou, invert_points, letterbox
+from posekit.pipeline.transforms import invert_points, letterbox
 
 PERSON = 0  # COCO class index of "person" in both detectors
-
-
-def nms_boxes(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
-    """Greedy IoU non-maximum suppression; returns kept indices in score order."""
-    order = np.argsort(-scores)
-    overlaps = box_iou(boxes, boxes)
-    keep = []
-    while order.size:
-        i = order[0]
-        keep.append(i)
-        order = order[1:][overlaps[i, order[1:]] <= iou]
-    return np.asarray(keep, dtype=np.int64)
 
 
 class CenterNetDetector:

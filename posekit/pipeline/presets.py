@@ -14,6 +14,7 @@ from posekit.errors import ModelError
 from posekit.pipeline.base import Pipeline
 from posekit.pipeline.registry import build, settings_for_model
 from posekit.pipeline.settings import (
+    BlazePose3DSettings,
     BlazePoseSettings,
     DetectorSettings,
     MultiPoseSettings,
@@ -67,6 +68,11 @@ PRESETS: tuple[Preset, ...] = (
         "blazepose-pip",
         "BlazePose full from the MediaPipe wheel (no npm needed): 33 landmarks + 3D",
         BlazePoseSettings(landmarks="mediapipe-pose-landmark-full", detector="mediapipe-pose-detector"),
+    ),
+    Preset(
+        "blazepose-3d",
+        "BlazePose full + heavy, each crop also mirrored: better 3D for 4× the landmark runs",
+        BlazePose3DSettings(),
     ),
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 from posekit.errors import ModelError
 from posekit.pipeline.base import PersonDetector, Pipeline
 from posekit.pipeline.settings import (
+    BlazePose3DSettings,
     BlazePoseSettings,
     DetectorSettings,
     MultiPoseSettings,
@@ -171,3 +172,18 @@ def _blazepose(s: BlazePoseSettings, rt: Runtime) -> Pipeline:
         detector_min_score=s.detector_min_score,
         detector_iou=s.detector_iou,
     )
+
+
+@register_pipeline(BlazePose3DSettings)
+def _blazepose3d(s: BlazePose3DSettings, rt: Runtime) -> Pipeline:
+    from posekit.pipeline.blazepose3d import BlazePoseEnsemble
+
+    for name in s.landmarks:
+        _pose_model(name, "pose-landmarks")
+    return BlazePoseEnsemble(
+        s.landmarks, s.mirrored, s.detector, s.max_people, s.min_presence, s.roi_scale, rt.device, rt.threads
+    )
+
+
+# user models (`posekit models add`): their settings and builders register themselves
+from posekit.pipeline import user_settings as _user_settings  # noqa: E402, F401

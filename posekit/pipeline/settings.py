@@ -101,10 +101,31 @@ class BlazePoseSettings:
         return cls(landmarks=record.name, detector=record.detector)
 
 
-PipelineSettings = TopDownSettings | SinglePoseSettings | MultiPoseSettings | BlazePoseSettings
+@dataclass(frozen=True)
+class BlazePose3DSettings:
+    """BlazePose with several landmark models, each on the crop and (mirrored) its mirror image, averaged:
+    better 3D for four landmark runs per person (`posekit.pipeline.blazepose3d`)."""
+
+    pipeline: ClassVar[str] = "blazepose-3d"
+    landmarks: tuple[str, ...] = ("blazepose-full", "blazepose-heavy")
+    mirrored: bool = True
+    detector: str = "blazepose-detector"
+    max_people: int = 10
+    min_presence: float = 0.5
+    roi_scale: float = 1.25
+
+    @classmethod
+    def for_model(cls, record: ModelRecord) -> BlazePose3DSettings:
+        return cls(landmarks=(record.name,))
+
+
+PipelineSettings = (
+    TopDownSettings | SinglePoseSettings | MultiPoseSettings | BlazePoseSettings | BlazePose3DSettings
+)
 SETTINGS_TYPES: tuple[type[PipelineSettings], ...] = (
     TopDownSettings,
     SinglePoseSettings,
     MultiPoseSettings,
     BlazePoseSettings,
+    BlazePose3DSettings,
 )

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posekit.eval.oks import oks_nms
 from posekit.layouts import get_layout
+from posekit.ops.oks import oks_nms
 from posekit.pipeline.base import Detections, PersonDetector, RoiPoses
 from posekit.pipeline.movenet import MoveNetCropModel
 from posekit.pipeline.roi import Roi

@@ -18,6 +18,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from posekit.ops.boxes import box_center_size, box_to_square, expand_box, fix_aspect_ratio  # noqa: F401  (re-exported)
+
 Size = tuple[int, int]  # (width, height)
 
 
@@ -124,54 +126,3 @@ def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | 
     out[y0 : y0 + nh, x0 : x0 + nw] = resized.reshape((nh, nw, *image.shape[2:]))
     m = np.array([[nw / w, 0.0, x0], [0.0, nh / h, y0]])
     return Letterboxed(out, m)
-
-
-def _boxes(box: np.ndarray) -> tuple[np.ndarray, bool]:
-    b = np.asarray(box, dtype=np.float64)
-    if b.shape[-1] != 4:
-        raise ValueError(f"expected boxes (..., 4) as x1, y1, x2, y2, got shape {b.shape}")
-    return b, b.ndim == 1
-
-
-def box_center_size(box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (..., 2) and sizes (..., 2) (width, height) of xyxy boxes."""
-    b, _ = _boxes(box)
-    return (b[..., :2] + b[..., 2:]) / 2, b[..., 2:] - b[..., :2]
-
-
-def _from_center_size(c: np.ndarray, wh: np.ndarray) -> np.ndarray:
-    return np.concatenate([c - wh / 2, c + wh / 2], axis=-1)
-
-
-def expand_box(box: np.ndarray, factor: float | Sequence[float]) -> np.ndarray:
-    """Scale xyxy boxes (..., 4) about their centres by `factor` (or (fx, fy))."""
-    c, wh = box_center_size(box)
-    return _from_center_size(c, wh * np.asarray(factor, dtype=np.float64))
-
-
-def box_to_square(box: np.ndarray) -> np.ndarray:
-    """Square xyxy boxes with the same centre and side max(width, height)."""
-    c, wh = box_center_size(box)
-    side = wh.max(axis=-1, keepdims=True)
-    return _from_center_size(c, np.broadcast_to(side, wh.shape))
-
-
-def fix_aspect_ratio(box: np.ndarray, aspect: float) -> np.ndarray:
-    """Grow xyxy boxes (never shrink) about their centres to width / height == `aspect`
-    (e.g. 192 / 256 for a 192x256 top-down model)."""
-    c, wh = box_center_size(box)
-    w, h = wh[..., 0], wh[..., 1]
-    new_w = np.maximum(w, h * aspect)
-    new_h = np.maximum(h, w / aspect)
-    return _from_center_size(c, np.stack([new_w, new_h], axis=-1))
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) × (M, 4) xyxy boxes → (N, M) IoU."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area = lambda x: np.prod(np.clip(x[:, 2:] - x[:, :2], 0, None), axis=1)  # noqa: E731
-    union = area(a)[:, None] + area(b)[None] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)

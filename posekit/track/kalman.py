@@ -1,6 +1,6 @@
 """A constant-velocity Kalman filter on one person box.
 
-State (8,): centre x, centre y, width, height and their velocities, in pixels and pixels/frame:
+State (8,): center x, center y, width, height and their velocities, in pixels and pixels/frame:
 
     x = [cx, cy, w, h, vcx, vcy, vw, vh]
 
@@ -21,19 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def box_to_z(box: np.ndarray) -> np.ndarray:
-    """(…, 4) x1, y1, x2, y2 → (…, 4) cx, cy, w, h."""
-    b = np.asarray(box, dtype=np.float64)
-    wh = b[..., 2:] - b[..., :2]
-    return np.concatenate([b[..., :2] + wh / 2, wh], axis=-1)
-
-
-def z_to_box(z: np.ndarray) -> np.ndarray:
-    """(…, 4) cx, cy, w, h → (…, 4) x1, y1, x2, y2."""
-    z = np.asarray(z, dtype=np.float64)
-    half = z[..., 2:4] / 2
-    return np.concatenate([z[..., :2] - half, z[..., :2] + half], axis=-1)
+from posekit.ops.boxes import box_to_z, z_to_box
 
 
 class BoxKalman:
@@ -101,5 +89,5 @@ class BoxKalman:
 
     @property
     def velocity(self) -> np.ndarray:
-        """Centre velocity (vx, vy) in pixels per frame."""
+        """Center velocity (vx, vy) in pixels per frame."""
         return self.mean[4:6].copy()

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from posekit.eval.oks import oks
 from posekit.layouts import LayoutError
-from posekit.pipeline.transforms import box_iou
+from posekit.ops import box_iou, box_to_z, oks, z_to_box
 from posekit.results import Poses
-from posekit.track.kalman import BoxKalman, box_to_z, z_to_box
+from posekit.track.kalman import BoxKalman
 
 UNTRACKED = -1
 """`track_ids` value of a person without a confirmed track (tentative, or too low-scoring to start one)."""
@@ -33,8 +32,8 @@ class TrackerConfig:
             side has no usable keypoints or the layout has no OKS sigmas).
         min_similarity: gate for tracks seen in the previous update: pairs less similar never match.
         reentry_min_similarity: relaxed gate for lost tracks (unmatched for 1..max_age frames).
-        reentry_distance: for lost tracks, a centre distance (to the predicted or the last seen
-            centre, whichever is closer) of d track heights gives similarity max(0, 1 - d / this).
+        reentry_distance: for lost tracks, a center distance (to the predicted or the last seen
+            center, whichever is closer) of d track heights gives similarity max(0, 1 - d / this).
         max_scale_change: lost tracks only match boxes whose height is within this factor of theirs.
         kalman: keyword arguments of `BoxKalman` (noise levels).
     """
@@ -65,7 +64,7 @@ class Track:
     kalman: BoxKalman
     box: np.ndarray          # last matched detection box, x1 y1 x2 y2
     keypoints: np.ndarray    # (K, 2) last matched skeleton in the OKS view; NaN where not confident
-    centre: np.ndarray       # Kalman centre right after the last update (keypoints are shifted from it)
+    center: np.ndarray       # Kalman center right after the last update (keypoints are shifted from it)
     first_frame: int
     last_frame: int
     hits: int = 1
@@ -90,7 +89,7 @@ class Tracker:
     1. Tracks matched in the previous update are assigned first (gate `min_similarity`).
     2. Lost confirmed tracks (unmatched for 1..`max_age` frames) then compete for the remaining
        people with a relaxed similarity: the best of the above against the predicted place, the
-       same against the last seen box and skeleton (unshifted), and a centre distance in track
+       same against the last seen box and skeleton (unshifted), and a center distance in track
        heights; gate `reentry_min_similarity`. A person who walked behind an occluder, or left and
        came back near where they left, so keeps their id.
     3. Remaining people with person score >= `min_score` start tentative tracks.
@@ -139,7 +138,7 @@ class Tracker:
 
         view, sigmas = _oks_view(poses)
         det_kp = None
-        if sigmas is not None:
+        if view is not None and sigmas is not None:
             det_kp = np.where((view.scores >= cfg.keypoint_min_score)[..., None], view.keypoints, np.nan)
         det_boxes = poses.boxes.astype(np.float64)
         n = len(poses)
@@ -164,7 +163,7 @@ class Tracker:
 
         for d, t in matched.items():
             t.kalman.update(det_boxes[d])
-            t.box, t.centre, t.last_frame = det_boxes[d].copy(), t.kalman.mean[:2].copy(), frame_index
+            t.box, t.center, t.last_frame = det_boxes[d].copy(), t.kalman.mean[:2].copy(), frame_index
             if det_kp is not None:
                 t.keypoints = det_kp[d].astype(np.float64)
             t.hits += 1
@@ -177,7 +176,7 @@ class Tracker:
             elif t.confirmed and t.missed(frame_index) <= cfg.max_age:
                 t.kalman.stop_size_change()
                 kept.append(t)
-        for d in free:
+        for d in map(int, free):
             if can_start[d]:
                 k = BoxKalman(det_boxes[d], **cfg.kalman)
                 kp = det_kp[d].astype(np.float64) if det_kp is not None else np.zeros((0, 2))
@@ -201,7 +200,7 @@ class Tracker:
         """(T, N) similarity in [0, 1] between tracks and detections (see the class docstring)."""
         cfg = self.config
         pred = np.stack([t.kalman.mean[:4] for t in tracks])          # predicted cx, cy, w, h
-        shift = pred[:, :2] - np.stack([t.centre for t in tracks])     # motion since the last match
+        shift = pred[:, :2] - np.stack([t.center for t in tracks])     # motion since the last match
         kp = None if det_kp is None else np.stack([t.keypoints for t in tracks])
         moved = None if kp is None else kp + shift[:, None]
         sim = self._box_kp_similarity(z_to_box(pred), moved, det_boxes, det_kp, sigmas)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from posekit.ops.boxes import box_iou
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.roi import Roi
-from posekit.pipeline.transforms import box_iou
 from posekit.results import Poses
 
 

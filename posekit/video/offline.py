@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,8 +24,8 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import STREAM_SCHEMES, CameraSource, FrameSource, open_source
-from posekit.smooth import savgol_smooth, smooth_tracks
-from posekit.video.tracking import FrameResult
+from posekit.results import FrameResult, Poses
+from posekit.smooth import PoseSmoother, savgol_smooth, smooth_tracks
 
 SAVGOL_DEFAULTS = {"window": 9, "order": 2}
 
@@ -45,6 +45,26 @@ def smooth_results(results: list[FrameResult], window: int = 9, order: int = 2) 
     """The same frames with every track's keypoints (and world coordinates) smoothed."""
     smoothed = smooth_tracks([r.poses for r in results], "savgol", window=window, order=order)
     return [replace(r, poses=p) for r, p in zip(results, smoothed)]
+
+
+def postprocess_results(results: list[FrameResult], postprocess: Callable[..., list[Poses]], smooth: str,
+                        smooth_params: dict[str, Any]) -> list[FrameResult]:
+    """Run `postprocess(poses, times)` over the whole recording, then smooth the 2D keypoints with
+    `smooth` in a pass over the frames in order; the world coordinates stay as `postprocess` made them
+    (it owns 3D: smoothing first would blend its corrections with the raw frames)."""
+    times = [r.time for r in results]
+    processed = postprocess([r.poses for r in results], times)
+    if len(processed) != len(results):
+        raise ValueError(f"postprocess returned {len(processed)} frames for {len(results)}")
+    if smooth == "savgol":
+        params = check_savgol_params(smooth_params)
+        smoothed = smooth_tracks(processed, "savgol", window=params["window"], order=params["order"])
+    elif smooth == "none":
+        smoothed = processed
+    else:
+        smoother = PoseSmoother(smooth, **smooth_params)
+        smoothed = [smoother.update(p, t) for p, t in zip(processed, times)]
+    return [replace(r, poses=replace(s, world=p.world)) for r, s, p in zip(results, smoothed, processed)]
 
 
 def reopenable(source: str | os.PathLike | FrameSource) -> str | None:

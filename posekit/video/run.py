@@ -51,9 +51,9 @@ def track_video(tracker: VideoPoseTracker, source: PathLike | FrameSource, *, ou
     """
     if on_error not in ("raise", "stop"):
         raise ValueError(f"on_error must be 'raise' or 'stop', got {on_error!r}")
-    if render and tracker.smooth == "savgol" and reopenable(source) is None:  # say so before any work
-        raise InputError(f"{source}: savgol smoothing renders in a second reading of the video, which a "
-                         "live source does not allow; render with one_euro, or record the stream first")
+    if render and tracker.offline and reopenable(source) is None:  # say so before any work
+        raise InputError(f"{source}: offline smoothing (savgol) or 3D refinement renders in a second reading "
+                         "of the video, which a live source does not allow; record the stream first")
     src = source if isinstance(source, FrameSource) else open_source(source)
     fps = src.fps or 30.0
     renderer = VideoRenderer()

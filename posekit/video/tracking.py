@@ -15,9 +15,8 @@ from __future__ import annotations
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,20 +26,13 @@ from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline
-from posekit.results import Poses
+from posekit.results import FrameResult, Poses
 from posekit.smooth import PoseSmoother
 from posekit.track import Tracker
 from posekit.video.follow import RoiFollower
 
 SMOOTH_METHODS = ("one_euro", "savgol", "none")
-
-
-@dataclass
-class FrameResult:
-    index: int
-    time: float  # seconds from the start of the video
-    poses: Poses
-    image: np.ndarray | None = None  # the RGB frame, when asked for (rendering)
+Postprocess = Callable[[Sequence[Poses], Sequence[float]], list[Poses]]
 
 
 class VideoPoseTracker:
@@ -59,6 +51,10 @@ class VideoPoseTracker:
     keep_lost: seconds a person who is no longer seen keeps their id (1.0); converted to frames with
         the video's frame rate when `track()` opens it. `tracker={"max_age": n}` (frames) overrides it.
     tracker: keyword arguments of `posekit.track.TrackerConfig`.
+    postprocess: an offline step over the whole recording, `f(poses, times) -> poses` (one `Poses`
+        per frame in, the same out), run before smoothing; e.g. `posekit.threed.mono.refine_tracks`
+        for BlazePose's 3D. Like "savgol", it makes `track()` read the whole video first; the world
+        coordinates it returns are kept as they are (smoothing then touches the 2D keypoints only).
     workers: frames processed at once while following (each model run single-threaded); 2 keeps both
         cores busy, since one frame's small crops cannot use two threads well. Frame t is then cropped
         from frame t − 2's skeletons instead of t − 1's: a little more margin is needed for very fast
@@ -68,24 +64,24 @@ class VideoPoseTracker:
     def __init__(self, model: str | None = None, *, follow: bool = True, redetect_every: int = 15,
                  smooth: str = "one_euro", smooth_params: dict[str, Any] | None = None,
                  tracker: dict[str, Any] | None = None, keep_lost: float = 1.0, layout: str | None = None,
-                 device: str = "cpu", threads: int | None = None, workers: int = 2):
+                 device: str = "cpu", threads: int | None = None, workers: int = 2,
+                 postprocess: Postprocess | None = None):
         if smooth not in SMOOTH_METHODS:
             raise ValueError(f"smooth must be one of {', '.join(SMOOTH_METHODS)}, got {smooth!r}")
         if keep_lost < 0:
             raise ValueError(f"keep_lost must be >= 0 seconds, got {keep_lost}")
         self.smooth = smooth
+        self.smooth_params = dict(smooth_params or {})
+        self.postprocess = postprocess
         self.savgol_params: dict[str, int] = {}
         if smooth == "savgol":
             from posekit.video.offline import check_savgol_params
 
-            self.savgol_params = check_savgol_params(smooth_params or {})
-            self.smoother = PoseSmoother("none")  # the tracking pass keeps raw keypoints
-        else:
-            self.smoother = PoseSmoother(smooth, **(smooth_params or {}))
+            self.savgol_params = check_savgol_params(self.smooth_params)
+        self.smoother = self._pass_smoother()  # also checks smooth_params now, not after a whole video
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        can_follow = follow and isinstance(pipeline, RoiPipeline)
-        self.follower = RoiFollower(pipeline, redetect_every) if can_follow else None
+        self.follower = RoiFollower(pipeline, redetect_every) if follow and isinstance(pipeline, RoiPipeline) else None
         if self.follower is None:
             if self.workers > 1 and threads != 1:
                 # Frames then run one at a time: the models get the threads asked for, not one each.
@@ -96,6 +92,22 @@ class VideoPoseTracker:
         self.tracker_params = dict(tracker or {})
         self.tracker = Tracker(**self._tracker_config(30.0))  # for process(); track() uses the video's rate
         self.layout = layout
+
+    def _pass_smoother(self) -> PoseSmoother:
+        """The tracking pass's smoother: offline, it keeps raw keypoints (smoothing runs after the whole
+        video was read)."""
+        return PoseSmoother("none") if self.offline else PoseSmoother(self.smooth, **self.smooth_params)
+
+    @property
+    def offline(self) -> bool:
+        """Whether `track()` reads the whole video before yielding (savgol smoothing or a postprocess)."""
+        return self.smooth == "savgol" or self.postprocess is not None
+
+    @property
+    def layout_name(self) -> str:
+        """The keypoint layout the pipeline gives (before `layout=` conversion)."""
+        layout = getattr(self.pipeline, "layout", "")
+        return layout if isinstance(layout, str) else str(getattr(layout, "name", ""))
 
     def _tracker_config(self, fps: float) -> dict[str, Any]:
         """Tracker settings for a video at `fps`: a lost person keeps the id for `keep_lost` seconds."""
@@ -108,7 +120,7 @@ class VideoPoseTracker:
         if self.follower:
             self.follower.reset()
         self.tracker = Tracker(**self._tracker_config(fps))
-        self.smoother.reset()
+        self.smoother = self._pass_smoother()
 
     def process(self, image: np.ndarray, index: int, time: float) -> Poses:
         """One frame: estimate, identify and (online) smooth. Frames must come in order."""
@@ -173,22 +185,25 @@ class VideoPoseTracker:
         src = source if isinstance(source, FrameSource) else open_source(source)
         self.reset(src.fps or 30.0)
         try:
-            if self.smooth != "savgol":
+            if not self.offline:
                 yield from self._online(src, keep_images, max_frames, prefetch, progress)
                 return
-            from posekit.video.offline import reopenable, smooth_results, with_images
+            from posekit.video.offline import postprocess_results, reopenable, smooth_results, with_images
 
             again = reopenable(source) if keep_images else None
             if keep_images and again is None:
-                raise InputError(f"{src.name}: smooth='savgol' with images needs a video file or image "
-                                 "folder that can be read twice, not a live source")
+                raise InputError(f"{src.name}: offline smoothing or post-processing with images needs a video "
+                                 "file or image folder that can be read twice, not a live source")
             results: list[FrameResult] = []
             error: InputError | None = None
             try:
                 results.extend(self._online(src, False, max_frames, prefetch, progress))
             except InputError as exc:  # a video that breaks off: smooth and yield what was read, then say so
                 error = exc
-            smoothed = smooth_results(results, **self.savgol_params)
+            if self.postprocess is not None:
+                smoothed = postprocess_results(results, self.postprocess, self.smooth, self.smooth_params)
+            else:
+                smoothed = smooth_results(results, **self.savgol_params)
             if again is not None:
                 yield from with_images(again, smoothed, fps=src.fps, progress=progress)
             else:

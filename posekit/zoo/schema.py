@@ -15,8 +15,8 @@ from typing import Literal, get_args
 from posekit.errors import ModelError
 
 Task = Literal["person-detector", "pose-detector", "pose-landmarks", "single-pose", "multi-pose"]
-Format = Literal["tfjs-graph", "tflite"]
-Client = Literal["npm", "pip"]
+Format = Literal["tfjs-graph", "tflite", "onnx"]  # onnx: a user's own file (posekit.zoo.user)
+Client = Literal["npm", "pip", "user"]
 Channels = Literal["RGB", "BGR"]
 DType = Literal["float32", "int32"]
 TensorLayout = Literal["NHWC", "NCHW"]

@@ -203,6 +203,10 @@ def source_path(name: str) -> Path:
 def model_path(name: str) -> Path:
     """Path of the converted ONNX model, fetching and converting on first use."""
     record = get_record(name)
+    if record.format == "onnx":  # a user's own model: nothing to fetch or convert
+        from posekit.zoo.user import user_model_path
+
+        return user_model_path(record)
     onnx_file = cache_dir() / "models" / f"{name}.onnx"
     meta_file = onnx_file.with_suffix(".json")
     if _current(onnx_file, meta_file, record):
@@ -350,11 +354,12 @@ def remove_model(name: str, source: bool = False) -> list[Path]:
     if "/" in name or "\\" in name or name.startswith(".") or not (known or onnx_file.exists()):
         get_record(name)  # raises the helpful "unknown model" error
         raise ModelError(f"{name!r} is not a model name")
+    user = known and get_record(name).format == "onnx"  # a user's model has no source package
     removed: list[Path] = []
     with _locked(f"model-{name}"):
         # the provenance file first: without it the model counts as not converted
         removed += _discard([meta_file, onnx_file], models) if models.exists() else []
-    if source and known:
+    if source and known and not user:
         removed += remove_package(get_record(name).source)
     return removed
 

@@ -21,14 +21,12 @@ def test_atomic_write_replaces(tmp_path):
 def test_atomic_write_error_keeps_old_and_removes_temp(tmp_path):
     p = tmp_path / "out.txt"
     p.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_write(p, "w") as f:
-            f.write("partial")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_write(p, "w") as f:
+        f.write("partial")
+        raise RuntimeError("boom")
     assert p.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
-    with pytest.raises(ValueError):
-        with atomic_write(p, "a"):
-            pass
+    with pytest.raises(ValueError), atomic_write(p, "a"):
+        pass
 
 
 def test_json_and_image(tmp_path):

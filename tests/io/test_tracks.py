@@ -72,20 +72,19 @@ def test_blazepose_layout_and_many_frames(tmp_path, suffix):
             w.write(i, i * 0.1, make_poses(i % 3 + 1, seed=i, layout="blazepose33", world=True))
     got = load_tracks(path)
     assert [i for i, _, _ in got] == list(range(40))
-    assert_same(got[17][2], make_poses(17 % 3 + 1, seed=17, layout="blazepose33", world=True))
+    assert_same(got[17].poses, make_poses(17 % 3 + 1, seed=17, layout="blazepose33", world=True))
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_interrupted_writer_leaves_valid_file(tmp_path, suffix):
     path = tmp_path / f"cut{suffix}"
-    with pytest.raises(RuntimeError, match="inference failed"):
-        with TrackWriter(path) as w:
-            for i in range(5):
-                w.write(i, i / 10, make_poses(2, seed=i, ids=True))
-            raise RuntimeError("inference failed")
+    with pytest.raises(RuntimeError, match="inference failed"), TrackWriter(path) as w:
+        for i in range(5):
+            w.write(i, i / 10, make_poses(2, seed=i, ids=True))
+        raise RuntimeError("inference failed")
     got = load_tracks(path)
     assert [i for i, _, _ in got] == [0, 1, 2, 3, 4]
-    assert_same(got[4][2], make_poses(2, seed=4, ids=True))
+    assert_same(got[4].poses, make_poses(2, seed=4, ids=True))
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
 
 
@@ -132,7 +131,7 @@ def test_tabular_columns(tmp_path):
         w.write(0, 0.5, make_poses(2))
     df = pd.read_csv(path)
     assert list(df.columns) == track_columns("coco17") and len(df) == 2
-    assert (df.track_id == -1).all() and df.image_w[0] == 64 and df.image_h[0] == 48
+    assert df.track_id.isna().all() and df.image_w[0] == 64 and df.image_h[0] == 48  # no ids: empty, not -1
     assert np.isnan(df.loc[0, "left_ear_x"])  # NaN keypoint: an empty field
 
 
@@ -155,12 +154,12 @@ def test_world_columns_fixed_by_first_people(tmp_path, caplog):
         w.write(1, 0.1, make_poses(1, world=True))
         w.write(2, 0.2, make_poses(1))  # no world in a world file: NaN, read back as None
     got = load_tracks(path)
-    assert got[0][2].world is not None and got[1][2].world is None
+    assert got[0].poses.world is not None and got[1].poses.world is None
     path2 = tmp_path / "w2.csv"
     with caplog.at_level(logging.WARNING), TrackWriter(path2) as w:
         w.write(0, 0.0, make_poses(1))
         w.write(1, 0.1, make_poses(1, world=True))
-    assert "not stored" in caplog.text and load_tracks(path2)[1][2].world is None
+    assert "not stored" in caplog.text and load_tracks(path2)[1].poses.world is None
 
 
 def test_errors(tmp_path):

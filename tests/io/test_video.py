@@ -20,7 +20,7 @@ needs_shared = pytest.mark.skipif(not SHARED_VIDEO.is_dir(), reason=f"real test 
 
 
 def frame_image(i, w=96, h=64):
-    """A frame whose colour bar width encodes its index (survives lossy coding)."""
+    """A frame whose color bar width encodes its index (survives lossy coding)."""
     img = np.full((h, w, 3), 40, np.uint8)
     img[:, : 4 * (i + 1)] = (220, 30, 40)  # red: checks RGB order too
     return img

@@ -47,7 +47,7 @@ def test_fractional_fps_and_frame_objects(tmp_path):
     path = tmp_path / "ntsc.mp4"
     src_frames = []
     with VideoWriter(path, 30000 / 1001, (32, 32)) as w:
-        for i, img in enumerate(frames(4, 32, 32)):
+        for img in frames(4, 32, 32):
             w.write(type("F", (), {"image": img})())  # anything with .image (a Frame)
             src_frames.append(img)
     src = open_source(path)
@@ -67,10 +67,9 @@ def test_odd_size_is_padded_to_even(tmp_path):
 def test_exception_removes_temp_file_and_keeps_old_output(tmp_path):
     path = tmp_path / "out.mp4"
     path.write_bytes(b"old")
-    with pytest.raises(RuntimeError, match="boom"):
-        with VideoWriter(path, 10, (32, 32)) as w:
-            w.write(next(frames(1, 32, 32)))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), VideoWriter(path, 10, (32, 32)) as w:
+        w.write(next(frames(1, 32, 32)))
+        raise RuntimeError("boom")
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
 
 
@@ -92,10 +91,9 @@ def test_fallback_encoder_without_h264(tmp_path, monkeypatch, caplog):
     real = vw._has_encoder
     monkeypatch.setattr(vw, "_has_encoder", lambda name: name not in ("libx264", "libopenh264") and real(name))
     path = tmp_path / "fallback.mp4"
-    with caplog.at_level(logging.WARNING):
-        with VideoWriter(path, 10, (32, 32)) as w:
-            for img in frames(5, 32, 32):
-                w.write(img)
+    with caplog.at_level(logging.WARNING), VideoWriter(path, 10, (32, 32)) as w:
+        for img in frames(5, 32, 32):
+            w.write(img)
     assert w.codec == "mpeg4" and "no libx264 encoder" in caplog.text
     assert len(caplog.records) == 1 and "\n" not in caplog.records[0].getMessage()
     assert len(list(open_source(path))) == 5

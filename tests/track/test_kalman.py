@@ -13,7 +13,7 @@ def test_learns_constant_velocity_and_predicts():
     kf = BoxKalman([0, 0, 100, 200])
     for t in range(1, 30):
         kf.predict()
-        kf.update(np.array([0, 0, 100, 200]) + [5 * t, -2 * t, 5 * t, -2 * t])
+        kf.update(np.array([0, 0, 100, 200]) + np.array([5 * t, -2 * t, 5 * t, -2 * t]))
     assert np.allclose(kf.velocity, [5, -2], atol=0.05)
     mean, cov = kf.predicted(3)
     assert np.allclose(mean[:2], [50 + 5 * 32, 100 - 2 * 32], atol=0.5)

@@ -7,7 +7,7 @@ from posekit.layouts import get_mapping
 from posekit.results import Poses
 from posekit.track import UNTRACKED, Tracker, TrackerConfig
 
-# COCO-17 skeleton in units of the person height, relative to the box centre.
+# COCO-17 skeleton in units of the person height, relative to the box center.
 TEMPLATE = np.array([
     [0, -.42], [.03, -.45], [-.03, -.45], [.06, -.43], [-.06, -.43], [.12, -.3], [-.12, -.3],
     [.16, -.1], [-.16, -.1], [.18, .05], [-.18, .05], [.08, .02], [-.08, .02], [.09, .25],

@@ -84,7 +84,7 @@ def dequantize(values: np.ndarray, scale, zero_point, axis: int = 0) -> np.ndarr
     if values.dtype == np.float16:
         return values.astype(np.float32)
     scale = np.asarray(scale, np.float64).reshape(-1)
-    zp = np.asarray(zero_point if zero_point is not None else 0, np.int64).reshape(-1)
+    zp: np.ndarray = np.asarray(zero_point if zero_point is not None else 0, np.int64).reshape(-1)
     if scale.size > 1 or zp.size > 1:
         bshape = [1] * values.ndim
         bshape[axis] = -1

@@ -1,0 +1,132 @@
+"""NWB (Neurodata Without Borders) pose files with ndx-pose (`pip install posekit[mocap]`).
+
+One `PoseEstimation` per person (track) in the processing module "behavior", each keypoint a
+`PoseEstimationSeries` with timestamps (seconds from the video start) and confidences, the skeleton
+(nodes = keypoint names, edges = the layout's bones) in a `Skeletons` container. With 3D (`dims=3`)
+the series hold metres in the Motion's frame (see `posekit.export.motion`); with 2D, pixels (x right,
+y down, origin at the image's top-left corner).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from posekit.errors import InputError
+from posekit.export.motion import Motion
+from posekit.io.atomic import atomic_write
+
+
+def _modules():
+    try:
+        import pynwb
+        from ndx_pose import PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+    except ImportError:
+        raise InputError("NWB export needs pynwb and ndx-pose: pip install posekit[mocap]") from None
+    return pynwb, PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons
+
+
+def write_nwb(
+    path: str | os.PathLike,
+    motions: list[Motion],
+    *,
+    dims: int = 3,
+    source: str = "posekit",
+    video: str | None = None,
+) -> None:
+    """Write the motions (one per person) to an NWB file, atomically."""
+    pynwb, PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons = _modules()
+    if not motions:
+        raise InputError(f"{path}: no people to write")
+    if dims not in (2, 3):
+        raise InputError(f"{path}: dims must be 2 or 3, got {dims}")
+    nwb = pynwb.NWBFile(
+        session_description=f"poses estimated by posekit from {source}",
+        identifier=f"posekit-{Path(str(path)).stem}",
+        session_start_time=datetime.datetime.now(datetime.timezone.utc),
+    )
+    behavior = nwb.create_processing_module(name="behavior", description="pose estimation (posekit)")
+    skeletons, estimations = [], []
+    for m in motions:
+        data = m.need_3d(f"{path}: NWB with dims=3") if dims == 3 else m.keypoints
+        name = f"person{m.track_id}" if m.track_id >= 0 else "person"
+        sk = Skeleton(
+            name=f"skeleton_{name}",
+            nodes=list(m.names),
+            edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2),
+        )
+        skeletons.append(sk)
+        series = [
+            PoseEstimationSeries(
+                name=kname,
+                description=f"{kname} of {name}",
+                data=np.asarray(data[:, k], np.float64),
+                unit="metres" if dims == 3 else "pixels",
+                reference_frame=("posekit " + m.frame + " frame, see posekit docs/3d.md")
+                if dims == 3
+                else "image pixels, origin at the top-left corner, x right, y down",
+                timestamps=np.asarray(m.times, np.float64),
+                confidence=np.asarray(m.scores[:, k], np.float64),
+                confidence_definition="model keypoint score in [0, 1]",
+            )
+            for k, kname in enumerate(m.names)
+        ]
+        estimations.append(
+            PoseEstimation(
+                name=f"PoseEstimation_{name}",
+                pose_estimation_series=series,
+                description=f"{m.layout.name} keypoints",
+                original_videos=[video] if video else None,
+                scorer="posekit",
+                source_software="posekit",
+                skeleton=sk,
+            )
+        )
+    behavior.add(Skeletons(skeletons=skeletons))
+    for e in estimations:
+        behavior.add(e)
+    tmpdir = Path(path).parent if Path(path).parent.exists() else None
+    fd, tmp = tempfile.mkstemp(suffix=".nwb", dir=tmpdir)
+    os.close(fd)
+    try:
+        with pynwb.NWBHDF5IO(tmp, "w") as io:
+            io.write(nwb)
+        data_bytes = Path(tmp).read_bytes()
+    finally:
+        os.unlink(tmp)
+    with atomic_write(path, "wb") as f:
+        f.write(data_bytes)
+
+
+def read_nwb(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
+    """{estimation name: {keypoint: data (T, D), "<keypoint>/confidence": (T,), "timestamps": (T,)}}."""
+    pynwb = _modules()[0]
+    out: dict[str, dict[str, np.ndarray]] = {}
+    with pynwb.NWBHDF5IO(str(path), "r") as io:
+        nwb = io.read()
+        for name, obj in nwb.processing["behavior"].data_interfaces.items():
+            if not name.startswith("PoseEstimation_"):
+                continue
+            d: dict[str, np.ndarray] = {}
+            for k, s in obj.pose_estimation_series.items():
+                d[k], d[f"{k}/confidence"] = np.asarray(s.data[:]), np.asarray(s.confidence[:])
+                d["timestamps"] = np.asarray(s.timestamps[:])
+            out[name] = d
+    return out
+
+
+def validate_nwb(path: str | os.PathLike) -> list[str]:
+    """pynwb's validator's messages for the file (empty: valid)."""
+    pynwb = _modules()[0]
+    try:
+        errors = pynwb.validate(paths=[str(path)])
+    except TypeError:
+        with pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True) as io:
+            errors = pynwb.validate(io=io)
+    if isinstance(errors, tuple):
+        errors = errors[0]
+    return [str(e) for e in errors]
