@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from posekit.errors import InputError
 from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.io.tracks import track_columns
+from posekit.io.tracks.schema import frame_columns
 from posekit.results import Poses
 
 _TYPES = {
@@ -52,28 +53,13 @@ def row_schema(layout: str, world: bool) -> pa.Schema:
 
 
 def person_rows(source: str, frame: int, time: float, poses: Poses, world: bool) -> dict[str, np.ndarray]:
-    """One row per person of one frame, by column. The single place that lays people out as rows:
-    swap it for `Poses.to_columns()` once that is the shared schema."""
-    n, (h, w) = len(poses), poses.image_size
-    cols: dict[str, np.ndarray] = {
-        "source": np.full(n, source, object),
-        "frame": np.full(n, frame, np.int64),
-        "time": np.full(n, time, np.float64),
-        "track_id": np.full(n, -1, np.int64) if poses.track_ids is None else poses.track_ids.astype(np.int64),
-        "score": poses.person_scores,
+    """One row per person of one frame, by column: `source`, then the shared tabular row of
+    `posekit.io.tracks` (built on `Poses.to_columns`; `track_id` is float with NaN for "no ids",
+    written as a null)."""
+    return {
+        "source": np.full(len(poses), source, object),
+        **frame_columns(frame, time, poses, world=world, extra=()),
     }
-    for j, c in enumerate(("x1", "y1", "x2", "y2")):
-        cols[c] = poses.boxes[:, j]
-    wc = poses.world if poses.world is not None else np.full((n, len(poses.layout), 3), np.nan, np.float32)
-    for k, name in enumerate(poses.layout.keypoint_names):
-        cols[f"{name}_x"], cols[f"{name}_y"] = poses.keypoints[:, k, 0], poses.keypoints[:, k, 1]
-        cols[f"{name}_score"] = poses.scores[:, k]
-        if world:
-            for j, a in enumerate("xyz"):
-                cols[f"{name}_w{a}"] = wc[:, k, j]
-    cols["layout"] = np.full(n, poses.layout.name, object)
-    cols["image_w"], cols["image_h"] = np.full(n, w, np.int32), np.full(n, h, np.int32)
-    return cols
 
 
 class RowBuffer:
@@ -93,9 +79,16 @@ class RowBuffer:
     def table(self) -> pa.Table:
         names = self.schema.names
         data = {c: np.concatenate([b[c] for b in self.blocks]) if self.blocks else np.zeros(0) for c in names}
-        return pa.table(
-            {c: pa.array(data[c], type=self.schema.field(c).type) for c in names}, schema=self.schema
-        )
+        arrays = []
+        for c in names:
+            if c == "track_id":  # NaN = no ids (images, untracked pipelines): a null, as results files have
+                ids = np.asarray(data[c], dtype=np.float64)
+                arrays.append(
+                    pa.array(np.nan_to_num(ids).astype(np.int64), mask=np.isnan(ids), type=pa.int64())
+                )
+            else:
+                arrays.append(pa.array(data[c], type=self.schema.field(c).type))
+        return pa.table(arrays, schema=self.schema)
 
 
 @dataclass(frozen=True)

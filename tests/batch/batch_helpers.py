@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -15,4 +16,5 @@ CHUNK_S = 0.034  # one frame per chunk at 30 fps: every frame boundary is a chun
 
 def read_rows(out: Path) -> pd.DataFrame:
     """The whole dataset, files in name order and rows in file order (what every reader gives)."""
-    return pq.read_table(out / "poses").to_pandas()
+    # nullable integers: track_id is null for images, and a subset without nulls keeps the same dtype
+    return pq.read_table(out / "poses").to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

@@ -31,7 +31,7 @@ def test_dataset_failures_and_summary(local_run: Path, batch_inputs: list[str]) 
     assert sorted(set(video["frame"])) == [0, 1, 2, 3, 4]
     assert (video["track_id"] > 0).any()  # tracked
     images = rows[rows["source"] != str(VIDEO)]
-    assert (images["frame"] == 0).all() and (images["track_id"] == -1).all()
+    assert (images["frame"] == 0).all() and images["track_id"].isna().all()  # images have no ids
     failures = pq.read_table(local_run / "failures.parquet").to_pylist()
     assert [(f["input"], f["kind"]) for f in failures] == [(batch_inputs[2], "image")]
     assert "truncated" in failures[0]["error"]
