@@ -1,0 +1,1 @@
+"""Answers from pose results: angles, repetitions, ergonomics, gait, falls, activity."""
