@@ -32,6 +32,7 @@ MIN_DISTANCE_PERIODS = 0.6
 MIN_PROMINENCE = 0.2
 PERIOD_PEAK_FRACTION = 0.85
 N_COMPONENTS = 3
+MIN_AMPLITUDE = 0.15  # signal range (torso lengths, summed over keypoints) below which nothing is counted
 
 
 @dataclass
@@ -130,8 +131,9 @@ def motion_signal(keypoints: np.ndarray, layout: str | Layout = "blazepose33",
     for c in range(min(N_COMPONENTS, len(s))):
         comp = u[:, c] * s[c]
         p, q = _period(comp, min_period_frames)
-        if p is not None and (best is None or q > best[1]):
-            best = (p, q, comp)
+        score = q * s[c] / s[0]  # periodic *and* large: a small harmonic-rich component does not win
+        if p is not None and (best is None or score > best[1]):
+            best = (p, score, comp)
     if best is None:
         return u[:, 0] * s[0], None
     return best[2], best[0]
@@ -175,6 +177,8 @@ def count_repetitions(keypoints: np.ndarray, layout: str | Layout = "blazepose33
         return RepetitionResult("any", 0, [], sig, fps, None, "principal component")
     s = gaussian_filter1d(sig, max(1.0, smooth * period))
     amp = float(np.percentile(s, 95) - np.percentile(s, 5))
+    if amp < MIN_AMPLITUDE:  # keypoint jitter of someone standing still is not exercise
+        return RepetitionResult("any", 0, [], s, fps, period / fps, "principal component")
     found = []
     for pol in (s, -s):
         pk, _ = find_peaks(pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp)
@@ -257,16 +261,17 @@ def _count_exercise(kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw
     sig = _fill(raw[:, None])[:, 0] if np.isfinite(raw).sum() >= 2 else np.zeros(len(raw))
     work, low, high = sig, ex.low, ex.high
     reps: list[Repetition] = []
-    start, armed, peak = None, False, 0
+    start, armed, peak, prev_end = None, False, 0, 0
     for i, v in enumerate(work):
         if not np.isfinite(raw[i]):
             continue
         if v <= low:
             if armed and start is not None:  # back down: one repetition done
-                seg = sig[start:i + 1]
+                seg = sig[prev_end:i + 1]  # from the previous repetition's end: the full excursion
                 lo_v, hi_v = float(np.nanmin(seg)), float(np.nanmax(seg))
                 flags = [name for name, bad in ex.flags if bad(lo_v, hi_v)]
                 reps.append(Repetition(start, i, peak, start / fps, i / fps, (i - start) / fps, hi_v - lo_v, flags))
+                prev_end = i
             start, armed = i, False
         elif v >= high and start is not None:
             if not armed or work[i] > work[peak]:

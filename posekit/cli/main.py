@@ -11,11 +11,12 @@ from posekit.errors import PosekitError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
     sub = parser.add_subparsers(dest="command", required=True)
-    from posekit.cli import models, predict, track
+    from posekit.cli import analyze, models, predict, track
 
     models.add_parser(sub)
     predict.add_parsers(sub)
     track.add_parser(sub)
+    analyze.add_parser(sub)
     return parser
 
 
