@@ -207,7 +207,7 @@ def write_outputs(res: AnalysisResult, out: str | os.PathLike) -> None:
     for name, per_track in res.series.items():
         text = ""
         for i, (tid, cols) in enumerate(per_track.items()):
-            body = _csv_text(times[tid], {k: np.asarray(v).astype(object) if v.dtype.kind in "US" else v.astype(float)
+            body = _csv_text(times[tid], {k: np.asarray(v).astype(object) if v.dtype.kind in "USO" else v.astype(float)
                                           for k, v in cols.items()}, tid)
             text += body if i == 0 else body.split("\n", 1)[1]
         with atomic_write(d / f"{name}.csv", "w", encoding="utf-8") as f:

@@ -41,9 +41,10 @@ def line_chart(t: np.ndarray, series: dict[str, np.ndarray], title: str, unit: s
                      'fill="#e3f2fd" stroke="#90caf9"/>')
     for m in marks or []:
         parts.append(f'<line x1="{x(m):.1f}" x2="{x(m):.1f}" y1="20" y2="{H - 28}" stroke="#c62828" stroke-width="2"/>')
+    digits = 0 if hi - lo > 8 else 1 if hi - lo > 0.8 else 2
     for v in np.linspace(lo, hi, 5):
         parts.append(f'<line x1="{PAD}" x2="{W - 10}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#eee"/>'
-                     f'<text x="{PAD - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{v:.0f}{_e(unit)}</text>')
+                     f'<text x="{PAD - 4}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{v:.{digits}f}{_e(unit)}</text>')
     for v in np.linspace(t0, t1, 6):
         parts.append(f'<text x="{x(v):.1f}" y="{H - 12}" font-size="10" text-anchor="middle">{v:.1f} s</text>')
     for i, (name, v) in enumerate(series.items()):
