@@ -70,6 +70,8 @@ def demo() -> int:
 def test(args: list[str]) -> int:
     ensure_venv("test")
     ensure_node_deps()
+    if shutil.which("chromium") is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run("apt-get update -q && apt-get install -y -q chromium", shell=True)  # report browser test
     proc = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT)
     return proc.returncode
 

@@ -27,6 +27,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layout", default=None, help="coco17 or blazepose33")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--analyze", default=None, metavar="DIR", help="then run `posekit analyze` on --out into DIR")
+    from posekit.cli.analyze import add_arguments
+
+    add_arguments(p, prefix="analyze-")
     p.set_defaults(func=cmd_track)
 
 
@@ -89,6 +93,13 @@ def cmd_track(args: argparse.Namespace) -> int:
     if error:
         print(f"posekit: error: {error} (results up to there are written)", file=sys.stderr)
         return 1
+    if args.analyze:
+        from posekit.cli.analyze import run_analysis
+
+        if not args.out:
+            raise InputError("--analyze needs --out (the results file it reads)")
+        ns = argparse.Namespace(**{k[len("analyze_"):]: v for k, v in vars(args).items() if k.startswith("analyze_")})
+        print(run_analysis(args.out, args.analyze, ns))
     return 0
 
 
