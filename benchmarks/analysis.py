@@ -176,6 +176,38 @@ def bench_falls() -> None:
     print(f"flip (full turn in 0.7 s): {len(detect_falls(kp, np.arange(len(kp)) / 30.0, 'blazepose33'))} false alarm(s)")
 
 
+def _tracks_for(video: Path) -> Path:
+    """posekit track on a real video, cached in ~/.cache/posekit/analysis-tracks/."""
+    cache = Path.home() / ".cache" / "posekit" / "analysis-tracks"
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / (video.stem + ".jsonl")
+    if not out.exists():
+        subprocess.run([sys.executable, "-m", "posekit.cli.main", "track", str(video), "--out", str(out)],
+                       check=True, capture_output=True, cwd=ROOT, timeout=900)
+    return out
+
+
+def bench_falls_real() -> None:
+    print("\n== Falls on real videos (posekit track, default model; every track analysed) ==")
+    from posekit.analysis import analyze
+
+    videos = sorted(p for p in (DATA / "video").glob("*") if p.suffix in (".mp4", ".avi"))
+    demo = THIRD / "s2d" / "Sports2D" / "Demo" / "demo.mp4"  # from the sports2d wheel (a flip)
+    videos += [demo] if demo.exists() else []
+    total = 0
+    for v in videos:
+        res = analyze(_tracks_for(v), angles=False, falls=True, activity=True, min_frames=10)
+        n = len(res.summary["falls"])
+        total += n
+        acts = {}
+        for a in res.summary.get("activity", {}).values():
+            for k, t in a["time_s"].items():
+                acts[k] = acts.get(k, 0.0) + t
+        print(f"{v.name}: {len(res.tracks)} tracks, {n} fall alarm(s); person-seconds "
+              + ", ".join(f"{k} {t:.1f}" for k, t in sorted(acts.items())))
+    print(f"false alarms in total: {total}" + ("" if demo.exists() else " (Sports2D demo video not found)"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sports2d", default="/work/.venv-sports2d/bin/sports2d")
@@ -189,6 +221,8 @@ def main() -> None:
         print(f"{DATA / 'repcount-dev'} not found: angle and repetition figures skipped")
     bench_reba_tables()
     bench_falls()
+    if (DATA / "video").exists():
+        bench_falls_real()
 
 
 if __name__ == "__main__":
