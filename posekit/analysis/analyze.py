@@ -105,14 +105,12 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
         reps: True/"any" for class-agnostic counting, or an exercise name (see repetitions.EXERCISES).
         ergonomics: "reba" or "rula".
         falls, activity: fall events and activity states per track.
-        gait: not implemented yet (raises InputError).
+        gait: heel strikes, toe offs, cadence, stance/swing, symmetry (side view; see gait.py).
         out: folder for per-frame CSV files, summary.json and report.html.
     """
     from posekit.analysis import falls as falls_mod
     from posekit.analysis.angles import compute_angles, compute_angles_3d
 
-    if gait:
-        raise InputError("--gait: gait analysis is not implemented yet in this version of posekit")
     tracks = track_series(results, min_frames)
     res = AnalysisResult(summary={"tracks": [t.track_id for t in tracks]}, tracks=tracks)
     fps = 1.0 / float(np.median(np.diff(tracks[0].time))) if tracks and len(tracks[0].time) > 1 else 30.0
@@ -143,6 +141,16 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
             res.details.setdefault("repetitions", {})[tid] = r
         if ergonomics:
             _ergonomics(res, tr, ergonomics, min_score)
+        if gait:
+            from posekit.analysis.gait import gait_events
+
+            kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
+            try:
+                g = gait_events(kp, tr.time, tr.layout)
+                res.summary.setdefault("gait", {})[str(tid)] = g.to_dict()
+                res.details.setdefault("gait", {})[tid] = g
+            except InputError as exc:  # a short track: say why instead of failing the whole analysis
+                res.summary.setdefault("gait", {})[str(tid)] = {"error": str(exc)}
         if falls:
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             ev = falls_mod.detect_falls(kp, tr.time, tr.layout, tid)

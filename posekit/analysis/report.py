@@ -174,6 +174,15 @@ def render_report(res: Any) -> str:
                 k = int(np.argmax(np.where(seen, erg.score, -1)))
                 body.append(skeleton_svg(tr.keypoints[k], tr.layout.skeleton,
                                          f"Riskiest posture, {tr.time[k]:.1f} s (score {erg.score[k]})"))
+        g = res.details.get("gait", {}).get(tid)
+        if g is not None and g.cadence:
+            body.append(f"<p>Walking: {g.cadence:.0f} steps per minute, {g.step_time:.2f} s per step"
+                        + (f", left/right step-time asymmetry {g.step_time_symmetry:.0f} %" if g.step_time_symmetry is not None else "")
+                        + ". Heel strikes are marked in red below.</p>")
+            hs = np.concatenate(list(g.heel_strikes.values()))
+            foot = {n: tr.keypoints[:, tr.layout.index(f"{n}_ankle"), 0] for n in ("left", "right")}
+            body.append(line_chart(tr.time, foot, "Ankle position across the image (red: heel strikes)", unit=" px",
+                                   marks=list(hs)))
         act = s.get("activity", {}).get(str(tid))
         if act is not None:
             body.append(band_chart(tr.time, res.series["activity"][tid]["state"], STATE_COLORS, "Activity over time"))

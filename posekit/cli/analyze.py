@@ -14,11 +14,11 @@ def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
     p.add_argument(f"--{prefix}ergonomics", choices=["reba", "rula"], default=None, help="posture risk score")
     p.add_argument(f"--{prefix}falls", action="store_true", help="detect falls")
     p.add_argument(f"--{prefix}activity", action="store_true", help="standing/sitting/lying/walking/running")
-    p.add_argument(f"--{prefix}gait", action="store_true", help="gait events (not implemented yet)")
+    p.add_argument(f"--{prefix}gait", action="store_true", help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="answers from results: angles, repetitions, REBA/RULA, falls, activity")
+    p = sub.add_parser("analyze", help="answers from results: angles, repetitions, REBA/RULA, gait, falls, activity")
     p.add_argument("results", help="results file from `posekit track` (.parquet, .csv, .jsonl, .json)")
     p.add_argument("--out", required=True, help="output folder: <analysis>.csv, summary.json, report.html")
     add_arguments(p)

@@ -35,10 +35,10 @@ def track_file(tmp_path_factory):
 def test_analyze_cli_outputs(track_file, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["analyze", str(track_file), "--out", str(out), "--angles", "--reps", "--ergonomics", "reba",
-               "--falls", "--activity"])
+               "--falls", "--activity", "--gait"])
     assert rc == 0
     s = json.loads((out / "summary.json").read_text())
-    assert set(s) >= {"angles", "repetitions", "ergonomics", "falls", "activity"}
+    assert set(s) >= {"angles", "repetitions", "ergonomics", "falls", "activity", "gait"}
     assert s["repetitions"]["1"]["count"] == 4
     assert [f["track_id"] for f in s["falls"]] == [2] and 2.0 <= s["falls"][0]["time"] <= 2.7
     assert s["activity"]["2"]["time_s"]["lying"] > 3
