@@ -208,6 +208,63 @@ def bench_falls_real() -> None:
     print(f"false alarms in total: {total}" + ("" if demo.exists() else " (Sports2D demo video not found)"))
 
 
+GAITKIT = ("gaitkit-1.5.0.tar.gz", "de1f0c258152c5eac2e3d0382fb57e321c69091ee7923ce0849ff24d9640d861")
+
+
+def bench_gait() -> None:
+    print("\n== Gait on gaitkit's example trials (motion capture markers projected to a side view) ==")
+    import json
+    import tarfile
+
+    from posekit.analysis.gait import gait_events
+
+    sdist = THIRD / "gk" / GAITKIT[0]
+    if not sdist.exists() or hashlib.sha256(sdist.read_bytes()).hexdigest() != GAITKIT[1]:
+        print("skipped: pip download --no-deps --no-binary gaitkit gaitkit==1.5.0 -d ~/.cache/posekit/thirdparty/gk")
+        return
+    names = {"hip": "hip", "knee": "knee", "ankle": "ankle", "heel": "heel", "toe": "foot_index", "shoulder": "shoulder"}
+    with tarfile.open(sdist) as tf:
+        for m in sorted(x for x in tf.getnames() if "/data/example_" in x):
+            d = json.load(tf.extractfile(m))  # type: ignore[arg-type]
+            gt = d["ground_truth"]
+            if not gt.get("hs_frames") or not any(gt["hs_frames"].values()):
+                print(f"{Path(m).name}: no annotated events, skipped")
+                continue
+            fps = float(d["fps"])
+            frames = d["angle_frames"]
+            pos = {k: np.array([f["landmark_positions"][k] for f in frames], dtype=np.float64)
+                   for k in frames[0]["landmark_positions"]}
+            hips = (pos["left_hip"] + pos["right_hip"]) / 2
+            vert = int(np.argmax(np.nanmean(hips - (pos["left_toe"] + pos["right_toe"]) / 2, axis=0)))
+            horiz = [a for a in range(3) if a != vert]
+            prog = max(horiz, key=lambda a: np.nanmax(hips[:, a]) - np.nanmin(hips[:, a]))
+            kp = np.full((len(frames), len(BP), 2), np.nan)
+            for side in ("left", "right"):
+                for src, dst in names.items():
+                    p = pos[f"{side}_{src}"]
+                    kp[:, BP.index(f"{side}_{dst}")] = np.stack([p[:, prog], -p[:, vert]], axis=1)  # side view, y down
+            t = np.arange(len(frames)) / fps
+            g = gait_events(kp, t, "blazepose33", metres_per_pixel=0.001)
+            errs: dict[str, list[float]] = {"hs": [], "to": []}
+            for kind, det, ref in (("hs", g.heel_strikes, gt["hs_frames"]), ("to", g.toe_offs, gt["to_frames"])):
+                for side in ("left", "right"):
+                    for f in ref.get(side, []):
+                        if len(det[side]):
+                            e = float(np.min(np.abs(det[side] * fps - f)))
+                            if e < 0.3 * fps:  # an annotated event with a detection near it (else: missed)
+                                errs[kind].append(e)
+            n_ref = {k: sum(len(v) for v in gt[f"{k}_frames"].values()) for k in ("hs", "to")}
+            line = f"{Path(m).name} ({fps:.0f} fps): "
+            for k in ("hs", "to"):
+                e = np.array(errs[k])
+                line += (f"{k.upper()} matched {len(e)}/{n_ref[k]}, mean error {e.mean():.1f} frames = "
+                         f"{1000 * e.mean() / fps:.0f} ms; " if len(e) else f"{k.upper()} none matched; ")
+            if gt.get("cadence") and g.cadence:
+                line += f"cadence {g.cadence:.1f} vs {gt['cadence']:.1f} steps/min"
+            print(line)
+    print("(gaitkit's own detectors were not run side by side: not done)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sports2d", default="/work/.venv-sports2d/bin/sports2d")
@@ -220,6 +277,7 @@ def main() -> None:
     else:
         print(f"{DATA / 'repcount-dev'} not found: angle and repetition figures skipped")
     bench_reba_tables()
+    bench_gait()
     bench_falls()
     if (DATA / "video").exists():
         bench_falls_real()
