@@ -25,9 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posekit.analysis.angles import _POINTS, compute_angles  # noqa: E402
-from posekit.analysis.repetitions import count_repetitions  # noqa: E402
-from posekit.layouts import get_layout  # noqa: E402
+from posekit.analysis.angles import _POINTS, compute_angles
+from posekit.analysis.repetitions import count_repetitions
+from posekit.layouts import get_layout
 
 DATA = ROOT.parent / "shared" / "data"
 THIRD = Path.home() / ".cache" / "posekit" / "thirdparty"
@@ -147,7 +147,7 @@ def bench_reba_tables() -> None:
     from posekit.analysis.ergonomics.tables import REBA_A, REBA_B, REBA_C
 
     with tempfile.TemporaryDirectory() as tmp:
-        tarfile.open(sdist).extractall(tmp)  # noqa: S202 (a verified sdist)
+        tarfile.open(sdist).extractall(tmp)
         sys.path.insert(0, str(Path(tmp) / "ergonomics_metrics-0.4.3"))
         from ergonomics.reba import RebaScore  # type: ignore[import-not-found]
 
@@ -167,7 +167,7 @@ def bench_falls() -> None:
 
     lat = []
     for dur in (0.4, 0.6, 0.8, 1.0, 1.2):
-        kp, t_down = fall(fall_s=dur)
+        kp, _ = fall(fall_s=dur)
         ev = detect_falls(kp, np.arange(len(kp)) / 30.0, "blazepose33")
         lat.append(ev[0].time - 2.0 if ev else np.nan)
         print(f"fall lasting {dur:.1f} s: {'detected' if ev else 'MISSED'}"

@@ -108,6 +108,7 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
         gait: heel strikes, toe offs, cadence, stance/swing, symmetry (side view; see gait.py).
         out: folder for per-frame CSV files, summary.json and report.html.
     """
+    from posekit.analysis import activity as activity_mod
     from posekit.analysis import falls as falls_mod
     from posekit.analysis.angles import compute_angles, compute_angles_3d
 
@@ -157,8 +158,8 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
             res.summary.setdefault("falls", []).extend(e.to_dict() for e in ev)
         if activity:
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
-            st = falls_mod.activity_states(kp, tr.time, tr.layout)
-            res.summary.setdefault("activity", {})[str(tid)] = {"time_s": falls_mod.time_in_states(st, tr.time)}
+            st = activity_mod.activity_states(kp, tr.time, tr.layout)
+            res.summary.setdefault("activity", {})[str(tid)] = {"time_s": activity_mod.time_in_states(st, tr.time)}
             res.series.setdefault("activity", {})[tid] = {"state": st}
     if falls:
         res.summary.setdefault("falls", [])

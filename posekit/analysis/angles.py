@@ -273,7 +273,7 @@ def compute_angles_3d(world: np.ndarray, layout: str | Layout = "blazepose33", *
     if w.ndim != 3 or w.shape[1:] != (len(lay), 3):
         raise InputError(f"world: expected shape (frames, {len(lay)}, 3), got {w.shape}")
     lat, vert, ant = body_frame(w, lay, up)
-    p = lambda n: w[:, lay.index(n)]  # noqa: E731
+    p = lambda n: w[:, lay.index(n)]
     out: dict[str, np.ndarray] = {}
 
     def plane_angles(seg: np.ndarray, ref: np.ndarray, outward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -64,7 +64,7 @@ def gait_events(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = 
         raise InputError(f"gait: need (T >= 10, K, 2) keypoints with T times, got {kp.shape} and {t.shape}")
     heel = "heel" if "left_heel" in lay.keypoint_names else "ankle"
     toe = "foot_index" if "left_foot_index" in lay.keypoint_names else "ankle"
-    x = lambda n: _fill(kp[:, lay.index(n), 0], t)  # noqa: E731
+    x = lambda n: _fill(kp[:, lay.index(n), 0], t)
     pelvis = (x("left_hip") + x("right_hip")) / 2
     fps = 1.0 / float(np.median(np.diff(t)))
     direction = np.sign(np.nanmedian(np.gradient(pelvis, t))) or 1.0
@@ -73,7 +73,7 @@ def gait_events(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = 
     for side in ("left", "right"):
         front = gaussian_filter1d(direction * (x(f"{side}_{heel}") - pelvis), 1.0)
         back = gaussian_filter1d(direction * (x(f"{side}_{toe}") - pelvis), 1.0)
-        prom = lambda s: 0.2 * (np.percentile(s, 95) - np.percentile(s, 5))  # noqa: E731
+        prom = lambda s: 0.2 * (np.percentile(s, 95) - np.percentile(s, 5))
         hs[side] = t[find_peaks(front, distance=dist, prominence=prom(front))[0]]
         to[side] = t[find_peaks(-back, distance=dist, prominence=prom(back))[0]]
     events = sorted([(v, s) for s in hs for v in hs[s]])

@@ -17,8 +17,8 @@ repetition is the angle rising above `high` after having been below `low` and re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -274,7 +274,7 @@ def _count_exercise(kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw
                 prev_end = i
             start, armed = i, False
         elif v >= high and start is not None:
-            if not armed or work[i] > work[peak]:
+            if not armed or v > work[peak]:
                 peak = i
             armed = True
     return RepetitionResult(exercise, len(reps), reps, sig, fps, None, " + ".join(ex.angles))

@@ -32,8 +32,8 @@ def line_chart(t: np.ndarray, series: dict[str, np.ndarray], title: str, unit: s
     lo, hi = float(vals.min()), float(vals.max())
     lo, hi = (lo - 1, hi + 1) if hi - lo < 1e-6 else (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
     t0, t1 = float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1
-    x = lambda v: PAD + (v - t0) / (t1 - t0) * (W - PAD - 10)  # noqa: E731
-    y = lambda v: H - 28 - (v - lo) / (hi - lo) * (H - 50)  # noqa: E731
+    x = lambda v: PAD + (v - t0) / (t1 - t0) * (W - PAD - 10)
+    y = lambda v: H - 28 - (v - lo) / (hi - lo) * (H - 50)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" role="img" aria-label="{_e(title)}">',
              f'<text x="{PAD}" y="14" font-size="13" font-weight="bold">{_e(title)}</text>']
     for a, b in spans or []:
@@ -71,7 +71,7 @@ def band_chart(t: np.ndarray, labels: np.ndarray, colors: dict[str, str], title:
     if len(t) < 2:
         return ""
     t0, t1 = float(t[0]), float(t[-1])
-    x = lambda v: PAD + (v - t0) / max(t1 - t0, 1e-9) * (W - PAD - 10)  # noqa: E731
+    x = lambda v: PAD + (v - t0) / max(t1 - t0, 1e-9) * (W - PAD - 10)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="90" role="img" aria-label="{_e(title)}">',
              f'<text x="{PAD}" y="14" font-size="13" font-weight="bold">{_e(title)}</text>']
     i = 0

@@ -44,7 +44,7 @@ def test_no_repetitions_when_still():
 
 
 def test_fall_detected_with_latency():
-    kp, t_down = fall()
+    kp, _ = fall()
     t = np.arange(len(kp)) / 30.0
     ev = detect_falls(kp, t, "blazepose33", track_id=7)
     assert len(ev) == 1 and ev[0].track_id == 7

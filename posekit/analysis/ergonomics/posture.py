@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from posekit.analysis.angles import clean_keypoints, compute_angles, compute_angles_3d, raw_angle, visible_side
+from posekit.analysis.angles import (
+    clean_keypoints,
+    compute_angles,
+    compute_angles_3d,
+    raw_angle,
+    visible_side,
+)
 from posekit.layouts import Layout, get_layout
 
 SIDES = ("right", "left")
@@ -60,7 +66,7 @@ def posture_3d(world: np.ndarray, layout: str | Layout = "blazepose33",
     w = np.asarray(world, dtype=np.float64)
     a = compute_angles_3d(w, lay, up=up)
     lat, vert, ant = body_frame(w, lay, up)
-    p = lambda n: w[:, lay.index(n)]  # noqa: E731
+    p = lambda n: w[:, lay.index(n)]
     out = {"trunk_flexion": a["trunk flexion"], "trunk_side_bend": a["trunk lateral bend"]}
     # Twist: the shoulder line against the hip line, in the horizontal plane.
     sh = p("right_shoulder") - p("left_shoulder")
@@ -68,7 +74,7 @@ def posture_3d(world: np.ndarray, layout: str | Layout = "blazepose33",
         out["trunk_twist"] = np.degrees(np.arctan2(-(sh * ant).sum(-1), (sh * lat).sum(-1)))
         trunk = _mid(w, lay, "left_shoulder", "right_shoulder") - _mid(w, lay, "left_hip", "right_hip")
         head = _mid(w, lay, "left_ear", "right_ear") - _mid(w, lay, "left_shoulder", "right_shoulder")
-        ang = lambda v, axis: np.degrees(np.arctan2((v * axis).sum(-1), (v * vert).sum(-1)))  # noqa: E731
+        ang = lambda v, axis: np.degrees(np.arctan2((v * axis).sum(-1), (v * vert).sum(-1)))
         out["neck_flexion"] = ang(head, ant) - ang(trunk, ant)
         out["neck_side_bend"] = ang(head, lat) - ang(trunk, lat)
         for s in SIDES:

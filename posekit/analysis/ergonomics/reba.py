@@ -128,7 +128,7 @@ def reba(posture: dict[str, np.ndarray], params: RebaParams | None = None) -> Re
         tc = lookup(REBA_C, score_a, sb)
         per_side.append((tc + p.activity, ua, la, wr, tb, sb, tc))
     use_left = per_side[1][0] > per_side[0][0]
-    pick = lambda i: np.where(use_left, per_side[1][i], per_side[0][i])  # noqa: E731
+    pick = lambda i: np.where(use_left, per_side[1][i], per_side[0][i])
     score = pick(0)
     names = ["trunk_flexion", "neck_flexion", "right_knee_flexion", "right_upper_arm_flexion", "right_lower_arm_flexion"]
     valid = np.all([np.isfinite(posture[n]) for n in names], axis=0)

@@ -117,7 +117,7 @@ def rula(posture: dict[str, np.ndarray], params: RulaParams | None = None) -> Ru
         sa = ta + extra
         per_side.append((lookup(RULA_C, sa, score_b), ua, la, wr, ta, sa))
     use_left = per_side[1][0] > per_side[0][0]
-    pick = lambda i: np.where(use_left, per_side[1][i], per_side[0][i])  # noqa: E731
+    pick = lambda i: np.where(use_left, per_side[1][i], per_side[0][i])
     score = pick(0)
     level, name = action_level(score)
     names = ["trunk_flexion", "neck_flexion", "right_upper_arm_flexion", "right_lower_arm_flexion"]
