@@ -33,9 +33,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from posekit.layouts.blazepose33 import NAMES  # noqa: E402  (after the sys.path line)
-from posekit.threed import demo_data  # noqa: E402
-from posekit.threed.mono.metrics import mpjpe, pa_mpjpe, scale_error  # noqa: E402
+from posekit.layouts.blazepose33 import NAMES
+from posekit.threed import demo_data
+from posekit.threed.mono.metrics import mpjpe, pa_mpjpe, scale_error
 
 SHARED = ROOT.parent / "shared" / "data"
 CACHE = Path(os.environ.get("POSEKIT_CACHE", Path.home() / ".cache" / "posekit")) / "mono3d"

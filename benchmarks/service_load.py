@@ -52,7 +52,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
 class Server:
     def __init__(self, data_dir: Path, model: str, log: Path) -> None:
         self.port = free_port()
-        self.log = open(log, "ab")  # noqa: SIM115  (open while the server runs; closed in stop())
+        self.log = open(log, "ab")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             [

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from posekit.export.trc import read_trc, y_up_to_z_up  # noqa: E402 (after the sys.path line)
-from posekit.threed.calib_io import read_calibration  # noqa: E402 (after the sys.path line)
-from posekit.threed.demo_data import pose2sim_demo  # noqa: E402 (after the sys.path line)
-from posekit.threed.pipeline import ReconstructParams, View2D, reconstruct  # noqa: E402 (after the sys.path line)
+from posekit.export.trc import read_trc, y_up_to_z_up
+from posekit.threed.calib_io import read_calibration
+from posekit.threed.demo_data import pose2sim_demo
+from posekit.threed.pipeline import ReconstructParams, View2D, reconstruct
 
 SHARED_JOINTS = ("right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle", "right_heel",
                  "left_heel", "right_big_toe", "left_big_toe", "right_shoulder", "left_shoulder", "right_elbow",

@@ -159,7 +159,7 @@ class Poses:
                 raise IndexError(f"boolean mask of shape {index.shape} for {len(self)} people")
             if index.size == 0:
                 index = index.astype(np.intp)
-        opt = lambda a: None if a is None else a[index]  # noqa: E731
+        opt = lambda a: None if a is None else a[index]
         return Poses(self.keypoints[index], self.scores[index], self.boxes[index],
                      self.person_scores[index], self.layout, self.image_size,
                      world=opt(self.world), track_ids=opt(self.track_ids),
@@ -207,8 +207,8 @@ class Poses:
         lay = get_layout(layout)
         if not people:
             return cls.empty(lay, image_size)
-        arr = lambda key: np.array([_none_to_nan(p[key]) for p in people], dtype=np.float32)  # noqa: E731
-        has = lambda key: all(key in p for p in people)  # noqa: E731
+        arr = lambda key: np.array([_none_to_nan(p[key]) for p in people], dtype=np.float32)
+        has = lambda key: all(key in p for p in people)
         extra_keys = set(people[0].get("extra", {}))
         return cls(arr("keypoints"), arr("scores"), arr("box"), arr("score"), lay, image_size,
                    world=arr("world") if has("world") else None,

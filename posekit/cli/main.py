@@ -11,7 +11,7 @@ from posekit.errors import PosekitError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posekit", description="Human pose estimation on the CPU.")
     sub = parser.add_subparsers(dest="command", required=True)
-    from posekit.cli import batch, calibrate, export, models, predict, serve, track, triangulate
+    from posekit.cli import analyze, batch, calibrate, export, models, predict, serve, track, triangulate
 
     models.add_parser(sub)
     predict.add_parsers(sub)
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(sub)
     serve.add_parser(sub)
     batch.add_parser(sub)
+    analyze.add_parser(sub)
     return parser
 
 

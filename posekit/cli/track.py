@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from posekit.errors import InputError
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("track", help="poses with stable identities through a video, stream or image sequence")
@@ -24,6 +26,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--layout", default=None, help="coco17 or blazepose33")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--analyze", default=None, metavar="DIR", help="then run `posekit analyze` on --out into DIR")
+    from posekit.cli.analyze import add_arguments
+
+    add_arguments(p, prefix="analyze-")
     p.set_defaults(func=cmd_track)
 
 
@@ -32,6 +38,8 @@ def cmd_track(args: argparse.Namespace) -> int:
     from posekit.video import VideoPoseTracker, track_video
     from posekit.video.offline import reopenable
 
+    if args.analyze and not args.out:
+        raise InputError("--analyze needs --out (the results file it reads)")
     source = open_source(args.input)  # fails fast, before models load, on a bad input
     tracker = VideoPoseTracker(args.model, follow=not args.no_follow, redetect_every=args.redetect_every,
                                smooth=args.smooth, layout=args.layout, device=args.device,
@@ -48,4 +56,9 @@ def cmd_track(args: argparse.Namespace) -> int:
     if s.error:
         print(f"posekit: error: {s.error} (results up to there are written)", file=sys.stderr)
         return 1
+    if args.analyze:
+        from posekit.cli.analyze import run_analysis
+
+        ns = argparse.Namespace(**{k[len("analyze_"):]: v for k, v in vars(args).items() if k.startswith("analyze_")})
+        print(run_analysis(args.out, args.analyze, ns))
     return 0

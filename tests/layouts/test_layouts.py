@@ -53,7 +53,7 @@ def test_flip_index_is_involution_and_swaps_sides(layout):
         if i == j:
             assert layout.groups[i] == "center"
         else:
-            norm = lambda n: n.replace("left", "X").replace("right", "X")  # noqa: E731
+            norm = lambda n: n.replace("left", "X").replace("right", "X")
             assert norm(a) == norm(b) and a != b
     assert layout.colors.shape == (len(layout), 3)
     assert layout.edge_colors.shape == (len(layout.skeleton), 3)

@@ -1,0 +1,280 @@
+"""Repetition counting: class-agnostic (no exercise label) and per named exercise.
+
+Class-agnostic method (few parameters, fixed on a two-fold split of RepCount, see docs/analysis.md):
+1. Missing frames (NaN) are filled by linear interpolation; coordinates are centred on their median
+   and divided by the median shoulder-hip distance, so the method does not depend on image size.
+2. The (T, 2K) trajectory is lightly smoothed and reduced to its first 3 principal components.
+3. Each component's period is its first autocorrelation peak reaching 85 % of its highest peak (this
+   avoids choosing a multiple of the period); the most periodic component (highest autocorrelation at
+   its period) is the motion signal.
+4. The signal is smoothed (Gaussian, sigma = 0.1 period); repetitions are its peaks at least 0.6 period
+   apart with a prominence of at least 0.2 of the signal's 5-95 % range, on the more regular of the two
+   polarities; a repetition runs from the valley before its peak to the valley after it.
+
+Named exercises use a joint-angle signal (Sports2D's 2D angles, both sides averaged) and hysteresis: a
+repetition is the angle rising above `high` after having been below `low` and returning below `low`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posekit.analysis.angles import ANGLES, compute_angles
+from posekit.errors import InputError
+from posekit.layouts import Layout, get_layout
+
+# Fixed on RepCount with a two-fold split (benchmarks/analysis.py); not tuned per clip.
+SMOOTH_PERIODS = 0.1
+MIN_DISTANCE_PERIODS = 0.6
+MIN_PROMINENCE = 0.2
+PERIOD_PEAK_FRACTION = 0.85
+N_COMPONENTS = 3
+MIN_AMPLITUDE = 0.15  # signal range (torso lengths, summed over keypoints) below which nothing is counted
+
+
+@dataclass
+class Repetition:
+    """One repetition: frames [start, end], times in seconds, and its range of motion (signal units:
+    degrees for named exercises, body-normalised units for class-agnostic counting)."""
+
+    start: int
+    end: int
+    peak: int
+    start_time: float
+    end_time: float
+    duration: float
+    range: float
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RepetitionResult:
+    """Repetitions of one person. `signal` is the per-frame motion signal that was counted."""
+
+    exercise: str
+    count: int
+    repetitions: list[Repetition]
+    signal: np.ndarray
+    fps: float
+    period: float | None = None  # seconds, class-agnostic only
+    signal_name: str = ""
+
+    def to_dict(self) -> dict:
+        return {"exercise": self.exercise, "count": self.count, "period_s": self.period,
+                "signal": self.signal_name,
+                "repetitions": [{"start_frame": r.start, "end_frame": r.end, "start_time": r.start_time,
+                                 "end_time": r.end_time, "duration_s": r.duration, "range": r.range,
+                                 "flags": r.flags} for r in self.repetitions]}
+
+
+def _fill(x: np.ndarray) -> np.ndarray:
+    """Linear interpolation of NaNs along axis 0 (columns with < 2 values become 0)."""
+    x = np.array(x, dtype=np.float64)
+    t = np.arange(len(x))
+    flat = x.reshape(len(x), -1)
+    for j in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, j])
+        flat[:, j] = np.interp(t, t[ok], flat[ok, j]) if ok.sum() >= 2 else 0.0
+    return flat.reshape(x.shape)
+
+
+def _autocorr(s: np.ndarray) -> np.ndarray:
+    s = s - s.mean()
+    n = len(s)
+    f = np.fft.rfft(s, n=2 * n)
+    ac = np.fft.irfft(f * np.conj(f))[:n]
+    return ac / (ac[0] + 1e-12)
+
+
+def _period(s: np.ndarray, min_lag: int) -> tuple[int | None, float]:
+    from scipy.signal import find_peaks
+
+    ac = _autocorr(s)
+    peaks, _ = find_peaks(ac[: len(ac) // 2])
+    peaks = peaks[peaks >= min_lag]
+    if not len(peaks):
+        return None, 0.0
+    first = peaks[np.argmax(ac[peaks] >= PERIOD_PEAK_FRACTION * ac[peaks].max())]
+    return int(first), float(ac[first])
+
+
+def _check(keypoints: np.ndarray, layout: Layout) -> np.ndarray:
+    kp = np.asarray(keypoints, dtype=np.float64)
+    if kp.ndim != 3 or kp.shape[1] != len(layout) or kp.shape[2] not in (2, 3):
+        raise InputError(f"keypoints: expected shape (frames, {len(layout)}, 2 or 3) for layout "
+                         f"{layout.name!r}, got {kp.shape}")
+    return kp
+
+
+def motion_signal(keypoints: np.ndarray, layout: str | Layout = "blazepose33",
+                  min_period_frames: int = 8) -> tuple[np.ndarray, int | None]:
+    """The class-agnostic motion signal (T,) and its period in frames (None if nothing repeats)."""
+    from scipy.ndimage import gaussian_filter1d
+
+    lay = get_layout(layout)
+    kp = _check(keypoints, lay)[..., :2]
+    t = kp.shape[0]
+    if t < 3 * min_period_frames or not np.isfinite(kp).any():
+        return np.zeros(t), None
+    x = _fill(kp)
+    sh = (x[:, lay.index("left_shoulder")] + x[:, lay.index("right_shoulder")]) / 2
+    hp = (x[:, lay.index("left_hip")] + x[:, lay.index("right_hip")]) / 2
+    scale = float(np.median(np.linalg.norm(sh - hp, axis=1))) or 1.0
+    flat = (x.reshape(t, -1) - np.median(x.reshape(t, -1), axis=0)) / scale
+    flat = gaussian_filter1d(flat, 1.5, axis=0)
+    flat -= flat.mean(axis=0)
+    u, s, _ = np.linalg.svd(flat, full_matrices=False)
+    best: tuple[int, float, np.ndarray] | None = None
+    for c in range(min(N_COMPONENTS, len(s))):
+        comp = u[:, c] * s[c]
+        p, q = _period(comp, min_period_frames)
+        score = q * s[c] / s[0]  # periodic *and* large: a small harmonic-rich component does not win
+        if p is not None and (best is None or score > best[1]):
+            best = (p, score, comp)
+    if best is None:
+        return u[:, 0] * s[0], None
+    return best[2], best[0]
+
+
+def _reps_from_peaks(sig: np.ndarray, peaks: np.ndarray, fps: float) -> list[Repetition]:
+    reps = []
+    for i, pk in enumerate(peaks):
+        lo = peaks[i - 1] if i > 0 else max(0, pk - (peaks[1] - pk if len(peaks) > 1 else pk))
+        hi = peaks[i + 1] if i + 1 < len(peaks) else min(len(sig) - 1, pk + (pk - lo))
+        start = int(lo + np.argmin(sig[lo:pk + 1]))
+        end = int(pk + np.argmin(sig[pk:hi + 1]))
+        rng = float(sig[pk] - min(sig[start], sig[end]))
+        reps.append(Repetition(start, end, int(pk), start / fps, end / fps, (end - start) / fps, rng))
+    return reps
+
+
+def count_repetitions(keypoints: np.ndarray, layout: str | Layout = "blazepose33", fps: float = 30.0,
+                      exercise: str | None = None, *, smooth: float = SMOOTH_PERIODS,
+                      prominence: float = MIN_PROMINENCE, **exercise_kw: float | str) -> RepetitionResult:
+    """Count repetitions of one person.
+
+    Args:
+        keypoints: (frames, K, 2 or 3), NaN for frames without the person.
+        layout: the layout of K.
+        fps: frame rate (times and durations).
+        exercise: None (class-agnostic), one of EXERCISES, or "angle" with `angle=NAME, low=.., high=..`
+            (a user-defined Sports2D angle with hysteresis thresholds in degrees).
+        smooth, prominence: the class-agnostic method's two parameters (see the module docstring).
+    """
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    if fps <= 0:
+        raise InputError(f"fps: must be positive, got {fps}")
+    lay = get_layout(layout)
+    if exercise is not None:
+        return _count_exercise(_check(keypoints, lay), lay, fps, exercise, **exercise_kw)
+    sig, period = motion_signal(keypoints, lay)
+    if period is None:
+        return RepetitionResult("any", 0, [], sig, fps, None, "principal component")
+    s = gaussian_filter1d(sig, max(1.0, smooth * period))
+    amp = float(np.percentile(s, 95) - np.percentile(s, 5))
+    if amp < MIN_AMPLITUDE:  # keypoint jitter of someone standing still is not exercise
+        return RepetitionResult("any", 0, [], s, fps, period / fps, "principal component")
+    found = []
+    for pol in (s, -s):
+        pk, _ = find_peaks(pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp)
+        cv = float(np.std(np.diff(pk)) / np.mean(np.diff(pk))) if len(pk) > 2 else np.inf
+        found.append((cv, pol, pk))
+    _, pol, pk = min(found, key=lambda f: f[0])  # the more regular polarity
+    reps = _reps_from_peaks(pol, pk, fps)
+    return RepetitionResult("any", len(reps), reps, pol, fps, period / fps, "principal component")
+
+
+# ------------------------------------------------------------------ named exercises
+@dataclass(frozen=True)
+class Exercise:
+    """A named exercise: angle(s) averaged over the sides that are visible, hysteresis thresholds
+    (degrees; a repetition goes above `high` and back below `low`) and form checks on each repetition."""
+
+    angles: tuple[str, ...]
+    low: float
+    high: float
+    flags: tuple[tuple[str, Callable[[float, float], bool]], ...] = ()
+
+
+EXERCISES: dict[str, Exercise] = {
+    "squat": Exercise(("right knee", "left knee"), 30, 60, (("shallow: knees bent < 90 deg", lambda lo, hi: hi < 90),)),
+    "lunge": Exercise(("right knee", "left knee"), 30, 60, (("shallow: front knee bent < 80 deg", lambda lo, hi: hi < 80),)),
+    "push_up": Exercise(("right elbow", "left elbow"), 30, 60,
+                        (("partial: elbows bent < 80 deg", lambda lo, hi: hi < 80),
+                         ("arms not straightened at the top", lambda lo, hi: lo > 20))),
+    "pull_up": Exercise(("right elbow", "left elbow"), 40, 80,
+                        (("partial: elbows bent < 100 deg", lambda lo, hi: hi < 100),
+                         ("arms not straightened at the bottom", lambda lo, hi: lo > 30))),
+    "sit_up": Exercise(("right hip", "left hip"), 40, 70, (("partial: hips flexed < 80 deg", lambda lo, hi: hi < 80),)),
+    "biceps_curl": Exercise(("right elbow", "left elbow"), 40, 90,
+                            (("partial: elbow bent < 110 deg", lambda lo, hi: hi < 110),)),
+    "front_raise": Exercise(("right shoulder", "left shoulder"), 30, 60,
+                            (("low: arm raised < 80 deg", lambda lo, hi: hi < 80),)),
+    # Front view: the upper arm's angle to the horizontal (Sports2D "arm", -90 hanging, +90 overhead).
+    # Front view: each upper arm's elevation from hanging (0) to overhead (180), see _arm_elevation.
+    "jumping_jack": Exercise(("right arm elevation", "left arm elevation"), 60, 120,
+                             (("arms not overhead", lambda lo, hi: hi < 140),)),
+}
+
+
+def _arm_elevation(kp: np.ndarray, lay: Layout, side: str) -> np.ndarray:
+    """Unsigned angle between the upper arm and straight down (image y): 0 hanging, 180 overhead,
+    whichever way the arm goes (a front view has no useful sign)."""
+    u = kp[:, lay.index(f"{side}_elbow"), :2] - kp[:, lay.index(f"{side}_shoulder"), :2]
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arctan2(np.abs(u[:, 0]), u[:, 1]))
+
+
+def _exercise_signal(kp: np.ndarray, lay: Layout, names: tuple[str, ...], fps: float) -> np.ndarray:
+    cols = []
+    for n in names:
+        if n.endswith(" arm elevation"):
+            cols.append(_arm_elevation(kp, lay, n.split()[0]))
+        else:
+            cols.append(compute_angles(kp, lay, names=(n,), fps=fps).values[:, 0])
+    v = np.stack(cols, axis=1)
+    n_ok = np.isfinite(v).sum(axis=1)
+    return np.where(n_ok > 0, np.nansum(v, axis=1) / np.maximum(n_ok, 1), np.nan)
+
+
+def _count_exercise(kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw: float | str) -> RepetitionResult:
+    if exercise == "angle":
+        try:
+            ex = Exercise((str(kw["angle"]),), float(kw["low"]), float(kw["high"]))
+        except KeyError as e:
+            raise InputError(f"exercise 'angle' needs angle=NAME, low=DEG, high=DEG (missing {e})") from None
+    elif exercise in EXERCISES:
+        ex = EXERCISES[exercise]
+    else:
+        raise InputError(f"exercise: unknown {exercise!r}; known: {', '.join(EXERCISES)}, angle")
+    unknown = [n for n in ex.angles if n not in ANGLES and not n.endswith(" arm elevation")]
+    if unknown:
+        raise InputError(f"exercise angle: unknown {unknown}; known: {', '.join(ANGLES)}")
+    if ex.low >= ex.high:
+        raise InputError(f"exercise thresholds: low ({ex.low}) must be below high ({ex.high})")
+    raw = _exercise_signal(kp, lay, ex.angles, fps)
+    sig = _fill(raw[:, None])[:, 0] if np.isfinite(raw).sum() >= 2 else np.zeros(len(raw))
+    work, low, high = sig, ex.low, ex.high
+    reps: list[Repetition] = []
+    start, armed, peak, prev_end = None, False, 0, 0
+    for i, v in enumerate(work):
+        if not np.isfinite(raw[i]):
+            continue
+        if v <= low:
+            if armed and start is not None:  # back down: one repetition done
+                seg = sig[prev_end:i + 1]  # from the previous repetition's end: the full excursion
+                lo_v, hi_v = float(np.nanmin(seg)), float(np.nanmax(seg))
+                flags = [name for name, bad in ex.flags if bad(lo_v, hi_v)]
+                reps.append(Repetition(start, i, peak, start / fps, i / fps, (i - start) / fps, hi_v - lo_v, flags))
+                prev_end = i
+            start, armed = i, False
+        elif v >= high and start is not None:
+            if not armed or v > work[peak]:
+                peak = i
+            armed = True
+    return RepetitionResult(exercise, len(reps), reps, sig, fps, None, " + ".join(ex.angles))
