@@ -83,9 +83,11 @@ def demo() -> int:
 def lint() -> int:
     """ruff (lint and format) and mypy, as configured in pyproject.toml: CI fails on either."""
     failed = 0
-    for cmd in (["ruff", "check", "posekit", "tests", "benchmarks", "tasks.py"],
-                ["ruff", "format", "--check", "posekit", "tests", "benchmarks", "tasks.py"],
-                ["mypy"]):
+    for cmd in (
+        ["ruff", "check", "posekit", "tests", "benchmarks", "tasks.py"],
+        ["ruff", "format", "--check", "posekit", "tests", "benchmarks", "tasks.py"],
+        ["mypy"],
+    ):
         print("+", " ".join(cmd), flush=True)
         failed |= subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=ROOT).returncode != 0
     return int(failed)

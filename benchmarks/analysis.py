@@ -31,7 +31,9 @@ from posekit.layouts import get_layout
 
 DATA = ROOT.parent / "shared" / "data"
 THIRD = Path.home() / ".cache" / "posekit" / "thirdparty"
-SHA256 = {"ergonomics_metrics-0.4.3.tar.gz": "52c5343c9a0048cd0ebd271c5a5c90f4998023b8578fd4e0552f866e55cb5ec7"}
+SHA256 = {
+    "ergonomics_metrics-0.4.3.tar.gz": "52c5343c9a0048cd0ebd271c5a5c90f4998023b8578fd4e0552f866e55cb5ec7"
+}
 BP = get_layout("blazepose33")
 
 
@@ -57,7 +59,10 @@ def bench_repetitions(clips) -> None:
     print(f"fixed parameters: MAE {mae_obo(pred, true)[0]:.3f}  OBO {mae_obo(pred, true)[1]:.3f}")
     grid = [(s, p) for s in (0.05, 0.1, 0.2) for p in (0.1, 0.2, 0.3)]
     folds = [i % 2 for i in range(len(clips))]  # alternate clips: both halves mix exercises
-    cache = {g: [count_repetitions(a, fps=30.0, smooth=g[0], prominence=g[1]).count for _, a, _ in clips] for g in grid}
+    cache = {
+        g: [count_repetitions(a, fps=30.0, smooth=g[0], prominence=g[1]).count for _, a, _ in clips]
+        for g in grid
+    }
     held_pred = [0] * len(clips)
     for f in (0, 1):
         train = [i for i in range(len(clips)) if folds[i] != f]
@@ -72,11 +77,13 @@ def bench_repetitions(clips) -> None:
 
 def write_trc(path: Path, kp: np.ndarray, fps: float) -> list[str]:
     names = [n for n in _POINTS if n != "Head"]
-    lines = ["PathFileType\t4\t(X/Y/Z)\t" + path.name,
-             "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
-             f"{fps}\t{fps}\t{len(kp)}\t{len(names)}\tpx\t{fps}\t0\t{len(kp)}",
-             "Frame#\tTime\t" + "\t\t\t".join(names) + "\t\t",
-             "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names)))]
+    lines = [
+        "PathFileType\t4\t(X/Y/Z)\t" + path.name,
+        "DataRate\tCameraRate\tNumFrames\tNumMarkers\tUnits\tOrigDataRate\tOrigDataStartFrame\tOrigNumFrames",
+        f"{fps}\t{fps}\t{len(kp)}\t{len(names)}\tpx\t{fps}\t0\t{len(kp)}",
+        "Frame#\tTime\t" + "\t\t\t".join(names) + "\t\t",
+        "\t\t" + "\t".join(f"X{i + 1}\tY{i + 1}\tZ{i + 1}" for i in range(len(names))),
+    ]
     for t in range(len(kp)):
         v = [f"{c:.6f}" for n in names for c in (*kp[t, BP.index(_POINTS[n])], 0.0)]
         lines.append(f"{t}\t{t / fps:.6f}\t" + "\t".join(v))
@@ -105,11 +112,39 @@ def bench_sports2d(exe: str, clips, n_clips: int) -> None:
             for _ in range(len(kp)):
                 vw.write(np.zeros((1080, 1920, 3), np.uint8))
             vw.release()
-            cmd = [exe, "-i", str(d / "clip.mp4"), "--load_trc_px", str(d / "clip_px.trc"), "-r", str(d / "res"),
-                   "--visible_side", "auto", "--show_realtime_results", "false", "--show_graphs", "false",
-                   "--save_graphs", "false", "--save_vid", "false", "--save_img", "false", "--to_meters", "false",
-                   "--do_ik", "false", "--filter", "false", "--interpolate", "false", "--reject_outliers", "false",
-                   "--pose_model", "body_with_feet"]
+            cmd = [
+                exe,
+                "-i",
+                str(d / "clip.mp4"),
+                "--load_trc_px",
+                str(d / "clip_px.trc"),
+                "-r",
+                str(d / "res"),
+                "--visible_side",
+                "auto",
+                "--show_realtime_results",
+                "false",
+                "--show_graphs",
+                "false",
+                "--save_graphs",
+                "false",
+                "--save_vid",
+                "false",
+                "--save_img",
+                "false",
+                "--to_meters",
+                "false",
+                "--do_ik",
+                "false",
+                "--filter",
+                "false",
+                "--interpolate",
+                "false",
+                "--reject_outliers",
+                "false",
+                "--pose_model",
+                "body_with_feet",
+            ]
             subprocess.run(cmd, check=True, capture_output=True, timeout=600)
             mot = next((d / "res").rglob("*angles_person00.mot"))
             lines = mot.read_text().splitlines()
@@ -122,22 +157,26 @@ def bench_sports2d(exe: str, clips, n_clips: int) -> None:
         for col in df.columns[1:]:
             n = col.strip()
             if n in ours.names:
-                raw = df[col].values[1:] - ours[n][1:len(df)]
+                raw = df[col].values[1:] - ours[n][1 : len(df)]
                 diff = (raw + 90) % 180 - 90
                 worst[n] = max(worst.get(n, 0.0), float(np.nanmax(np.abs(diff))))
                 shifted[0] += int(np.sum(np.abs((raw + 180) % 360 - 180) > 90))
                 shifted[1] += int(np.isfinite(raw).sum())
     print(f"{n_clips} clips, largest |posekit - Sports2D| per angle, modulo 180 (degrees):")
     print("  " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items()))
-    print(f"  all angles: max {max(worst.values()):.2e} deg (target <= 0.01); frames Sports2D's unwrap shifted "
-          f"by 180 deg: {shifted[0]} of {shifted[1]} angle values")
+    print(
+        f"  all angles: max {max(worst.values()):.2e} deg (target <= 0.01); frames Sports2D's unwrap shifted "
+        f"by 180 deg: {shifted[0]} of {shifted[1]} angle values"
+    )
 
 
 def bench_reba_tables() -> None:
     print("\n== REBA tables vs ergonomics-metrics ==")
     sdist = THIRD / "ergonomics_metrics-0.4.3.tar.gz"
     if not sdist.exists():
-        print("skipped: run `pip download --no-deps ergonomics-metrics==0.4.3 -d ~/.cache/posekit/thirdparty`")
+        print(
+            "skipped: run `pip download --no-deps ergonomics-metrics==0.4.3 -d ~/.cache/posekit/thirdparty`"
+        )
         return
     if hashlib.sha256(sdist.read_bytes()).hexdigest() != SHA256[sdist.name]:
         print("skipped: ergonomics-metrics sdist hash differs from the recorded one")
@@ -170,10 +209,14 @@ def bench_falls() -> None:
         kp, _ = fall(fall_s=dur)
         ev = detect_falls(kp, np.arange(len(kp)) / 30.0, "blazepose33")
         lat.append(ev[0].time - 2.0 if ev else np.nan)
-        print(f"fall lasting {dur:.1f} s: {'detected' if ev else 'MISSED'}"
-              + (f", {ev[0].time - 2.0:.2f} s after it began, confidence {ev[0].confidence:.2f}" if ev else ""))
+        print(
+            f"fall lasting {dur:.1f} s: {'detected' if ev else 'MISSED'}"
+            + (f", {ev[0].time - 2.0:.2f} s after it began, confidence {ev[0].confidence:.2f}" if ev else "")
+        )
     kp = flip()
-    print(f"flip (full turn in 0.7 s): {len(detect_falls(kp, np.arange(len(kp)) / 30.0, 'blazepose33'))} false alarm(s)")
+    print(
+        f"flip (full turn in 0.7 s): {len(detect_falls(kp, np.arange(len(kp)) / 30.0, 'blazepose33'))} false alarm(s)"
+    )
 
 
 def _tracks_for(video: Path) -> Path:
@@ -182,8 +225,13 @@ def _tracks_for(video: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / (video.stem + ".jsonl")
     if not out.exists():
-        subprocess.run([sys.executable, "-m", "posekit.cli.main", "track", str(video), "--out", str(out)],
-                       check=True, capture_output=True, cwd=ROOT, timeout=900)
+        subprocess.run(
+            [sys.executable, "-m", "posekit.cli.main", "track", str(video), "--out", str(out)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+            timeout=900,
+        )
     return out
 
 
@@ -203,8 +251,10 @@ def bench_falls_real() -> None:
         for a in res.summary.get("activity", {}).values():
             for k, t in a["time_s"].items():
                 acts[k] = acts.get(k, 0.0) + t
-        print(f"{v.name}: {len(res.tracks)} tracks, {n} fall alarm(s); person-seconds "
-              + ", ".join(f"{k} {t:.1f}" for k, t in sorted(acts.items())))
+        print(
+            f"{v.name}: {len(res.tracks)} tracks, {n} fall alarm(s); person-seconds "
+            + ", ".join(f"{k} {t:.1f}" for k, t in sorted(acts.items()))
+        )
     print(f"false alarms in total: {total}" + ("" if demo.exists() else " (Sports2D demo video not found)"))
 
 
@@ -220,9 +270,18 @@ def bench_gait() -> None:
 
     sdist = THIRD / "gk" / GAITKIT[0]
     if not sdist.exists() or hashlib.sha256(sdist.read_bytes()).hexdigest() != GAITKIT[1]:
-        print("skipped: pip download --no-deps --no-binary gaitkit gaitkit==1.5.0 -d ~/.cache/posekit/thirdparty/gk")
+        print(
+            "skipped: pip download --no-deps --no-binary gaitkit gaitkit==1.5.0 -d ~/.cache/posekit/thirdparty/gk"
+        )
         return
-    names = {"hip": "hip", "knee": "knee", "ankle": "ankle", "heel": "heel", "toe": "foot_index", "shoulder": "shoulder"}
+    names = {
+        "hip": "hip",
+        "knee": "knee",
+        "ankle": "ankle",
+        "heel": "heel",
+        "toe": "foot_index",
+        "shoulder": "shoulder",
+    }
     with tarfile.open(sdist) as tf:
         for m in sorted(x for x in tf.getnames() if "/data/example_" in x):
             d = json.load(tf.extractfile(m))  # type: ignore[arg-type]
@@ -232,8 +291,10 @@ def bench_gait() -> None:
                 continue
             fps = float(d["fps"])
             frames = d["angle_frames"]
-            pos = {k: np.array([f["landmark_positions"][k] for f in frames], dtype=np.float64)
-                   for k in frames[0]["landmark_positions"]}
+            pos = {
+                k: np.array([f["landmark_positions"][k] for f in frames], dtype=np.float64)
+                for k in frames[0]["landmark_positions"]
+            }
             hips = (pos["left_hip"] + pos["right_hip"]) / 2
             vert = int(np.argmax(np.nanmean(hips - (pos["left_toe"] + pos["right_toe"]) / 2, axis=0)))
             horiz = [a for a in range(3) if a != vert]
@@ -242,11 +303,16 @@ def bench_gait() -> None:
             for side in ("left", "right"):
                 for src, dst in names.items():
                     p = pos[f"{side}_{src}"]
-                    kp[:, BP.index(f"{side}_{dst}")] = np.stack([p[:, prog], -p[:, vert]], axis=1)  # side view, y down
+                    kp[:, BP.index(f"{side}_{dst}")] = np.stack(
+                        [p[:, prog], -p[:, vert]], axis=1
+                    )  # side view, y down
             t = np.arange(len(frames)) / fps
             g = gait_events(kp, t, "blazepose33", metres_per_pixel=0.001)
             errs: dict[str, list[float]] = {"hs": [], "to": []}
-            for kind, det, ref in (("hs", g.heel_strikes, gt["hs_frames"]), ("to", g.toe_offs, gt["to_frames"])):
+            for kind, det, ref in (
+                ("hs", g.heel_strikes, gt["hs_frames"]),
+                ("to", g.toe_offs, gt["to_frames"]),
+            ):
                 for side in ("left", "right"):
                     for f in ref.get(side, []):
                         if len(det[side]):
@@ -257,8 +323,12 @@ def bench_gait() -> None:
             line = f"{Path(m).name} ({fps:.0f} fps): "
             for k in ("hs", "to"):
                 e = np.array(errs[k])
-                line += (f"{k.upper()} matched {len(e)}/{n_ref[k]}, mean error {e.mean():.1f} frames = "
-                         f"{1000 * e.mean() / fps:.0f} ms; " if len(e) else f"{k.upper()} none matched; ")
+                line += (
+                    f"{k.upper()} matched {len(e)}/{n_ref[k]}, mean error {e.mean():.1f} frames = "
+                    f"{1000 * e.mean() / fps:.0f} ms; "
+                    if len(e)
+                    else f"{k.upper()} none matched; "
+                )
             if gt.get("cadence") and g.cadence:
                 line += f"cadence {g.cadence:.1f} vs {gt['cadence']:.1f} steps/min"
             print(line)

@@ -25,11 +25,27 @@ def frames(n: int, people: int, layout: str) -> list[Poses]:
     out = []
     for _ in range(n):
         kp = rng.uniform(0, 1000, (people, k, 2))
-        extra = {} if k == 17 else {"visibility": rng.uniform(0, 1, (people, k)).astype(np.float32),
-                                    "presence": rng.uniform(0, 1, (people, k)).astype(np.float32)}
-        out.append(Poses(kp, rng.uniform(0, 1, (people, k)), np.concatenate([kp.min(1), kp.max(1)], 1),
-                         rng.uniform(0, 1, people), layout, (720, 1280), track_ids=np.arange(people) + 1,
-                         world=rng.normal(0, 1, (people, k, 3)) if k == 33 else None, extra=extra))
+        extra = (
+            {}
+            if k == 17
+            else {
+                "visibility": rng.uniform(0, 1, (people, k)).astype(np.float32),
+                "presence": rng.uniform(0, 1, (people, k)).astype(np.float32),
+            }
+        )
+        out.append(
+            Poses(
+                kp,
+                rng.uniform(0, 1, (people, k)),
+                np.concatenate([kp.min(1), kp.max(1)], 1),
+                rng.uniform(0, 1, people),
+                layout,
+                (720, 1280),
+                track_ids=np.arange(people) + 1,
+                world=rng.normal(0, 1, (people, k, 3)) if k == 33 else None,
+                extra=extra,
+            )
+        )
     return out
 
 
@@ -54,7 +70,9 @@ def main() -> None:
             t2 = time.perf_counter()
             assert len(got) == len(data)
             n = len(data)
-            print(f"| {suffix} | {n / (t1 - t0):.0f} | {n / (t2 - t1):.0f} | {path.stat().st_size / 1e6:.1f} MB |")
+            print(
+                f"| {suffix} | {n / (t1 - t0):.0f} | {n / (t2 - t1):.0f} | {path.stat().st_size / 1e6:.1f} MB |"
+            )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ path = sys.argv[1]
 complexity = int(sys.argv[2]) if len(sys.argv) > 2 else 1  # 1 = BlazePose full
 cap = cv2.VideoCapture(path)
 frames = 0
-with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=complexity, smooth_landmarks=True) as pose:
+with mp.solutions.pose.Pose(
+    static_image_mode=False, model_complexity=complexity, smooth_landmarks=True
+) as pose:
     t0 = time.perf_counter()
     while True:
         ok, bgr = cap.read()

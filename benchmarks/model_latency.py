@@ -44,8 +44,11 @@ def main() -> None:
             model(x)
             times.append((time.perf_counter() - t0) * 1e3)
         times.sort()
-        print(f"{name:30s} {'x'.join(map(str, shape)):>18s} {statistics.median(times):10.2f} "
-              f"{times[int(0.9 * len(times))]:8.2f} {path.stat().st_size / 1e6:6.1f}", flush=True)
+        print(
+            f"{name:30s} {'x'.join(map(str, shape)):>18s} {statistics.median(times):10.2f} "
+            f"{times[int(0.9 * len(times))]:8.2f} {path.stat().st_size / 1e6:6.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

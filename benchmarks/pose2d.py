@@ -17,8 +17,16 @@ from posekit.eval.run import run_eval
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT.parent / "shared" / "data" / "posebench-dev"
-PIPELINES = ["default", "fast", "accurate", "movenet-multipose", "movenet-thunder", "blazepose",
-             "blazepose-heavy", "blazepose-pip"]
+PIPELINES = [
+    "default",
+    "fast",
+    "accurate",
+    "movenet-multipose",
+    "movenet-thunder",
+    "blazepose",
+    "blazepose-heavy",
+    "blazepose-pip",
+]
 
 
 def main() -> int:
@@ -32,15 +40,28 @@ def main() -> int:
         return 1
     rows = []
     for name in args.pipelines or PIPELINES:
-        f = run_eval(DEV / "annotations" / "person_keypoints.json", DEV / "images", model=name,
-                     threads=args.threads, n_bootstrap=args.bootstrap, progress=False)
+        f = run_eval(
+            DEV / "annotations" / "person_keypoints.json",
+            DEV / "images",
+            model=name,
+            threads=args.threads,
+            n_bootstrap=args.bootstrap,
+            progress=False,
+        )
         rows.append(f)
-        print(f"{name}: AP {f['AP']:.3f} [{f['AP_ci_low']:.3f}, {f['AP_ci_high']:.3f}] "
-              f"AP50 {f['AP50']:.3f} AR {f['AR']:.3f} {f['images_per_s']:.1f} img/s", flush=True)
-    print("\n| pipeline | AP [95% CI] | AP50 | AP75 | AR | PCK@0.2 | images/s |\n|---|---|---|---|---|---|---|")
+        print(
+            f"{name}: AP {f['AP']:.3f} [{f['AP_ci_low']:.3f}, {f['AP_ci_high']:.3f}] "
+            f"AP50 {f['AP50']:.3f} AR {f['AR']:.3f} {f['images_per_s']:.1f} img/s",
+            flush=True,
+        )
+    print(
+        "\n| pipeline | AP [95% CI] | AP50 | AP75 | AR | PCK@0.2 | images/s |\n|---|---|---|---|---|---|---|"
+    )
     for f in rows:
-        print(f"| {f['model']} | {f['AP']:.3f} [{f['AP_ci_low']:.3f}, {f['AP_ci_high']:.3f}] | {f['AP50']:.3f} | "
-              f"{f['AP75']:.3f} | {f['AR']:.3f} | {f['PCK@0.2']:.3f} | {f['images_per_s']:.1f} |")
+        print(
+            f"| {f['model']} | {f['AP']:.3f} [{f['AP_ci_low']:.3f}, {f['AP_ci_high']:.3f}] | {f['AP50']:.3f} | "
+            f"{f['AP75']:.3f} | {f['AR']:.3f} | {f['PCK@0.2']:.3f} | {f['images_per_s']:.1f} |"
+        )
     out = ROOT / "out" / "pose2d.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))

@@ -34,9 +34,25 @@ from posekit.threed.calib_io import read_calibration
 from posekit.threed.demo_data import pose2sim_demo
 from posekit.threed.pipeline import ReconstructParams, View2D, reconstruct
 
-SHARED_JOINTS = ("right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle", "right_heel",
-                 "left_heel", "right_big_toe", "left_big_toe", "right_shoulder", "left_shoulder", "right_elbow",
-                 "left_elbow", "right_wrist", "left_wrist", "nose")
+SHARED_JOINTS = (
+    "right_hip",
+    "left_hip",
+    "right_knee",
+    "left_knee",
+    "right_ankle",
+    "left_ankle",
+    "right_heel",
+    "left_heel",
+    "right_big_toe",
+    "left_big_toe",
+    "right_shoulder",
+    "left_shoulder",
+    "right_elbow",
+    "left_elbow",
+    "right_wrist",
+    "left_wrist",
+    "nose",
+)
 
 
 def p2s_name(name: str) -> str:
@@ -54,8 +70,9 @@ def load() -> str:
         return "load unknown"
 
 
-def reprojection_of(calib, positions: np.ndarray, view_pix: np.ndarray, view_sc: np.ndarray,
-                    min_score: float = 0.3) -> tuple[float, np.ndarray]:
+def reprojection_of(
+    calib, positions: np.ndarray, view_pix: np.ndarray, view_sc: np.ndarray, min_score: float = 0.3
+) -> tuple[float, np.ndarray]:
     """Mean pixel distance between (F, K, 3) positions projected and (C, F, K, 2) 2D points (score ≥ min)."""
     errs = []
     for c, cam in enumerate(calib.cameras):
@@ -112,18 +129,29 @@ def target1() -> None:
         table = compare_to_trc(res, ref)
         pix, sc = main_person_2d(res, views)
         ours_e, ours_c = reprojection_of(calib, res.positions[:, 0], pix, sc)
-        p2s_e, p2s_c = reprojection_of(calib, y_up_to_z_up(ref.positions),
-                                       pix[:, :, [res.joint_names.index(p2s_name(n)) for n in ref.marker_names]],
-                                       sc[:, :, [res.joint_names.index(p2s_name(n)) for n in ref.marker_names]])
+        p2s_e, p2s_c = reprojection_of(
+            calib,
+            y_up_to_z_up(ref.positions),
+            pix[:, :, [res.joint_names.index(p2s_name(n)) for n in ref.marker_names]],
+            sc[:, :, [res.joint_names.index(p2s_name(n)) for n in ref.marker_names]],
+        )
         s = res.summary()
         label = "with refinement" if refine else "default (no refinement)"
         print(f"\n### {label}: {dt:.1f} s ({load()}); people found: {res.positions.shape[1]}")
-        print(f"mean distance to Pose2Sim's TRC over its {len(table)} markers: {np.mean(list(table.values())):.2f} mm")
-        print(f"reprojection error of the final (filtered) 3D against the 2D (score >= 0.3, all 4 cameras): "
-              f"posekit {ours_e:.2f} px, Pose2Sim {p2s_e:.2f} px")
-        print("  per camera posekit / Pose2Sim (px): " + ", ".join(
-            f"{n} {a:.2f}/{b:.2f}" for n, a, b in zip(calib.names, ours_c, p2s_c)))
-        print(f"triangulation (raw, cameras used): mean {s['mean_error_px']:.2f} px, {s['mean_cameras']:.2f} cameras")
+        print(
+            f"mean distance to Pose2Sim's TRC over its {len(table)} markers: {np.mean(list(table.values())):.2f} mm"
+        )
+        print(
+            f"reprojection error of the final (filtered) 3D against the 2D (score >= 0.3, all 4 cameras): "
+            f"posekit {ours_e:.2f} px, Pose2Sim {p2s_e:.2f} px"
+        )
+        print(
+            "  per camera posekit / Pose2Sim (px): "
+            + ", ".join(f"{n} {a:.2f}/{b:.2f}" for n, a, b in zip(calib.names, ours_c, p2s_c))
+        )
+        print(
+            f"triangulation (raw, cameras used): mean {s['mean_error_px']:.2f} px, {s['mean_cameras']:.2f} cameras"
+        )
         if not refine:
             print("\n| marker | mm |\n| --- | --- |")
             for k, v in table.items():
@@ -148,9 +176,14 @@ def _synthetic_views(gt, frames_people, sigma, outliers, drop, rng):
                 x = cam.project(people[i]) + rng.normal(0, sigma, (K, 2))
                 far = rng.random(K) < outliers
                 ang = rng.uniform(0, 2 * np.pi, far.sum())
-                x[far] += rng.uniform(0.1, 0.3, (far.sum(), 1)) * max(w, h) * np.column_stack([np.cos(ang),
-                                                                                               np.sin(ang)])
-                inside = np.isfinite(x).all(-1) & (x[:, 0] >= 0) & (x[:, 0] < w) & (x[:, 1] >= 0) & (x[:, 1] < h)
+                x[far] += (
+                    rng.uniform(0.1, 0.3, (far.sum(), 1))
+                    * max(w, h)
+                    * np.column_stack([np.cos(ang), np.sin(ang)])
+                )
+                inside = (
+                    np.isfinite(x).all(-1) & (x[:, 0] >= 0) & (x[:, 0] < w) & (x[:, 1] >= 0) & (x[:, 1] < h)
+                )
                 kp[f, slot, inside] = x[inside]
                 sc[f, slot, inside] = rng.uniform(0.5, 1.0, inside.sum())
         views.append(View2D(kp, sc, gt.layout, cam.name, None))
@@ -166,14 +199,28 @@ def target3(trials: int) -> None:
     if not (DATA / "3d").exists():
         print(f"skipped: {DATA / '3d'} absent")
         return
-    sets = [load_campus(DATA), load_shelf(DATA), load_panoptic(DATA, "160906_band1"),
-            load_panoptic(DATA, "160906_band2")]
-    settings = [("σ 0", 0, 0, 0), ("σ 2 px", 2, 0, 0), ("σ 5 px", 5, 0, 0), ("σ 10 px", 10, 0, 0),
-                ("σ 2 + 10% outliers", 2, 0.1, 0), ("σ 2 + 30% views missing", 2, 0, 0.3),
-                ("σ 5 + 10% outliers + 30% missing", 5, 0.1, 0.3)]
-    print(f"{trials} random trials per setting; all people of every frame; association included "
-          "(people shuffled per camera); MPJPE over ground-truth joints matched to a found person.")
-    print("\n| data (cameras, frames×people) | setting | MPJPE mm | + refinement mm | people found | PCP | PCP + ref. |")
+    sets = [
+        load_campus(DATA),
+        load_shelf(DATA),
+        load_panoptic(DATA, "160906_band1"),
+        load_panoptic(DATA, "160906_band2"),
+    ]
+    settings = [
+        ("σ 0", 0, 0, 0),
+        ("σ 2 px", 2, 0, 0),
+        ("σ 5 px", 5, 0, 0),
+        ("σ 10 px", 10, 0, 0),
+        ("σ 2 + 10% outliers", 2, 0.1, 0),
+        ("σ 2 + 30% views missing", 2, 0, 0.3),
+        ("σ 5 + 10% outliers + 30% missing", 5, 0.1, 0.3),
+    ]
+    print(
+        f"{trials} random trials per setting; all people of every frame; association included "
+        "(people shuffled per camera); MPJPE over ground-truth joints matched to a found person."
+    )
+    print(
+        "\n| data (cameras, frames×people) | setting | MPJPE mm | + refinement mm | people found | PCP | PCP + ref. |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for gt in sets:
         n_people = sum(len(p) for p in gt.frames)
@@ -214,24 +261,35 @@ def target3(trials: int) -> None:
                             pcps[refine].extend([0.0] * (len(people) - len(rows)))
                         if not refine:
                             found.append(hit / len(people))
-            pc = (f"{100 * np.mean(pcps[False]):.1f} | {100 * np.mean(pcps[True]):.1f}"
-                  if pcps[False] else "– | –")
-            print(f"| {gt.name} ({len(gt.calib)}, {n_people}) | {label} | {1000 * np.mean(errs[False]):.1f} | "
-                  f"{1000 * np.mean(errs[True]):.1f} | {100 * np.mean(found):.0f}% | {pc} |")
+            pc = (
+                f"{100 * np.mean(pcps[False]):.1f} | {100 * np.mean(pcps[True]):.1f}"
+                if pcps[False]
+                else "– | –"
+            )
+            print(
+                f"| {gt.name} ({len(gt.calib)}, {n_people}) | {label} | {1000 * np.mean(errs[False]):.1f} | "
+                f"{1000 * np.mean(errs[True]):.1f} | {100 * np.mean(found):.0f}% | {pc} |"
+            )
 
 
 def _trc_slice(trc, frames: int):
     """The first `frames` frames of a TrcData (for comparisons after an offset shortened our result)."""
     from dataclasses import replace
 
-    return replace(trc, positions=trc.positions[:frames], times=trc.times[:frames],
-                   frame_numbers=trc.frame_numbers[:frames])
+    return replace(
+        trc,
+        positions=trc.positions[:frames],
+        times=trc.times[:frames],
+        frame_numbers=trc.frame_numbers[:frames],
+    )
 
 
 def target2(model: str) -> None:
     from posekit.threed.inputs import load_view
 
-    print(f"\n## Target 2: video in (Pose2Sim 0.10.49 Demo_SinglePerson, 4 videos, posekit 2D model {model!r})")
+    print(
+        f"\n## Target 2: video in (Pose2Sim 0.10.49 Demo_SinglePerson, 4 videos, posekit 2D model {model!r})"
+    )
     root = pose2sim_demo("0.10.49") / "Pose2Sim/Demo_SinglePerson"
     demo04 = pose2sim_demo("0.4.15") / "Pose2Sim/Demo"
     calib = read_calibration(demo04 / "calibration/Calib_qualisys.toml")
@@ -249,17 +307,24 @@ def target2(model: str) -> None:
             print(f"warning: {w.message}")
     table = compare_to_trc(res, ref, SHARED_JOINTS)
     s = res.summary()
-    print(f"time: {total:.1f} s for 4×{views[0].num_frames} frames (2D {t2d:.1f} s, 3D {total - t2d:.1f} s); "
-          f"machine: {load()} at end")
-    print(f"mean distance to Pose2Sim's TRC over {len(table)} joints: {np.mean(list(table.values())):.1f} mm; "
-          f"reprojection {s['mean_error_px']:.1f} px; people found {res.positions.shape[1]}")
+    print(
+        f"time: {total:.1f} s for 4×{views[0].num_frames} frames (2D {t2d:.1f} s, 3D {total - t2d:.1f} s); "
+        f"machine: {load()} at end"
+    )
+    print(
+        f"mean distance to Pose2Sim's TRC over {len(table)} joints: {np.mean(list(table.values())):.1f} mm; "
+        f"reprojection {s['mean_error_px']:.1f} px; people found {res.positions.shape[1]}"
+    )
     print("| joint | mm |\n| --- | --- |")
     for k, v in table.items():
         print(f"| {k} | {v:.1f} |")
     # Time alignment: the 0.10.49 videos and the 0.4.15 JSON/TRC may not start on the same frame.
     ref_z = y_up_to_z_up(ref.positions)
-    pairs = [(res.joint_names.index(p2s_name(n)), i) for i, n in enumerate(ref.marker_names)
-             if p2s_name(n) in SHARED_JOINTS and p2s_name(n) in res.joint_names]
+    pairs = [
+        (res.joint_names.index(p2s_name(n)), i)
+        for i, n in enumerate(ref.marker_names)
+        if p2s_name(n) in SHARED_JOINTS and p2s_name(n) in res.joint_names
+    ]
     ours = res.positions[:, 0, [a for a, _ in pairs]]
     theirs = ref_z[:, [i for _, i in pairs]]
     n = min(len(ours), len(theirs))
@@ -267,16 +332,20 @@ def target2(model: str) -> None:
     for k in range(-3, 4):
         a, b_ = (ours[k:n], theirs[: n - k]) if k >= 0 else (ours[: n + k], theirs[-k:n])
         shifts[k] = float(np.nanmean(np.linalg.norm(a - b_, axis=-1)) * 1000)
-    print("mean distance (mm) when our frame f + k is compared with Pose2Sim's frame f: "
-          + ", ".join(f"k={k}: {v:.1f}" for k, v in shifts.items()))
+    print(
+        "mean distance (mm) when our frame f + k is compared with Pose2Sim's frame f: "
+        + ", ".join(f"k={k}: {v:.1f}" for k, v in shifts.items())
+    )
     best = min(shifts, key=lambda k: shifts[k])
     if best:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r1 = reconstruct(calib, views, 60.0, ReconstructParams(), offsets=[best] * 4)
         t1 = compare_to_trc(r1, _trc_slice(ref, r1.positions.shape[0]), SHARED_JOINTS)
-        print(f"with --offsets {best},{best},{best},{best}: mean {np.mean(list(t1.values())):.1f} mm; per joint "
-              + ", ".join(f"{k} {v:.0f}" for k, v in t1.items()))
+        print(
+            f"with --offsets {best},{best},{best},{best}: mean {np.mean(list(t1.values())):.1f} mm; per joint "
+            + ", ".join(f"{k} {v:.0f}" for k, v in t1.items())
+        )
     # Which image width fits? The calibration says 1088, cam01/02 videos are 1080 wide.
     for shift in (0.0, -4.0):
         import copy
@@ -285,9 +354,11 @@ def target2(model: str) -> None:
         for i in (0, 1):
             c2.cameras[i].matrix[0, 2] += shift
         r2 = reconstruct(c2, views, 60.0, ReconstructParams())
-        print(f"cx of cam01/02 shifted by {shift:+.0f} px (0: padding at the right; -4: centred crop): "
-              f"reprojection {r2.summary()['mean_error_px']:.2f} px, per camera "
-              + ", ".join(f"{v:.2f}" for v in r2.summary()["per_camera_px"].values()))
+        print(
+            f"cx of cam01/02 shifted by {shift:+.0f} px (0: padding at the right; -4: centred crop): "
+            f"reprojection {r2.summary()['mean_error_px']:.2f} px, per camera "
+            + ", ".join(f"{v:.2f}" for v in r2.summary()["per_camera_px"].values())
+        )
 
 
 def target4(model: str) -> None:
@@ -295,8 +366,10 @@ def target4(model: str) -> None:
 
     root = pose2sim_demo("0.10.49") / "Pose2Sim/Demo_MultiPerson"
     calib = read_calibration(root / "calibration/Calib.qca.txt")
-    print(f"\n## Target 4: multi-person (Pose2Sim 0.10.49 Demo_MultiPerson, 4 videos, model {model!r}, "
-          f"calibration converted from its Calib.qca.txt)")
+    print(
+        f"\n## Target 4: multi-person (Pose2Sim 0.10.49 Demo_MultiPerson, 4 videos, model {model!r}, "
+        f"calibration converted from its Calib.qca.txt)"
+    )
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -308,23 +381,31 @@ def target4(model: str) -> None:
     per_frame = seen.sum(axis=1)
     frames_per_track = seen.sum(axis=0)
     print(f"{F} frames in {dt:.1f} s ({load()}); tracks: {T}; frames per track: {frames_per_track.tolist()}")
-    print(f"frames with exactly 2 people: {int((per_frame == 2).sum())}/{F}; with ≥ 2: {int((per_frame >= 2).sum())}; "
-          f"with 1: {int((per_frame == 1).sum())}; with 0: {int((per_frame == 0).sum())}")
+    print(
+        f"frames with exactly 2 people: {int((per_frame == 2).sum())}/{F}; with ≥ 2: {int((per_frame >= 2).sum())}; "
+        f"with 1: {int((per_frame == 1).sum())}; with 0: {int((per_frame == 0).sum())}"
+    )
     for t in range(T):
         centre = np.nanmedian(res.positions[:, t].reshape(-1, 3), axis=0)
-        print(f"  track {t}: {int(frames_per_track[t])} frames, {np.nanmean(res.n_cameras[:, t][res.n_cameras[:, t] > 0]):.2f} "
-              f"cameras per joint, reprojection {np.nanmean(res.errors[:, t]):.2f} px, median position "
-              f"({centre[0]:.2f}, {centre[1]:.2f}, {centre[2]:.2f}) m")
+        print(
+            f"  track {t}: {int(frames_per_track[t])} frames, {np.nanmean(res.n_cameras[:, t][res.n_cameras[:, t] > 0]):.2f} "
+            f"cameras per joint, reprojection {np.nanmean(res.errors[:, t]):.2f} px, median position "
+            f"({centre[0]:.2f}, {centre[1]:.2f}, {centre[2]:.2f}) m"
+        )
     two = np.array([0, 1])[:T]  # tracks are sorted by views held: the two most-seen people
     both = seen[:, two].all(axis=1)
-    print(f"the two main tracks (ids {two.tolist()}) are both present in {int(both.sum())}/{F} frames; "
-          f"other tracks hold {int(frames_per_track.sum() - frames_per_track[two].sum())} person-frames")
+    print(
+        f"the two main tracks (ids {two.tolist()}) are both present in {int(both.sum())}/{F} frames; "
+        f"other tracks hold {int(frames_per_track.sum() - frames_per_track[two].sum())} person-frames"
+    )
     if T >= 2:
         d = np.nanmean(np.linalg.norm(res.positions[:, two[0]] - res.positions[:, two[1]], axis=-1), axis=1)
         print(f"distance between the two people: min {np.nanmin(d):.2f} m, median {np.nanmedian(d):.2f} m")
     steps = np.linalg.norm(np.diff(np.nanmean(res.positions[:, two], axis=2), axis=0), axis=-1)
-    print(f"largest frame-to-frame jump of a main track's centre: {np.nanmax(steps):.3f} m (an id switch would "
-          "show as a jump of about the distance between the people)")
+    print(
+        f"largest frame-to-frame jump of a main track's centre: {np.nanmax(steps):.3f} m (an id switch would "
+        "show as a jump of about the distance between the people)"
+    )
 
 
 def main() -> None:

@@ -73,7 +73,10 @@ def ensure_mediapipe() -> Path:
     py = MP_VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(MP_VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "mediapipe==0.10.21", "opencv-python-headless"], check=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "mediapipe==0.10.21", "opencv-python-headless"],
+            check=True,
+        )
     return py
 
 
@@ -81,22 +84,39 @@ def posekit_track(clip: Path, model: str, *extra: str) -> dict:
     wall, out, rss = timed([PY, "-m", "posekit", "track", str(clip), "--model", model, *extra])
     m = re.search(r"(\d+) frames in ([\d.]+) s \(([\d.]+) frames/s\), (\d+) track ids", out)
     frames = int(m.group(1))
-    return {"frames": frames, "process_fps": frames / wall, "loop_fps": float(m.group(3)), "peak_rss_mb": rss / 1024}
+    return {
+        "frames": frames,
+        "process_fps": frames / wall,
+        "loop_fps": float(m.group(3)),
+        "peak_rss_mb": rss / 1024,
+    }
 
 
 def speed_vs_mediapipe(skip_mediapipe: bool) -> list[dict]:
     rows = []
-    for name, times in (("mmhuman3d_single_person_1080x1920.mp4", 10), ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4)):
+    for name, times in (
+        ("mmhuman3d_single_person_1080x1920.mp4", 10),
+        ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4),
+    ):
         clip = looped(name, times)
         ours = posekit_track(clip, "blazepose")
-        row = {"clip": f"{name} ×{times}", "frames": ours["frames"], "posekit_fps": ours["process_fps"],
-               "posekit_loop_fps": ours["loop_fps"]}
+        row = {
+            "clip": f"{name} ×{times}",
+            "frames": ours["frames"],
+            "posekit_fps": ours["process_fps"],
+            "posekit_loop_fps": ours["loop_fps"],
+        }
         if not skip_mediapipe:
             py = ensure_mediapipe()
-            wall, out, _ = timed([str(py), str(ROOT / "benchmarks" / "mediapipe_baseline.py"), str(clip), "1"])
+            wall, out, _ = timed(
+                [str(py), str(ROOT / "benchmarks" / "mediapipe_baseline.py"), str(clip), "1"]
+            )
             mp = json.loads(out.strip().splitlines()[-1])
-            row.update(mediapipe_fps=mp["frames"] / wall, mediapipe_loop_fps=mp["loop_fps"],
-                       ratio=ours["process_fps"] / (mp["frames"] / wall))
+            row.update(
+                mediapipe_fps=mp["frames"] / wall,
+                mediapipe_loop_fps=mp["loop_fps"],
+                ratio=ours["process_fps"] / (mp["frames"] / wall),
+            )
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -112,7 +132,9 @@ def multi_person() -> list[dict]:
         for r in tracker.track(VIDEO / name):
             people += int((r.poses.person_scores >= 0.3).sum())
             n += 1
-        rows.append({"clip": name, "frames": n, "fps": n / (time.perf_counter() - t0), "people_per_frame": people / n})
+        rows.append(
+            {"clip": name, "frames": n, "fps": n / (time.perf_counter() - t0), "people_per_frame": people / n}
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -135,8 +157,14 @@ def id_counts() -> list[dict]:
         results = list(VideoPoseTracker("default").track(clip))
         fps = max(1.0, len(results) / max(results[-1].time, 1e-6)) if len(results) > 1 else 30.0
         frames_per_id = collections.Counter(int(t) for r in results for t in r.poses.track_ids if t >= 0)
-        rows.append({"clip": clip.name, "frames": len(results), "ids_over_1s": sum(n > fps for n in frames_per_id.values()),
-                     "ids": len(frames_per_id)})
+        rows.append(
+            {
+                "clip": clip.name,
+                "frames": len(results),
+                "ids_over_1s": sum(n > fps for n in frames_per_id.values()),
+                "ids": len(frames_per_id),
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -158,8 +186,14 @@ def jitter_and_lag() -> list[dict]:
                 scores.append(p.scores[best] if best is not None else np.zeros(17))
             traj[smooth] = (np.array(kps), np.array(scores))
         raw, smoothed = traj["none"], traj["one_euro"]
-        rows.append({"model": model, "jitter_raw": jitter(*raw), "jitter_one_euro": jitter(*smoothed),
-                     "lag_frames": lag(raw[0], smoothed[0])})
+        rows.append(
+            {
+                "model": model,
+                "jitter_raw": jitter(*raw),
+                "jitter_one_euro": jitter(*smoothed),
+                "lag_frames": lag(raw[0], smoothed[0]),
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -181,11 +215,17 @@ def main() -> int:
         "jitter": jitter_and_lag() if "jitter" in parts else [],
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT.parent / f"video_bench_{args.parts.replace(',', '_')}.json").write_text(json.dumps(results, indent=2))
-    print("\n| clip | frames | posekit fps (process) | MediaPipe fps (process) | ratio |\n|---|---|---|---|---|")
+    (OUT.parent / f"video_bench_{args.parts.replace(',', '_')}.json").write_text(
+        json.dumps(results, indent=2)
+    )
+    print(
+        "\n| clip | frames | posekit fps (process) | MediaPipe fps (process) | ratio |\n|---|---|---|---|---|"
+    )
     for r in results["speed"]:
-        print(f"| {r['clip']} | {r['frames']} | {r['posekit_fps']:.1f} | {r.get('mediapipe_fps', float('nan')):.1f} | "
-              f"{r.get('ratio', float('nan')):.2f} |")
+        print(
+            f"| {r['clip']} | {r['frames']} | {r['posekit_fps']:.1f} | {r.get('mediapipe_fps', float('nan')):.1f} | "
+            f"{r.get('ratio', float('nan')):.2f} |"
+        )
     print("\n| clip | frames | fps | people/frame |\n|---|---|---|---|")
     for r in results["multi_person"]:
         print(f"| {r['clip']} | {r['frames']} | {r['fps']:.1f} | {r['people_per_frame']:.1f} |")
@@ -197,7 +237,9 @@ def main() -> int:
         print(f"| {r['clip']} | {r['frames']} | {r['ids_over_1s']} | {r['ids']} |")
     print("\n| model | jitter raw | jitter One Euro | lag (frames) |\n|---|---|---|---|")
     for r in results["jitter"]:
-        print(f"| {r['model']} | {r['jitter_raw']:.2f} | {r['jitter_one_euro']:.2f} | {r['lag_frames']:.2f} |")
+        print(
+            f"| {r['model']} | {r['jitter_raw']:.2f} | {r['jitter_one_euro']:.2f} | {r['lag_frames']:.2f} |"
+        )
     return 0
 
 

@@ -1,7 +1,7 @@
 """posekit: human pose estimation on the CPU, with models from package registries.
 
-    import posekit
-    poses = posekit.PoseEstimator()("photo.jpg")
+import posekit
+poses = posekit.PoseEstimator()("photo.jpg")
 """
 
 from __future__ import annotations
@@ -12,7 +12,15 @@ from posekit.errors import ConversionError, InputError, ModelError, PosekitError
 
 __version__ = "0.1.0"
 
-__all__ = ["ConversionError", "InputError", "ModelError", "PoseEstimator", "PosekitError", "Poses", "__version__"]
+__all__ = [
+    "ConversionError",
+    "InputError",
+    "ModelError",
+    "PoseEstimator",
+    "PosekitError",
+    "Poses",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:

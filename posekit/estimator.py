@@ -95,8 +95,14 @@ class PoseEstimator:
     threads: ONNX Runtime intra-op threads per model (None: all cores).
     """
 
-    def __init__(self, model: str | None = None, *, layout: str | None = None, device: str = "cpu",
-                 threads: int | None = None):
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        layout: str | None = None,
+        device: str = "cpu",
+        threads: int | None = None,
+    ):
         self.model = model or "default"
         self.layout = layout
         self.device = device
@@ -107,11 +113,13 @@ class PoseEstimator:
     def __call__(self, images: ImageSource, color: Color = "rgb") -> Poses: ...
 
     @overload
-    def __call__(self, images: list[ImageSource] | tuple[ImageSource, ...],
-                 color: Color = "rgb") -> list[Poses]: ...
+    def __call__(
+        self, images: list[ImageSource] | tuple[ImageSource, ...], color: Color = "rgb"
+    ) -> list[Poses]: ...
 
-    def __call__(self, images: ImageSource | list[ImageSource] | tuple[ImageSource, ...],
-                 color: Color = "rgb") -> Poses | list[Poses]:
+    def __call__(
+        self, images: ImageSource | list[ImageSource] | tuple[ImageSource, ...], color: Color = "rgb"
+    ) -> Poses | list[Poses]:
         """Poses of one image, or a list of Poses for a list (or tuple) of images."""
         if color not in ("rgb", "bgr"):
             raise ValueError(f"color must be 'rgb' or 'bgr', got {color!r}")
@@ -125,8 +133,14 @@ class PoseEstimator:
         poses = self.pipeline(arr)
         return poses.to_layout(self.layout) if self.layout else poses
 
-    def predict(self, inputs: PredictInput | Iterable[PredictInput], *, on_error: OnError = "raise",
-                keep_images: bool = False, progress: bool = True) -> Predictions:
+    def predict(
+        self,
+        inputs: PredictInput | Iterable[PredictInput],
+        *,
+        on_error: OnError = "raise",
+        keep_images: bool = False,
+        progress: bool = True,
+    ) -> Predictions:
         """Poses for every image in files, folders, globs and in-memory images, with a progress bar.
 
         Returns `Predictions`: iterate it for an `ImageResult` (name, index, poses, image) per image.

@@ -18,4 +18,6 @@ def shared_path(*parts: str) -> Path:
 def needs_shared(*parts: str) -> pytest.MarkDecorator:
     """Skip marker for tests that read `../shared/data/<parts>`."""
     path = shared_path(*parts)
-    return pytest.mark.skipif(not path.exists(), reason=f"test data not found at {path} (../shared is absent)")
+    return pytest.mark.skipif(
+        not path.exists(), reason=f"test data not found at {path} (../shared is absent)"
+    )

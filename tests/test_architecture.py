@@ -17,20 +17,37 @@ PACKAGE = Path(__file__).resolve().parents[1] / "posekit"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "layouts": 1,
-    "ops": 2, "runtime": 2,
+    "ops": 2,
+    "runtime": 2,
     "results": 3,
-    "io": 4, "convert": 4, "smooth": 4, "decode": 4,
-    "zoo": 5, "draw": 5,
-    "pipeline": 6, "track": 6,
+    "io": 4,
+    "convert": 4,
+    "smooth": 4,
+    "decode": 4,
+    "zoo": 5,
+    "draw": 5,
+    "pipeline": 6,
+    "track": 6,
     "video": 7,
     "estimator": 8,
-    "eval": 9, "threed": 9, "analysis": 9, "export": 9,
-    "batch": 10, "serve": 10,
+    "eval": 9,
+    "threed": 9,
+    "analysis": 9,
+    "export": 9,
+    "batch": 10,
+    "serve": 10,
     "cli": 11,
-    "__init__": 12, "__main__": 12,
+    "__init__": 12,
+    "__main__": 12,
 }
-SAME_LAYER_OK = {("export", "threed"), ("threed", "export"), ("analysis", "export"), ("eval", "threed"),
-                 ("threed", "eval"), ("export", "analysis")}
+SAME_LAYER_OK = {
+    ("export", "threed"),
+    ("threed", "export"),
+    ("analysis", "export"),
+    ("eval", "threed"),
+    ("threed", "eval"),
+    ("export", "analysis"),
+}
 MAX_LINES = 400
 
 
@@ -64,7 +81,9 @@ def _imported_packages(path: Path) -> set[str]:
 
 def test_every_package_has_a_layer():
     packages = {_package_of(p) for p in _modules()}
-    assert packages <= set(LAYERS), f"place these in LAYERS and docs/architecture.md: {packages - set(LAYERS)}"
+    assert packages <= set(LAYERS), (
+        f"place these in LAYERS and docs/architecture.md: {packages - set(LAYERS)}"
+    )
 
 
 def test_imports_point_downwards():
@@ -82,14 +101,21 @@ def test_imports_point_downwards():
 
 
 def test_modules_stay_small():
-    big = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in _modules()
-           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    big = [
+        f"{p.relative_to(PACKAGE.parent)}: {n} lines"
+        for p in _modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    ]
     assert not big, "split these modules:\n" + "\n".join(big)
 
 
 @pytest.mark.parametrize("module", ["posekit", "posekit.zoo", "posekit.errors", "posekit.layouts"])
 def test_light_imports_do_not_load_opencv_or_pil(module):
-    code = (f"import sys, {module}; heavy = [m for m in ('cv2', 'PIL', 'av', 'onnxruntime') if m in sys.modules];"
-            "print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        f"import sys, {module}; heavy = [m for m in ('cv2', 'PIL', 'av', 'onnxruntime') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "", f"import {module} loaded {out}"

@@ -10,8 +10,15 @@ from posekit.results import FrameResult, Poses, keypoint_columns, person_columns
 def make(n=3, layout="coco17", k=17, **kw):
     rng = np.random.default_rng(n)
     kp = rng.uniform(0, 100, (n, k, 2))
-    return Poses(kp, rng.uniform(0, 1, (n, k)), np.tile([1, 2, 90, 95], (n, 1)),
-                 np.linspace(0.9, 0.1, n), layout, (120, 100), **kw)
+    return Poses(
+        kp,
+        rng.uniform(0, 1, (n, k)),
+        np.tile([1, 2, 90, 95], (n, 1)),
+        np.linspace(0.9, 0.1, n),
+        layout,
+        (120, 100),
+        **kw,
+    )
 
 
 def test_dtypes_and_validation():
@@ -113,7 +120,9 @@ def test_to_columns_is_the_one_table_layout():
     assert list(cols)[:8] == ["score", "x1", "y1", "x2", "y2", "nose_x", "nose_y", "nose_score"]
     assert list(cols)[8:11] == ["nose_wx", "nose_wy", "nose_wz"]
     assert all(v.shape == (3,) and v.dtype == np.float32 for v in cols.values())
-    assert np.array_equal(cols["left_wrist_y"], p.keypoints[:, 9, 1]) and np.array_equal(cols["x2"], p.boxes[:, 2])
+    assert np.array_equal(cols["left_wrist_y"], p.keypoints[:, 9, 1]) and np.array_equal(
+        cols["x2"], p.boxes[:, 2]
+    )
     assert list(p.to_columns(world=False)) == person_columns("coco17")
     with_extra = p.to_columns(world=False, extra=("visibility",))
     assert list(with_extra)[5:9] == ["nose_x", "nose_y", "nose_score", "nose_visibility"]

@@ -13,7 +13,9 @@ from posekit.layouts import Layout, get_layout
 STATES = ("standing", "sitting", "lying", "walking", "running", "unknown")
 
 
-def activity_states(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = "blazepose33") -> np.ndarray:
+def activity_states(
+    keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = "blazepose33"
+) -> np.ndarray:
     """Per frame: standing, sitting, lying, walking, running or unknown (person not seen).
 
     lying: tilt >= 60; sitting: trunk upright-ish and thighs within 45 deg of horizontal; otherwise the

@@ -33,7 +33,9 @@ class TrackSeries:
 @dataclass
 class AnalysisResult:
     summary: dict[str, Any]
-    series: dict[str, dict[int, dict[str, np.ndarray]]] = field(default_factory=dict)  # analysis -> track -> columns
+    series: dict[str, dict[int, dict[str, np.ndarray]]] = field(
+        default_factory=dict
+    )  # analysis -> track -> columns
     tracks: list[TrackSeries] = field(default_factory=list)
     details: dict[str, dict[int, Any]] = field(default_factory=dict)  # analysis -> track -> result object
 
@@ -95,9 +97,19 @@ def track_series(results: Any, min_frames: int = 10) -> list[TrackSeries]:
     return tracks
 
 
-def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None, ergonomics: str | None = None,
-            falls: bool = False, activity: bool = False, gait: bool = False, out: str | os.PathLike | None = None,
-            min_score: float = 0.3, min_frames: int = 10) -> AnalysisResult:
+def analyze(
+    results: Any,
+    *,
+    angles: bool = True,
+    reps: str | bool | None = None,
+    ergonomics: str | None = None,
+    falls: bool = False,
+    activity: bool = False,
+    gait: bool = False,
+    out: str | os.PathLike | None = None,
+    min_score: float = 0.3,
+    min_frames: int = 10,
+) -> AnalysisResult:
     """Analyse tracking results (a track file path, `read_tracks(...)` output, or `VideoPoseTracker.track` results).
 
     Args:
@@ -119,8 +131,14 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
     for tr in tracks:
         tid = tr.track_id
         if angles:
-            a = compute_angles(tr.keypoints, tr.layout, scores=tr.scores, min_score=min_score,
-                               image_size=tr.image_size, time=tr.time)
+            a = compute_angles(
+                tr.keypoints,
+                tr.layout,
+                scores=tr.scores,
+                min_score=min_score,
+                image_size=tr.image_size,
+                time=tr.time,
+            )
             cols = {n: a.values[:, i] for i, n in enumerate(a.names)}
             entry: dict[str, Any] = {"2d": a.summary()}
             if tr.world is not None:
@@ -159,7 +177,9 @@ def analyze(results: Any, *, angles: bool = True, reps: str | bool | None = None
         if activity:
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             st = activity_mod.activity_states(kp, tr.time, tr.layout)
-            res.summary.setdefault("activity", {})[str(tid)] = {"time_s": activity_mod.time_in_states(st, tr.time)}
+            res.summary.setdefault("activity", {})[str(tid)] = {
+                "time_s": activity_mod.time_in_states(st, tr.time)
+            }
             res.series.setdefault("activity", {})[tid] = {"state": st}
     if falls:
         res.summary.setdefault("falls", [])
@@ -174,9 +194,14 @@ def _ergonomics(res: AnalysisResult, tr: TrackSeries, method: str, min_score: fl
     if method not in ("reba", "rula"):
         raise InputError(f"ergonomics: expected reba or rula, got {method!r}")
     if tr.world is not None:
-        post, view = posture_3d(np.where((tr.scores >= min_score)[..., None], tr.world, np.nan), tr.layout), "3d"
+        post, view = (
+            posture_3d(np.where((tr.scores >= min_score)[..., None], tr.world, np.nan), tr.layout),
+            "3d",
+        )
     else:
-        post = posture_2d(tr.keypoints, tr.layout, scores=tr.scores, min_score=min_score, image_size=tr.image_size)
+        post = posture_2d(
+            tr.keypoints, tr.layout, scores=tr.scores, min_score=min_score, image_size=tr.image_size
+        )
         view = "2d side view"
     r = reba(post) if method == "reba" else rula(post)
     labels = r.level if method == "reba" else r.level_name  # type: ignore[union-attr]
@@ -185,8 +210,12 @@ def _ergonomics(res: AnalysisResult, tr: TrackSeries, method: str, min_score: fl
     at_level = {str(lv): float(dt[seen & (labels == lv)].sum()) for lv in dict.fromkeys(labels[seen])}
     res.summary["ergonomics"] = res.summary.get("ergonomics", {})
     res.summary["ergonomics"][str(tr.track_id)] = {
-        "method": method, "view": view, "max_score": int(r.score[seen].max()) if seen.any() else None,
-        "median_score": float(np.median(r.score[seen])) if seen.any() else None, "time_at_level_s": at_level}
+        "method": method,
+        "view": view,
+        "max_score": int(r.score[seen].max()) if seen.any() else None,
+        "median_score": float(np.median(r.score[seen])) if seen.any() else None,
+        "time_at_level_s": at_level,
+    }
     cols = {"score": np.where(seen, r.score, -1), "level": np.where(seen, labels, "")}
     res.series.setdefault("ergonomics", {})[tr.track_id] = cols
     res.details.setdefault("ergonomics", {})[tr.track_id] = r
@@ -200,7 +229,11 @@ def _csv_text(time: np.ndarray, cols: dict[str, np.ndarray], tid: int) -> str:
         row: list[Any] = [tid, f"{time[i]:.6f}"]
         for v in cols.values():
             x = v[i]
-            row.append("" if isinstance(x, float) and not np.isfinite(x) else (f"{x:.4f}" if isinstance(x, float) else x))
+            row.append(
+                ""
+                if isinstance(x, float) and not np.isfinite(x)
+                else (f"{x:.4f}" if isinstance(x, float) else x)
+            )
         w.writerow(row)
     return buf.getvalue()
 
@@ -216,8 +249,14 @@ def write_outputs(res: AnalysisResult, out: str | os.PathLike) -> None:
     for name, per_track in res.series.items():
         text = ""
         for i, (tid, cols) in enumerate(per_track.items()):
-            body = _csv_text(times[tid], {k: np.asarray(v).astype(object) if v.dtype.kind in "USO" else v.astype(float)
-                                          for k, v in cols.items()}, tid)
+            body = _csv_text(
+                times[tid],
+                {
+                    k: np.asarray(v).astype(object) if v.dtype.kind in "USO" else v.astype(float)
+                    for k, v in cols.items()
+                },
+                tid,
+            )
             text += body if i == 0 else body.split("\n", 1)[1]
         with atomic_write(d / f"{name}.csv", "w", encoding="utf-8") as f:
             f.write(text)

@@ -113,8 +113,14 @@ def summarize(values: np.ndarray) -> dict[str, float | None]:
     ok = v[np.isfinite(v)]
     if ok.size == 0:
         return {"min": None, "max": None, "range_of_motion": None, "mean": None, "std": None, "valid": 0.0}
-    return {"min": float(ok.min()), "max": float(ok.max()), "range_of_motion": float(ok.max() - ok.min()),
-            "mean": float(ok.mean()), "std": float(ok.std()), "valid": float(ok.size / v.size)}
+    return {
+        "min": float(ok.min()),
+        "max": float(ok.max()),
+        "range_of_motion": float(ok.max() - ok.min()),
+        "mean": float(ok.mean()),
+        "std": float(ok.std()),
+        "valid": float(ok.size / v.size),
+    }
 
 
 def _wrap(ang: np.ndarray, name: str) -> np.ndarray:
@@ -161,8 +167,13 @@ def _has(layout: Layout, name: str) -> bool:
     return _POINTS[name] in layout.keypoint_names
 
 
-def clean_keypoints(keypoints: np.ndarray, scores: np.ndarray | None = None, *, min_score: float = 0.3,
-                    image_size: tuple[int, int] | None = None) -> np.ndarray:
+def clean_keypoints(
+    keypoints: np.ndarray,
+    scores: np.ndarray | None = None,
+    *,
+    min_score: float = 0.3,
+    image_size: tuple[int, int] | None = None,
+) -> np.ndarray:
     """(T, K, D) float64 copy with untrustworthy points set to NaN: score < min_score, or (x, y)
     outside the image (height, width) when given."""
     kp = np.array(keypoints, dtype=np.float64)
@@ -196,10 +207,18 @@ def visible_side(keypoints: np.ndarray, layout: str | Layout) -> np.ndarray:
     return side
 
 
-def compute_angles(keypoints: np.ndarray, layout: str | Layout = "blazepose33", *,
-                   scores: np.ndarray | None = None, min_score: float = 0.3,
-                   image_size: tuple[int, int] | None = None, names: tuple[str, ...] | None = None,
-                   side: str = "auto", fps: float = 30.0, time: np.ndarray | None = None) -> AngleSeries:
+def compute_angles(
+    keypoints: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    *,
+    scores: np.ndarray | None = None,
+    min_score: float = 0.3,
+    image_size: tuple[int, int] | None = None,
+    names: tuple[str, ...] | None = None,
+    side: str = "auto",
+    fps: float = 30.0,
+    time: np.ndarray | None = None,
+) -> AngleSeries:
     """Sports2D's 2D joint and segment angles of one person over time.
 
     Args:
@@ -230,16 +249,30 @@ def compute_angles(keypoints: np.ndarray, layout: str | Layout = "blazepose33", 
         d = ANGLES[n]
         if all(_has(lay, p) for p in d.points):
             with np.errstate(invalid="ignore"):
-                values[:, i] = _wrap((raw_angle([_point(kp, lay, p) for p in d.points]) + d.offset) * d.scale, n)
+                values[:, i] = _wrap(
+                    (raw_angle([_point(kp, lay, p) for p in d.points]) + d.offset) * d.scale, n
+                )
     t = np.arange(kp.shape[0]) / fps if time is None else np.asarray(time, dtype=np.float64)
     return AngleSeries(tuple(names), values, t, sides)
 
 
 # ------------------------------------------------------------------ 3D anatomical angles
-ANGLES_3D = ("right hip flexion", "left hip flexion", "right hip abduction", "left hip abduction",
-             "right knee flexion", "left knee flexion", "right shoulder flexion", "left shoulder flexion",
-             "right shoulder abduction", "left shoulder abduction", "right elbow flexion",
-             "left elbow flexion", "trunk flexion", "trunk lateral bend")
+ANGLES_3D = (
+    "right hip flexion",
+    "left hip flexion",
+    "right hip abduction",
+    "left hip abduction",
+    "right knee flexion",
+    "left knee flexion",
+    "right shoulder flexion",
+    "left shoulder flexion",
+    "right shoulder abduction",
+    "left shoulder abduction",
+    "right elbow flexion",
+    "left elbow flexion",
+    "trunk flexion",
+    "trunk lateral bend",
+)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -247,8 +280,9 @@ def _unit(v: np.ndarray) -> np.ndarray:
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def body_frame(world: np.ndarray, layout: str | Layout = "blazepose33",
-               up: tuple[float, float, float] = (0.0, -1.0, 0.0)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def body_frame(
+    world: np.ndarray, layout: str | Layout = "blazepose33", up: tuple[float, float, float] = (0.0, -1.0, 0.0)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-frame anatomical axes from the pelvis: `lateral` (left hip -> right hip), `vertical` (the
     world's `up` made perpendicular to lateral; BlazePose world is y down, so up = -y) and `anterior`
     = vertical x lateral, the way the person faces. Each (T, 3) unit vectors."""
@@ -260,8 +294,13 @@ def body_frame(world: np.ndarray, layout: str | Layout = "blazepose33",
     return lat, vert, np.cross(vert, lat)
 
 
-def compute_angles_3d(world: np.ndarray, layout: str | Layout = "blazepose33", *, fps: float = 30.0,
-                      up: tuple[float, float, float] = (0.0, -1.0, 0.0)) -> AngleSeries:
+def compute_angles_3d(
+    world: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    *,
+    fps: float = 30.0,
+    up: tuple[float, float, float] = (0.0, -1.0, 0.0),
+) -> AngleSeries:
     """Anatomical angles from world coordinates (metres), in the pelvis frame of `body_frame`.
 
     Flexion: the segment's angle from "down" (limbs) or "up" (trunk) in the sagittal plane, positive
@@ -285,12 +324,17 @@ def compute_angles_3d(world: np.ndarray, layout: str | Layout = "blazepose33", *
         for side, sign in (("right", 1.0), ("left", -1.0)):
             outward = lat * sign
             out[f"{side} hip flexion"], out[f"{side} hip abduction"] = plane_angles(
-                p(f"{side}_knee") - p(f"{side}_hip"), -vert, outward)
+                p(f"{side}_knee") - p(f"{side}_hip"), -vert, outward
+            )
             out[f"{side} shoulder flexion"], out[f"{side} shoulder abduction"] = plane_angles(
-                p(f"{side}_elbow") - p(f"{side}_shoulder"), -vert, outward)
-            out[f"{side} knee flexion"] = 180 - raw_angle([p(f"{side}_ankle"), p(f"{side}_knee"), p(f"{side}_hip")])
+                p(f"{side}_elbow") - p(f"{side}_shoulder"), -vert, outward
+            )
+            out[f"{side} knee flexion"] = 180 - raw_angle(
+                [p(f"{side}_ankle"), p(f"{side}_knee"), p(f"{side}_hip")]
+            )
             out[f"{side} elbow flexion"] = 180 - raw_angle(
-                [p(f"{side}_wrist"), p(f"{side}_elbow"), p(f"{side}_shoulder")])
+                [p(f"{side}_wrist"), p(f"{side}_elbow"), p(f"{side}_shoulder")]
+            )
         trunk = (p("left_shoulder") + p("right_shoulder")) / 2 - (p("left_hip") + p("right_hip")) / 2
         out["trunk flexion"], bend = plane_angles(trunk, vert, lat)
         out["trunk lateral bend"] = bend

@@ -29,8 +29,13 @@ class FallEvent:
     confidence: float
 
     def to_dict(self) -> dict:
-        return {"track_id": self.track_id, "time": self.time, "start_time": self.start_time, "frame": self.frame,
-                "confidence": round(self.confidence, 3)}
+        return {
+            "track_id": self.track_id,
+            "time": self.time,
+            "start_time": self.start_time,
+            "frame": self.frame,
+            "confidence": round(self.confidence, 3),
+        }
 
 
 def _mid(kp: np.ndarray, lay: Layout, a: str, b: str) -> np.ndarray:
@@ -46,8 +51,16 @@ def trunk_tilt(keypoints: np.ndarray, layout: str | Layout = "blazepose33") -> t
         return np.degrees(np.arctan2(np.abs(v[:, 0]), -v[:, 1])), np.linalg.norm(v, axis=1)
 
 
-def detect_falls(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = "blazepose33", track_id: int = 0,
-                 *, upright_s: float = 0.3, max_fall_s: float = 1.5, stay_down_s: float = 1.0) -> list[FallEvent]:
+def detect_falls(
+    keypoints: np.ndarray,
+    time: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    track_id: int = 0,
+    *,
+    upright_s: float = 0.3,
+    max_fall_s: float = 1.5,
+    stay_down_s: float = 1.0,
+) -> list[FallEvent]:
     lay = get_layout(layout)
     t = np.asarray(time, dtype=np.float64)
     tilt, torso = trunk_tilt(keypoints, lay)
@@ -66,12 +79,21 @@ def detect_falls(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout =
             last_up = i
         elif not np.isfinite(tilt[i]):
             pass
-        elif tilt[i] >= LYING and last_up is not None and up_since is not None and t[last_up] - up_since >= upright_s:
+        elif (
+            tilt[i] >= LYING
+            and last_up is not None
+            and up_since is not None
+            and t[last_up] - up_since >= upright_s
+        ):
             dt = t[i] - t[last_up]
             later = (t > t[i]) & (t <= t[i] + stay_down_s)
             # how far the hips went down, from the last upright frame to the lowest point soon after
             drop = (np.nanmax(np.append(hips[later], hips[i])) - hips[last_up]) / scale
-            stays = later.any() and t[later][-1] - t[i] >= 0.8 * stay_down_s and not np.any(tilt[later] <= UPRIGHT)
+            stays = (
+                later.any()
+                and t[later][-1] - t[i] >= 0.8 * stay_down_s
+                and not np.any(tilt[later] <= UPRIGHT)
+            )
             if dt <= max_fall_s and drop >= 0.5 and stays:
                 conf = float(np.clip(0.5 * min(1.0, 0.5 / max(dt, 1e-3)) + 0.5 * min(1.0, drop / 1.5), 0, 1))
                 events.append(FallEvent(track_id, float(t[i]), float(t[last_up]), i, conf))

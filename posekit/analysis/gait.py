@@ -35,11 +35,18 @@ class GaitResult:
     speed: float | None = None  # metres per second
 
     def to_dict(self) -> dict:
-        return {"heel_strikes": {k: v.tolist() for k, v in self.heel_strikes.items()},
-                "toe_offs": {k: v.tolist() for k, v in self.toe_offs.items()}, "cadence_steps_per_min": self.cadence,
-                "step_time_s": self.step_time, "stride_time_s": self.stride_time, "stance_time_s": self.stance_time,
-                "swing_time_s": self.swing_time, "step_time_symmetry_pct": self.step_time_symmetry,
-                "step_length_m": self.step_length, "speed_m_per_s": self.speed}
+        return {
+            "heel_strikes": {k: v.tolist() for k, v in self.heel_strikes.items()},
+            "toe_offs": {k: v.tolist() for k, v in self.toe_offs.items()},
+            "cadence_steps_per_min": self.cadence,
+            "step_time_s": self.step_time,
+            "stride_time_s": self.stride_time,
+            "stance_time_s": self.stance_time,
+            "swing_time_s": self.swing_time,
+            "step_time_symmetry_pct": self.step_time_symmetry,
+            "step_length_m": self.step_length,
+            "speed_m_per_s": self.speed,
+        }
 
 
 def _fill(v: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -52,8 +59,14 @@ def _mean(x: list[float] | np.ndarray) -> float | None:
     return float(x.mean()) if x.size else None
 
 
-def gait_events(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = "blazepose33", *,
-                metres_per_pixel: float | None = None, min_stride_s: float = 0.5) -> GaitResult:
+def gait_events(
+    keypoints: np.ndarray,
+    time: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    *,
+    metres_per_pixel: float | None = None,
+    min_stride_s: float = 0.5,
+) -> GaitResult:
     """Gait from (T, K, 2) image keypoints of one person walking across the view."""
     from scipy.ndimage import gaussian_filter1d
     from scipy.signal import find_peaks
@@ -79,13 +92,18 @@ def gait_events(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = 
         to[side] = t[find_peaks(-back, distance=dist, prominence=prom(back))[0]]
     events = sorted([(v, s) for s in hs for v in hs[s]])
     steps = [b[0] - a[0] for a, b in itertools.pairwise(events) if a[1] != b[1]]
-    step_by_side = {s: [b[0] - a[0] for a, b in itertools.pairwise(events) if a[1] != b[1] and b[1] == s]
-                    for s in ("left", "right")}
+    step_by_side = {
+        s: [b[0] - a[0] for a, b in itertools.pairwise(events) if a[1] != b[1] and b[1] == s]
+        for s in ("left", "right")
+    }
     strides = [d for s in hs for d in np.diff(hs[s])]
     stance, swing = {}, {}
     for s in hs:
-        st = [to[s][to[s] > h][0] - h for h in hs[s] if np.any(to[s] > h) and
-              (not np.any(hs[s] > h) or to[s][to[s] > h][0] < hs[s][hs[s] > h][0])]
+        st = [
+            to[s][to[s] > h][0] - h
+            for h in hs[s]
+            if np.any(to[s] > h) and (not np.any(hs[s] > h) or to[s][to[s] > h][0] < hs[s][hs[s] > h][0])
+        ]
         sw = [hs[s][hs[s] > o][0] - o for o in to[s] if np.any(hs[s] > o)]
         stance[s], swing[s] = _mean(st), _mean(sw)
     step_time = _mean(steps)
@@ -96,5 +114,15 @@ def gait_events(keypoints: np.ndarray, time: np.ndarray, layout: str | Layout = 
         span = t[-1] - t[0]
         speed = float(abs(pelvis[-1] - pelvis[0]) * metres_per_pixel / span) if span > 0 else None
         step_len = speed * step_time if speed is not None and step_time else None
-    return GaitResult(hs, to, 60.0 / step_time if step_time else None, step_time, _mean(strides), stance, swing,
-                      sym, step_len, speed)
+    return GaitResult(
+        hs,
+        to,
+        60.0 / step_time if step_time else None,
+        step_time,
+        _mean(strides),
+        stance,
+        swing,
+        sym,
+        step_len,
+        speed,
+    )

@@ -63,11 +63,24 @@ class RepetitionResult:
     signal_name: str = ""
 
     def to_dict(self) -> dict:
-        return {"exercise": self.exercise, "count": self.count, "period_s": self.period,
-                "signal": self.signal_name,
-                "repetitions": [{"start_frame": r.start, "end_frame": r.end, "start_time": r.start_time,
-                                 "end_time": r.end_time, "duration_s": r.duration, "range": r.range,
-                                 "flags": r.flags} for r in self.repetitions]}
+        return {
+            "exercise": self.exercise,
+            "count": self.count,
+            "period_s": self.period,
+            "signal": self.signal_name,
+            "repetitions": [
+                {
+                    "start_frame": r.start,
+                    "end_frame": r.end,
+                    "start_time": r.start_time,
+                    "end_time": r.end_time,
+                    "duration_s": r.duration,
+                    "range": r.range,
+                    "flags": r.flags,
+                }
+                for r in self.repetitions
+            ],
+        }
 
 
 def _fill(x: np.ndarray) -> np.ndarray:
@@ -104,13 +117,16 @@ def _period(s: np.ndarray, min_lag: int) -> tuple[int | None, float]:
 def _check(keypoints: np.ndarray, layout: Layout) -> np.ndarray:
     kp = np.asarray(keypoints, dtype=np.float64)
     if kp.ndim != 3 or kp.shape[1] != len(layout) or kp.shape[2] not in (2, 3):
-        raise InputError(f"keypoints: expected shape (frames, {len(layout)}, 2 or 3) for layout "
-                         f"{layout.name!r}, got {kp.shape}")
+        raise InputError(
+            f"keypoints: expected shape (frames, {len(layout)}, 2 or 3) for layout "
+            f"{layout.name!r}, got {kp.shape}"
+        )
     return kp
 
 
-def motion_signal(keypoints: np.ndarray, layout: str | Layout = "blazepose33",
-                  min_period_frames: int = 8) -> tuple[np.ndarray, int | None]:
+def motion_signal(
+    keypoints: np.ndarray, layout: str | Layout = "blazepose33", min_period_frames: int = 8
+) -> tuple[np.ndarray, int | None]:
     """The class-agnostic motion signal (T,) and its period in frames (None if nothing repeats)."""
     from scipy.ndimage import gaussian_filter1d
 
@@ -144,16 +160,23 @@ def _reps_from_peaks(sig: np.ndarray, peaks: np.ndarray, fps: float) -> list[Rep
     for i, pk in enumerate(peaks):
         lo = peaks[i - 1] if i > 0 else max(0, pk - (peaks[1] - pk if len(peaks) > 1 else pk))
         hi = peaks[i + 1] if i + 1 < len(peaks) else min(len(sig) - 1, pk + (pk - lo))
-        start = int(lo + np.argmin(sig[lo:pk + 1]))
-        end = int(pk + np.argmin(sig[pk:hi + 1]))
+        start = int(lo + np.argmin(sig[lo : pk + 1]))
+        end = int(pk + np.argmin(sig[pk : hi + 1]))
         rng = float(sig[pk] - min(sig[start], sig[end]))
         reps.append(Repetition(start, end, int(pk), start / fps, end / fps, (end - start) / fps, rng))
     return reps
 
 
-def count_repetitions(keypoints: np.ndarray, layout: str | Layout = "blazepose33", fps: float = 30.0,
-                      exercise: str | None = None, *, smooth: float = SMOOTH_PERIODS,
-                      prominence: float = MIN_PROMINENCE, **exercise_kw: float | str) -> RepetitionResult:
+def count_repetitions(
+    keypoints: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    fps: float = 30.0,
+    exercise: str | None = None,
+    *,
+    smooth: float = SMOOTH_PERIODS,
+    prominence: float = MIN_PROMINENCE,
+    **exercise_kw: float | str,
+) -> RepetitionResult:
     """Count repetitions of one person.
 
     Args:
@@ -181,7 +204,9 @@ def count_repetitions(keypoints: np.ndarray, layout: str | Layout = "blazepose33
         return RepetitionResult("any", 0, [], s, fps, period / fps, "principal component")
     found = []
     for pol in (s, -s):
-        pk, _ = find_peaks(pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp)
+        pk, _ = find_peaks(
+            pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp
+        )
         cv = float(np.std(np.diff(pk)) / np.mean(np.diff(pk))) if len(pk) > 2 else np.inf
         found.append((cv, pol, pk))
     _, pol, pk = min(found, key=lambda f: f[0])  # the more regular polarity
@@ -202,23 +227,47 @@ class Exercise:
 
 
 EXERCISES: dict[str, Exercise] = {
-    "squat": Exercise(("right knee", "left knee"), 30, 60, (("shallow: knees bent < 90 deg", lambda lo, hi: hi < 90),)),
-    "lunge": Exercise(("right knee", "left knee"), 30, 60, (("shallow: front knee bent < 80 deg", lambda lo, hi: hi < 80),)),
-    "push_up": Exercise(("right elbow", "left elbow"), 30, 60,
-                        (("partial: elbows bent < 80 deg", lambda lo, hi: hi < 80),
-                         ("arms not straightened at the top", lambda lo, hi: lo > 20))),
-    "pull_up": Exercise(("right elbow", "left elbow"), 40, 80,
-                        (("partial: elbows bent < 100 deg", lambda lo, hi: hi < 100),
-                         ("arms not straightened at the bottom", lambda lo, hi: lo > 30))),
-    "sit_up": Exercise(("right hip", "left hip"), 40, 70, (("partial: hips flexed < 80 deg", lambda lo, hi: hi < 80),)),
-    "biceps_curl": Exercise(("right elbow", "left elbow"), 40, 90,
-                            (("partial: elbow bent < 110 deg", lambda lo, hi: hi < 110),)),
-    "front_raise": Exercise(("right shoulder", "left shoulder"), 30, 60,
-                            (("low: arm raised < 80 deg", lambda lo, hi: hi < 80),)),
+    "squat": Exercise(
+        ("right knee", "left knee"), 30, 60, (("shallow: knees bent < 90 deg", lambda lo, hi: hi < 90),)
+    ),
+    "lunge": Exercise(
+        ("right knee", "left knee"), 30, 60, (("shallow: front knee bent < 80 deg", lambda lo, hi: hi < 80),)
+    ),
+    "push_up": Exercise(
+        ("right elbow", "left elbow"),
+        30,
+        60,
+        (
+            ("partial: elbows bent < 80 deg", lambda lo, hi: hi < 80),
+            ("arms not straightened at the top", lambda lo, hi: lo > 20),
+        ),
+    ),
+    "pull_up": Exercise(
+        ("right elbow", "left elbow"),
+        40,
+        80,
+        (
+            ("partial: elbows bent < 100 deg", lambda lo, hi: hi < 100),
+            ("arms not straightened at the bottom", lambda lo, hi: lo > 30),
+        ),
+    ),
+    "sit_up": Exercise(
+        ("right hip", "left hip"), 40, 70, (("partial: hips flexed < 80 deg", lambda lo, hi: hi < 80),)
+    ),
+    "biceps_curl": Exercise(
+        ("right elbow", "left elbow"), 40, 90, (("partial: elbow bent < 110 deg", lambda lo, hi: hi < 110),)
+    ),
+    "front_raise": Exercise(
+        ("right shoulder", "left shoulder"), 30, 60, (("low: arm raised < 80 deg", lambda lo, hi: hi < 80),)
+    ),
     # Front view: the upper arm's angle to the horizontal (Sports2D "arm", -90 hanging, +90 overhead).
     # Front view: each upper arm's elevation from hanging (0) to overhead (180), see _arm_elevation.
-    "jumping_jack": Exercise(("right arm elevation", "left arm elevation"), 60, 120,
-                             (("arms not overhead", lambda lo, hi: hi < 140),)),
+    "jumping_jack": Exercise(
+        ("right arm elevation", "left arm elevation"),
+        60,
+        120,
+        (("arms not overhead", lambda lo, hi: hi < 140),),
+    ),
 }
 
 
@@ -242,7 +291,9 @@ def _exercise_signal(kp: np.ndarray, lay: Layout, names: tuple[str, ...], fps: f
     return np.where(n_ok > 0, np.nansum(v, axis=1) / np.maximum(n_ok, 1), np.nan)
 
 
-def _count_exercise(kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw: float | str) -> RepetitionResult:
+def _count_exercise(
+    kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw: float | str
+) -> RepetitionResult:
     if exercise == "angle":
         try:
             ex = Exercise((str(kw["angle"]),), float(kw["low"]), float(kw["high"]))
@@ -267,10 +318,12 @@ def _count_exercise(kp: np.ndarray, lay: Layout, fps: float, exercise: str, **kw
             continue
         if v <= low:
             if armed and start is not None:  # back down: one repetition done
-                seg = sig[prev_end:i + 1]  # from the previous repetition's end: the full excursion
+                seg = sig[prev_end : i + 1]  # from the previous repetition's end: the full excursion
                 lo_v, hi_v = float(np.nanmin(seg)), float(np.nanmax(seg))
                 flags = [name for name, bad in ex.flags if bad(lo_v, hi_v)]
-                reps.append(Repetition(start, i, peak, start / fps, i / fps, (i - start) / fps, hi_v - lo_v, flags))
+                reps.append(
+                    Repetition(start, i, peak, start / fps, i / fps, (i - start) / fps, hi_v - lo_v, flags)
+                )
                 prev_end = i
             start, armed = i, False
         elif v >= high and start is not None:

@@ -7,18 +7,32 @@ import argparse
 
 def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
     """The analysis switches (shared with `posekit track --analyze`)."""
-    p.add_argument(f"--{prefix}angles", action="store_true", help="joint and segment angles (Sports2D definitions)")
-    p.add_argument(f"--{prefix}reps", nargs="?", const="any", default=None, metavar="EXERCISE",
-                   help="count repetitions (optionally of: squat, lunge, push_up, pull_up, sit_up, biceps_curl, "
-                        "front_raise, jumping_jack)")
+    p.add_argument(
+        f"--{prefix}angles", action="store_true", help="joint and segment angles (Sports2D definitions)"
+    )
+    p.add_argument(
+        f"--{prefix}reps",
+        nargs="?",
+        const="any",
+        default=None,
+        metavar="EXERCISE",
+        help="count repetitions (optionally of: squat, lunge, push_up, pull_up, sit_up, biceps_curl, "
+        "front_raise, jumping_jack)",
+    )
     p.add_argument(f"--{prefix}ergonomics", choices=["reba", "rula"], default=None, help="posture risk score")
     p.add_argument(f"--{prefix}falls", action="store_true", help="detect falls")
     p.add_argument(f"--{prefix}activity", action="store_true", help="standing/sitting/lying/walking/running")
-    p.add_argument(f"--{prefix}gait", action="store_true", help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view)")
+    p.add_argument(
+        f"--{prefix}gait",
+        action="store_true",
+        help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view)",
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="answers from results: angles, repetitions, REBA/RULA, gait, falls, activity")
+    p = sub.add_parser(
+        "analyze", help="answers from results: angles, repetitions, REBA/RULA, gait, falls, activity"
+    )
     p.add_argument("results", help="results file from `posekit track` (.parquet, .csv, .jsonl, .json)")
     p.add_argument("--out", required=True, help="output folder: <analysis>.csv, summary.json, report.html")
     add_arguments(p)
@@ -29,14 +43,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_analysis(results, out: str, args: argparse.Namespace) -> str:
     from posekit.analysis import analyze
 
-    chosen = dict(angles=args.angles, reps=args.reps, ergonomics=args.ergonomics, falls=args.falls,
-                  activity=args.activity, gait=args.gait)
+    chosen = dict(
+        angles=args.angles,
+        reps=args.reps,
+        ergonomics=args.ergonomics,
+        falls=args.falls,
+        activity=args.activity,
+        gait=args.gait,
+    )
     if not any(chosen.values()):
         chosen.update(angles=True, reps="any", falls=True, activity=True)  # nothing asked: the usual set
     res = analyze(results, out=out, min_score=getattr(args, "min_score", 0.3), **chosen)
     n = res.summary.get("repetitions", {})
-    return (f"{len(res.tracks)} track(s) analysed; " + (f"repetitions {[v['count'] for v in n.values()]}; " if n else "")
-            + (f"{len(res.summary['falls'])} fall(s); " if "falls" in res.summary else "") + f"report: {out}/report.html")
+    return (
+        f"{len(res.tracks)} track(s) analysed; "
+        + (f"repetitions {[v['count'] for v in n.values()]}; " if n else "")
+        + (f"{len(res.summary['falls'])} fall(s); " if "falls" in res.summary else "")
+        + f"report: {out}/report.html"
+    )
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

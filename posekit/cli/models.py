@@ -8,7 +8,7 @@ import json
 import time
 
 from posekit import zoo
-from posekit.zoo import fetch, store
+from posekit.zoo import fetch, maintenance, store
 from posekit.zoo.records import RECORDS
 
 
@@ -111,7 +111,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for r in [*RECORDS, *(zoo.get_record(n) for n in zoo.model_names()[len(RECORDS) :])]:  # then user models
-        s = store.state(r.name)
+        s = maintenance.state(r.name)
         rows.append(
             {
                 "name": r.name,
@@ -175,7 +175,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    problems = store.check()
+    problems = maintenance.check()
     for p in problems:
         print(f"CORRUPT  {p.message}")
     n_files = sum(1 for _ in store.cache_dir().rglob("*") if _.is_file())
@@ -191,7 +191,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     for n in args.names:
-        removed = store.remove_model(n, source=args.source)
+        removed = maintenance.remove_model(n, source=args.source)
         freed = "nothing was cached" if not removed else f"removed {', '.join(p.name for p in removed)}"
         print(f"{n}: {freed}")
     return 0

@@ -24,7 +24,9 @@ RENDER_MIN_SCORE = 0.1
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=None, help="preset or model name (see `posekit models list`); default: default")
+    p.add_argument(
+        "--model", default=None, help="preset or model name (see `posekit models list`); default: default"
+    )
     p.add_argument("--device", default="cpu", help="cpu, cuda, tensorrt, openvino or coreml")
     p.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads per model")
 
@@ -41,7 +43,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", default=None, help="write one CSV row per person here")
     p.set_defaults(func=cmd_predict)
 
-    e = sub.add_parser("eval", help="COCO OKS AP (and PCK, bootstrap interval, speed) on a keypoint ground truth")
+    e = sub.add_parser(
+        "eval", help="COCO OKS AP (and PCK, bootstrap interval, speed) on a keypoint ground truth"
+    )
     e.add_argument("--gt", required=True, help="COCO person_keypoints JSON")
     e.add_argument("--images", required=True, help="folder the file_name fields are relative to")
     _common(e)
@@ -79,9 +83,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         coco += [{**d, "file_name": r.name} for d in _coco_entries(r.poses, image_id)]
         rows += csv_rows(r.name, r.poses)
         if args.per_image_json:  # image_size is [height, width], as in Poses.image_size and Poses.to_json
-            write_json_atomic(Path(args.per_image_json) / f"{stem}.json",
-                              {"file_name": r.name, "image_size": list(r.poses.image_size),
-                               "layout": r.poses.layout.name, "people": r.poses.to_dicts()})
+            write_json_atomic(
+                Path(args.per_image_json) / f"{stem}.json",
+                {
+                    "file_name": r.name,
+                    "image_size": list(r.poses.image_size),
+                    "layout": r.poses.layout.name,
+                    "people": r.poses.to_dicts(),
+                },
+            )
         if args.render and r.image is not None:
             overlay = draw_poses(r.image, r.poses, min_score=RENDER_MIN_SCORE)
             write_image_atomic(Path(args.render) / f"{stem}.png", overlay)
@@ -96,9 +106,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         _write_csv(args.csv, rows)
     n_skipped = len(run.skipped)
     read = f"{n_ok} of {run.total} image(s) ({n_skipped} skipped)" if n_skipped else f"{n_ok} image(s)"
-    print(f"{read}, {people} people, {elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
-          + (f"; results: {args.out}" if args.out else "")
-          + (f"; overlays: {args.render}" if args.render else ""))
+    print(
+        f"{read}, {people} people, {elapsed:.1f} s ({n_ok / max(elapsed, 1e-9):.1f} images/s)"
+        + (f"; results: {args.out}" if args.out else "")
+        + (f"; overlays: {args.render}" if args.render else "")
+    )
     return 1 if run.skipped else 0
 
 
@@ -118,7 +130,9 @@ def _coco_entries(poses: Poses, image_id: int) -> list[dict[str, Any]]:
 def csv_rows(name: str, poses: Poses) -> list[dict[str, Any]]:
     """One row per person: file, person, then the shared table columns (`Poses.to_columns`, no world)."""
     cols = poses.to_columns(world=False)
-    return [{"file": name, "person": i, **{c: float(v[i]) for c, v in cols.items()}} for i in range(len(poses))]
+    return [
+        {"file": name, "person": i, **{c: float(v[i]) for c, v in cols.items()}} for i in range(len(poses))
+    ]
 
 
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
@@ -136,8 +150,15 @@ def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     from posekit.eval.run import run_eval
 
-    figures = run_eval(args.gt, args.images, model=args.model, device=args.device, threads=args.threads,
-                       n_bootstrap=args.bootstrap, detections_out=args.detections)
+    figures = run_eval(
+        args.gt,
+        args.images,
+        model=args.model,
+        device=args.device,
+        threads=args.threads,
+        n_bootstrap=args.bootstrap,
+        detections_out=args.detections,
+    )
     width = max(map(len, figures))
     for k, v in figures.items():
         print(f"{k.ljust(width)}  {v:.4f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")

@@ -31,8 +31,16 @@ import numpy as np
 from posekit.decode.openpose_layouts import BODY25, COCO18, NET_LAYOUTS, NetLayout, layout_for_channels
 
 __all__ = [
-    "BODY25", "COCO18", "NET_LAYOUTS", "NetLayout", "OpenPosePeople", "decode_openpose", "find_peaks",
-    "layout_for_channels", "net_parts", "render_openpose",
+    "BODY25",
+    "COCO18",
+    "NET_LAYOUTS",
+    "NetLayout",
+    "OpenPosePeople",
+    "decode_openpose",
+    "find_peaks",
+    "layout_for_channels",
+    "net_parts",
+    "render_openpose",
 ]
 
 NUM_SAMPLES = 20  # points sampled along a limb (more than the usual 10: +0.007 AP on COCO-18 renders)

@@ -1,8 +1,8 @@
 """Drawing poses on images, apart from inference: small annotators and `draw_poses`.
 
-    >>> from posekit.draw import draw_poses, LabelAnnotator
-    >>> out = draw_poses(image, poses, boxes=True)      # RGB uint8 copy
-    >>> out = LabelAnnotator().annotate(out, poses)
+>>> from posekit.draw import draw_poses, LabelAnnotator
+>>> out = draw_poses(image, poses, boxes=True)      # RGB uint8 copy
+>>> out = LabelAnnotator().annotate(out, poses)
 """
 
 from posekit.draw.annotators import (

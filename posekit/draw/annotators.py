@@ -85,8 +85,14 @@ class KeypointAnnotator:
         outline: draw a thin dark ring so dots stand out on any background.
     """
 
-    def __init__(self, radius: int | None = None, color: Color | str = "group", min_keypoint_score: float = 0.3,
-                 scale_by_score: bool = True, outline: bool = True) -> None:
+    def __init__(
+        self,
+        radius: int | None = None,
+        color: Color | str = "group",
+        min_keypoint_score: float = 0.3,
+        scale_by_score: bool = True,
+        outline: bool = True,
+    ) -> None:
         self.radius, self.color, self.min_keypoint_score = radius, color, min_keypoint_score
         self.scale_by_score, self.outline = scale_by_score, outline
 
@@ -100,8 +106,13 @@ class KeypointAnnotator:
                 if not _ok(kp, s, self.min_keypoint_score):
                     continue
                 r = base * (0.5 + 0.5 * min(max(s, 0.0), 1.0)) if self.scale_by_score else base
-                color: Any = (score_color(s) if self.color == "score" else
-                              tuple(int(c) for c in group_colors[k]) if self.color == "group" else self.color)
+                color: Any = (
+                    score_color(s)
+                    if self.color == "score"
+                    else tuple(int(c) for c in group_colors[k])
+                    if self.color == "group"
+                    else self.color
+                )
                 rr = max(1, round(r * (1 << _SHIFT)))
                 if self.outline:
                     cv2.circle(out, _pt(*kp), rr + (1 << _SHIFT), (20, 20, 20), -1, cv2.LINE_AA, _SHIFT)
@@ -116,8 +127,9 @@ class SkeletonAnnotator:
     (one palette color per person / track id).
     """
 
-    def __init__(self, thickness: int | None = None, color: Color | str = "group",
-                 min_keypoint_score: float = 0.3) -> None:
+    def __init__(
+        self, thickness: int | None = None, color: Color | str = "group", min_keypoint_score: float = 0.3
+    ) -> None:
         self.thickness, self.color, self.min_keypoint_score = thickness, color, min_keypoint_score
 
     def annotate(self, image: np.ndarray, poses: Poses) -> np.ndarray:
@@ -130,8 +142,13 @@ class SkeletonAnnotator:
                 ms = self.min_keypoint_score
                 if not (_ok(kp[a], sc[a], ms) and _ok(kp[b], sc[b], ms)):
                     continue
-                color: Any = (tuple(int(c) for c in edge_colors[e]) if self.color == "group" else
-                              person_color(poses, i) if self.color == "person" else self.color)
+                color: Any = (
+                    tuple(int(c) for c in edge_colors[e])
+                    if self.color == "group"
+                    else person_color(poses, i)
+                    if self.color == "person"
+                    else self.color
+                )
                 cv2.line(out, _pt(*kp[a]), _pt(*kp[b]), color, t, cv2.LINE_AA, _SHIFT)
         return out
 
@@ -139,7 +156,9 @@ class SkeletonAnnotator:
 class BoxAnnotator:
     """Person boxes, colored per person / track id (or one `color`), for person_score >= min_score."""
 
-    def __init__(self, thickness: int | None = None, color: Color | None = None, min_score: float = 0.0) -> None:
+    def __init__(
+        self, thickness: int | None = None, color: Color | None = None, min_score: float = 0.0
+    ) -> None:
         self.thickness, self.color, self.min_score = thickness, color, min_score
 
     def annotate(self, image: np.ndarray, poses: Poses) -> np.ndarray:
@@ -165,8 +184,13 @@ class LabelAnnotator:
         min_score: people scoring below this get no label.
     """
 
-    def __init__(self, fields: Sequence[str] = ("id", "score"), font_scale: float | None = None,
-                 color: Color | None = None, min_score: float = 0.0) -> None:
+    def __init__(
+        self,
+        fields: Sequence[str] = ("id", "score"),
+        font_scale: float | None = None,
+        color: Color | None = None,
+        min_score: float = 0.0,
+    ) -> None:
         self.fields, self.font_scale, self.color, self.min_score = tuple(fields), font_scale, color, min_score
 
     def text(self, poses: Poses, i: int) -> str:
@@ -199,8 +223,16 @@ class LabelAnnotator:
         return out
 
 
-def draw_poses(image: np.ndarray, poses: Poses, *, min_score: float = 0.0, min_keypoint_score: float = 0.3,
-               boxes: bool = False, labels: bool = False, keypoint_color: Color | str = "group") -> np.ndarray:
+def draw_poses(
+    image: np.ndarray,
+    poses: Poses,
+    *,
+    min_score: float = 0.0,
+    min_keypoint_score: float = 0.3,
+    boxes: bool = False,
+    labels: bool = False,
+    keypoint_color: Color | str = "group",
+) -> np.ndarray:
     """Skeleton and keypoints (and optionally boxes and id/score labels) on a copy of `image`, for
     the people scoring >= `min_score`; keypoints (and the lines to them) scoring >= `min_keypoint_score`."""
     out = canvas(image)

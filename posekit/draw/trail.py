@@ -34,16 +34,26 @@ class TrailAnnotator:
         if poses.track_ids is not None:
             for i, tid in enumerate(poses.track_ids):
                 if tid >= 0:
-                    self.history.setdefault(int(tid), deque(maxlen=self.length)).append((self.frame, self._center(poses, i)))
+                    self.history.setdefault(int(tid), deque(maxlen=self.length)).append(
+                        (self.frame, self._center(poses, i))
+                    )
         thick = default_thickness(out)
         for tid in list(self.history):
-            pts = [(f, p) for f, p in self.history[tid] if self.frame - f < self.length and np.isfinite(p).all()]
+            pts = [
+                (f, p) for f, p in self.history[tid] if self.frame - f < self.length and np.isfinite(p).all()
+            ]
             if not pts:
                 del self.history[tid]
                 continue
             color = PALETTE[tid % len(PALETTE)]
             for (f0, a), (_, b) in itertools.pairwise(pts):
                 age = (self.frame - f0) / self.length
-                cv2.line(out, tuple(np.round(a - 0.5).astype(int)), tuple(np.round(b - 0.5).astype(int)), color,
-                         max(1, round(thick * (1 - age))), cv2.LINE_AA)
+                cv2.line(
+                    out,
+                    tuple(np.round(a - 0.5).astype(int)),
+                    tuple(np.round(b - 0.5).astype(int)),
+                    color,
+                    max(1, round(thick * (1 - age))),
+                    cv2.LINE_AA,
+                )
         return out

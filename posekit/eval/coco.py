@@ -54,7 +54,9 @@ def _cocoeval(coco_gt: COCO, detections: list[dict], sigmas: np.ndarray | None) 
         return None
     unknown = {d["image_id"] for d in detections} - set(coco_gt.getImgIds())
     if unknown:
-        raise InputError(f"detections refer to {len(unknown)} image ids not in the ground truth, e.g. {min(unknown)}")
+        raise InputError(
+            f"detections refer to {len(unknown)} image ids not in the ground truth, e.g. {min(unknown)}"
+        )
     with contextlib.redirect_stdout(io.StringIO()):
         coco_dt = coco_gt.loadRes([dict(d) for d in detections])  # loadRes adds fields: copy
         ev = COCOeval(coco_gt, coco_dt, "keypoints")
@@ -64,8 +66,9 @@ def _cocoeval(coco_gt: COCO, detections: list[dict], sigmas: np.ndarray | None) 
     return ev
 
 
-def evaluate_keypoints(gt_json: GroundTruth, detections: list[dict[str, Any]], *,
-                       sigmas: np.ndarray | None = None) -> dict[str, float]:
+def evaluate_keypoints(
+    gt_json: GroundTruth, detections: list[dict[str, Any]], *, sigmas: np.ndarray | None = None
+) -> dict[str, float]:
     """COCO keypoint metrics with pycocotools (its printing silenced).
 
     Returns {"AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"} as floats in
@@ -95,8 +98,14 @@ def _per_image_tables(ev: COCOeval) -> list[list[ImageRow]]:
                 continue
             dtm, dtig = e["dtMatches"][:, :max_det], e["dtIgnore"][:, :max_det].astype(bool)
             matched = dtm != 0  # pycocotools stores matched gt ids; 0 means unmatched
-            rows.append((np.asarray(e["dtScores"][:max_det], dtype=np.float64), matched & ~dtig,
-                         ~matched & ~dtig, int(np.count_nonzero(np.asarray(e["gtIgnore"]) == 0))))
+            rows.append(
+                (
+                    np.asarray(e["dtScores"][:max_det], dtype=np.float64),
+                    matched & ~dtig,
+                    ~matched & ~dtig,
+                    int(np.count_nonzero(np.asarray(e["gtIgnore"]) == 0)),
+                )
+            )
         tables.append(rows)
     return tables
 
@@ -132,8 +141,15 @@ def _ap_for_images(tables: list[list[ImageRow]], image_index: np.ndarray, rec_th
     return float(np.mean(aps)) if aps else float("nan")
 
 
-def bootstrap_ap(gt: GroundTruth, dets: list[dict[str, Any]], n: int = 200, seed: int = 0,
-                 confidence: float = 0.95, *, return_samples: bool = False):
+def bootstrap_ap(
+    gt: GroundTruth,
+    dets: list[dict[str, Any]],
+    n: int = 200,
+    seed: int = 0,
+    confidence: float = 0.95,
+    *,
+    return_samples: bool = False,
+):
     """Percentile bootstrap interval for COCO keypoint AP, resampling images with replacement.
 
     Images are drawn with replacement from all ground-truth images (those without people too);
@@ -153,12 +169,18 @@ def bootstrap_ap(gt: GroundTruth, dets: list[dict[str, Any]], n: int = 200, seed
         samples = np.array([_ap_for_images(tables, rng.integers(0, n_img, n_img), rec) for _ in range(n)])
     tail = (1 - confidence) / 2 * 100
     valid = samples[~np.isnan(samples)]
-    low, high = (np.percentile(valid, [tail, 100 - tail]) if valid.size else (float("nan"),) * 2)
+    low, high = np.percentile(valid, [tail, 100 - tail]) if valid.size else (float("nan"),) * 2
     return (float(low), float(high), samples) if return_samples else (float(low), float(high))
 
 
-def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: str = "torso", *,
-        return_details: bool = False):
+def pck(
+    gt: GroundTruth,
+    dets: list[dict[str, Any]],
+    alpha: float = 0.2,
+    ref: str = "torso",
+    *,
+    return_details: bool = False,
+):
     """PCK: the fraction of labelled ground-truth keypoints predicted within alpha × reference size.
 
     Each non-crowd ground-truth person with labelled keypoints (v > 0) is matched to the detection
@@ -180,7 +202,9 @@ def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: st
     sig = np.asarray(COCO17.sigmas, dtype=np.float64)  # COCO-17 always has its OKS sigmas
     by_image: dict[Any, list[np.ndarray]] = {}
     for d in dets:
-        by_image.setdefault(d["image_id"], []).append(np.asarray(d["keypoints"], np.float64).reshape(-1, 3)[:, :2])
+        by_image.setdefault(d["image_id"], []).append(
+            np.asarray(d["keypoints"], np.float64).reshape(-1, 3)[:, :2]
+        )
     hits, counts = np.zeros(k), np.zeros(k)
     persons = skipped = 0
     ls, rs, lh, rh = (COCO17.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
@@ -190,7 +214,9 @@ def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: st
             continue
         vis = g[:, 2] > 0
         if ref == "torso":
-            diags = [np.linalg.norm(g[a, :2] - g[b, :2]) for a, b in ((ls, rh), (rs, lh)) if vis[a] and vis[b]]
+            diags = [
+                np.linalg.norm(g[a, :2] - g[b, :2]) for a, b in ((ls, rh), (rs, lh)) if vis[a] and vis[b]
+            ]
             size = float(np.mean(diags)) if diags else 0.0
         else:
             size = float(max(ann["bbox"][2], ann["bbox"][3]))
@@ -211,5 +237,10 @@ def pck(gt: GroundTruth, dets: list[dict[str, Any]], alpha: float = 0.2, ref: st
     if not return_details:
         return value
     per_kpt = np.divide(hits, counts, out=np.full(k, np.nan), where=counts > 0)
-    return {"pck": value, "per_keypoint": per_kpt.tolist(), "keypoints": int(total), "persons": persons,
-            "persons_skipped": skipped}
+    return {
+        "pck": value,
+        "per_keypoint": per_kpt.tolist(),
+        "keypoints": int(total),
+        "persons": persons,
+        "persons_skipped": skipped,
+    }

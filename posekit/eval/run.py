@@ -12,9 +12,16 @@ from tqdm import tqdm
 from posekit.errors import InputError
 
 
-def run_eval(gt: str | Path, images: str | Path, model: str | None = None, device: str = "cpu",
-             threads: int | None = None, n_bootstrap: int = 200, detections_out: str | Path | None = None,
-             progress: bool = True) -> dict[str, Any]:
+def run_eval(
+    gt: str | Path,
+    images: str | Path,
+    model: str | None = None,
+    device: str = "cpu",
+    threads: int | None = None,
+    n_bootstrap: int = 200,
+    detections_out: str | Path | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Run `model` over every image of a COCO keypoint ground truth `gt` (file names relative to
     `images`) and measure it. Figures: AP, AP50, AP75, APm, APl, AR (pycocotools), AP_ci_low/high
     (95% bootstrap over images), PCK@0.2 of the torso, images_per_s (pipeline time only, images
@@ -35,7 +42,9 @@ def run_eval(gt: str | Path, images: str | Path, model: str | None = None, devic
 
     detections: list[dict[str, Any]] = []
     busy = 0.0
-    for info in tqdm(gt_data.get("images", []), desc="eval", unit="img", disable=not progress, dynamic_ncols=True):
+    for info in tqdm(
+        gt_data.get("images", []), desc="eval", unit="img", disable=not progress, dynamic_ncols=True
+    ):
         image = load_image(root / info["file_name"])
         t0 = time.perf_counter()
         poses = estimator(image)
@@ -44,8 +53,16 @@ def run_eval(gt: str | Path, images: str | Path, model: str | None = None, devic
     n = len(gt_data.get("images", []))
     figures: dict[str, Any] = dict(evaluate_keypoints(gt_data, detections))
     low, high = bootstrap_ap(gt_data, detections, n=n_bootstrap, seed=0)
-    figures.update({"AP_ci_low": low, "AP_ci_high": high, "PCK@0.2": pck(gt_data, detections, alpha=0.2),
-                    "images_per_s": n / busy if busy else 0.0, "images": n, "model": model or "default"})
+    figures.update(
+        {
+            "AP_ci_low": low,
+            "AP_ci_high": high,
+            "PCK@0.2": pck(gt_data, detections, alpha=0.2),
+            "images_per_s": n / busy if busy else 0.0,
+            "images": n,
+            "model": model or "default",
+        }
+    )
     if detections_out:
         write_json_atomic(detections_out, detections)
     return figures

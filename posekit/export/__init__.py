@@ -1,7 +1,7 @@
 """Motion-capture and interchange files from posekit results (see docs/3d.md, "One camera and exports").
 
-    from posekit.export import export_results
-    export_results("poses.jsonl", "bvh", "clip.bvh")      # also trc, mot, c3d, nwb, openpose, coco, csv, parquet
+from posekit.export import export_results
+export_results("poses.jsonl", "bvh", "clip.bvh")      # also trc, mot, c3d, nwb, openpose, coco, csv, parquet
 """
 
 from __future__ import annotations

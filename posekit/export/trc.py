@@ -57,7 +57,9 @@ class TrcData:
         try:
             return self.positions[:, self.marker_names.index(name)]
         except ValueError:
-            raise InputError(f"TRC: no marker named {name!r}; markers: {', '.join(self.marker_names)}") from None
+            raise InputError(
+                f"TRC: no marker named {name!r}; markers: {', '.join(self.marker_names)}"
+            ) from None
 
 
 def z_up_to_y_up(positions: np.ndarray) -> np.ndarray:

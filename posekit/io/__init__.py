@@ -14,8 +14,17 @@ _EXPORTS = {
     "posekit.io.atomic": ("AtomicFile", "atomic_write", "write_image_atomic", "write_json_atomic"),
     "posekit.io.images": ("IMAGE_EXTENSIONS", "MAX_PIXELS", "decode_image", "iter_image_paths", "load_image"),
     "posekit.io.tracks": ("TRACK_FORMATS", "TrackWriter", "load_tracks", "read_tracks", "track_columns"),
-    "posekit.io.video": ("VIDEO_EXTENSIONS", "CameraSource", "Frame", "FrameSource", "ImageSequenceSource",
-                         "OpenCVSource", "PrefetchReader", "PyAVSource", "open_source"),
+    "posekit.io.video": (
+        "VIDEO_EXTENSIONS",
+        "CameraSource",
+        "Frame",
+        "FrameSource",
+        "ImageSequenceSource",
+        "OpenCVSource",
+        "PrefetchReader",
+        "PyAVSource",
+        "open_source",
+    ),
     "posekit.io.video_writer": ("VideoWriter",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -54,7 +54,9 @@ def load_image(src: ImageSource, *, exif_transpose: bool = True) -> np.ndarray:
         return _from_pil(src, "PIL image")
     if isinstance(src, (str, os.PathLike)):
         return _from_path(Path(src), exif_transpose)
-    raise InputError(f"cannot load an image from a {type(src).__name__}: expected a path, numpy array or PIL image")
+    raise InputError(
+        f"cannot load an image from a {type(src).__name__}: expected a path, numpy array or PIL image"
+    )
 
 
 def _from_path(path: Path, exif_transpose: bool) -> np.ndarray:
@@ -93,7 +95,9 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
             Image.MAX_IMAGE_PIXELS = old
     w, h = im.size
     if w * h > MAX_PIXELS:
-        raise InputError(f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {MAX_PIXELS // 1_000_000} MP limit")
+        raise InputError(
+            f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {MAX_PIXELS // 1_000_000} MP limit"
+        )
     if w == 0 or h == 0:
         raise InputError(f"{name}: image has zero size ({w}x{h})")
     if im.format == "JPEG" and not _jpeg_has_eoi(data):
@@ -107,7 +111,11 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
         raise InputError(f"{name}: {w}x{h} image is too large for Pillow to decode in this format") from None
     except OSError as e:
         msg = one_line(e)
-        what = "truncated file (incomplete download or copy?)" if "truncated" in msg else f"corrupt image data ({msg})"
+        what = (
+            "truncated file (incomplete download or copy?)"
+            if "truncated" in msg
+            else f"corrupt image data ({msg})"
+        )
         raise InputError(f"{name}: {what}") from None
     except Exception as e:
         raise InputError(f"{name}: corrupt image data ({one_line(e)})") from None
@@ -204,7 +212,9 @@ def is_glob_pattern(s: str) -> bool:
     return any(c in s for c in "*?[")
 
 
-def iter_image_paths(inputs: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False) -> Iterator[Path]:
+def iter_image_paths(
+    inputs: str | os.PathLike | Iterable[str | os.PathLike], *, recursive: bool = False
+) -> Iterator[Path]:
     """Expand inputs to image file paths, in order.
 
     Each input may be a file (yielded as is, whatever its extension), a folder (its image files,

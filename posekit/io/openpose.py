@@ -58,7 +58,9 @@ def guess_layout(num_keypoints: int, keypoints: np.ndarray | None = None) -> Lay
     if num_keypoints == 18:
         return get_layout("coco18")
     if num_keypoints != 25:
-        raise InputError(f"OpenPose JSON: {num_keypoints} keypoints per person; expected 25 (BODY_25/25B) or 18")
+        raise InputError(
+            f"OpenPose JSON: {num_keypoints} keypoints per person; expected 25 (BODY_25/25B) or 18"
+        )
     if keypoints is None:
         return get_layout("body25b")
     k = keypoints.reshape(-1, 25, 2)
@@ -89,8 +91,10 @@ def read_openpose_folder(folder: str | os.PathLike, layout: str | Layout | None 
         frame = [a for a in frame if a.size]
         for a in frame:
             if a.size % 3 or (k_seen is not None and a.size != 3 * k_seen):
-                raise InputError(f"{d / name}: pose_keypoints_2d has {a.size} values; expected 3 per keypoint"
-                                 + (f" ({3 * k_seen})" if k_seen else ""))
+                raise InputError(
+                    f"{d / name}: pose_keypoints_2d has {a.size} values; expected 3 per keypoint"
+                    + (f" ({3 * k_seen})" if k_seen else "")
+                )
             k_seen = a.size // 3
         people.append(frame)
     if k_seen is None:
@@ -110,13 +114,16 @@ def read_openpose_folder(folder: str | os.PathLike, layout: str | Layout | None 
     return OpenPoseFrames(kp, sc, lay, files)
 
 
-def write_openpose_folder(folder: str | os.PathLike, keypoints: np.ndarray, scores: np.ndarray,
-                          prefix: str = "frame") -> None:
+def write_openpose_folder(
+    folder: str | os.PathLike, keypoints: np.ndarray, scores: np.ndarray, prefix: str = "frame"
+) -> None:
     """Write (F, P, K, 2) posekit pixels and (F, P, K) scores as OpenPose JSON files `<prefix>_<F:012d>_keypoints.json`.
     People whose points are all missing are left out; missing points are written as (0, 0, 0)."""
     kp, sc = np.asarray(keypoints, dtype=np.float64), np.asarray(scores, dtype=np.float64)
     if kp.ndim != 4 or kp.shape[-1] != 2 or sc.shape != kp.shape[:3]:
-        raise InputError(f"{folder}: need keypoints (F, P, K, 2) and scores (F, P, K), got {kp.shape}, {sc.shape}")
+        raise InputError(
+            f"{folder}: need keypoints (F, P, K, 2) and scores (F, P, K), got {kp.shape}, {sc.shape}"
+        )
     d = Path(folder)
     d.mkdir(parents=True, exist_ok=True)
     for f in range(kp.shape[0]):
@@ -128,5 +135,9 @@ def write_openpose_folder(folder: str | os.PathLike, keypoints: np.ndarray, scor
             xyc = np.zeros((kp.shape[2], 3))
             xyc[ok, :2] = kp[f, p, ok] - 0.5
             xyc[ok, 2] = sc[f, p, ok]
-            people.append({"person_id": [-1], "pose_keypoints_2d": [round(float(v), 3) for v in xyc.reshape(-1)]})
-        write_json_atomic(d / f"{prefix}_{f:012d}_keypoints.json", {"version": 1.3, "people": people}, indent=None)
+            people.append(
+                {"person_id": [-1], "pose_keypoints_2d": [round(float(v), 3) for v in xyc.reshape(-1)]}
+            )
+        write_json_atomic(
+            d / f"{prefix}_{f:012d}_keypoints.json", {"version": 1.3, "people": people}, indent=None
+        )

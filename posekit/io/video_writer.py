@@ -66,15 +66,25 @@ class VideoWriter:
     uint8 RGB arrays (or `Frame`s) of that size. Use as a context manager, or call `close()`
     (finish and rename) / `abort()` (discard)."""
 
-    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int], *, crf: int = 23,
-                 preset: str = "veryfast", codec: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        fps: float,
+        size: tuple[int, int],
+        *,
+        crf: int = 23,
+        preset: str = "veryfast",
+        codec: str | None = None,
+    ) -> None:
         import av
 
         self.path = Path(path)
         suffix = self.path.suffix.lower()
         if suffix not in WRITER_EXTENSIONS:
-            raise InputError(f"{self.path}: unsupported video file type {suffix or '(none)'!r}; "
-                             f"use one of {', '.join(sorted(WRITER_EXTENSIONS))}")
+            raise InputError(
+                f"{self.path}: unsupported video file type {suffix or '(none)'!r}; "
+                f"use one of {', '.join(sorted(WRITER_EXTENSIONS))}"
+            )
         if not fps or fps <= 0:
             raise ValueError(f"VideoWriter: fps must be positive, got {fps}")
         w, h = (int(v) for v in size)
@@ -114,8 +124,10 @@ class VideoWriter:
         img = np.asarray(getattr(image, "image", image))
         w, h = self.size
         if img.shape != (h, w, 3) or img.dtype != np.uint8:
-            raise ValueError(f"VideoWriter({self.path}): expected a {h}x{w}x3 uint8 RGB image, "
-                             f"got shape {img.shape} dtype {img.dtype}")
+            raise ValueError(
+                f"VideoWriter({self.path}): expected a {h}x{w}x3 uint8 RGB image, "
+                f"got shape {img.shape} dtype {img.dtype}"
+            )
         if (w | h) & 1:
             img = np.pad(img, ((0, h & 1), (0, w & 1), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")

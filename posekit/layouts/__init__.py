@@ -1,8 +1,8 @@
 """Keypoint layouts as plain data: names, skeletons, flip pairs, colors, OKS sigmas.
 
-    >>> from posekit.layouts import get_layout
-    >>> get_layout("coco17").index("left_wrist")
-    9
+>>> from posekit.layouts import get_layout
+>>> get_layout("coco17").index("left_wrist")
+9
 """
 
 from posekit.layouts.base import GROUP_COLORS, Layout, LayoutError

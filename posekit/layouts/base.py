@@ -26,8 +26,7 @@ class LayoutError(PosekitError, ValueError):
 def groups_from_names(names: tuple[str, ...]) -> tuple[Group, ...]:
     """'left_*' → left, 'right_*' → right, anything else → center."""
     return tuple(
-        "left" if n.startswith("left") else "right" if n.startswith("right") else "center"
-        for n in names
+        "left" if n.startswith("left") else "right" if n.startswith("right") else "center" for n in names
     )
 
 
@@ -37,7 +36,7 @@ def flip_pairs_from_names(names: tuple[str, ...]) -> tuple[tuple[int, int], ...]
     pairs = []
     for i, n in enumerate(names):
         if n.startswith("left"):
-            j = index.get("right" + n[len("left"):])
+            j = index.get("right" + n[len("left") :])
             if j is not None:
                 pairs.append((min(i, j), max(i, j)))
     return tuple(sorted(pairs))

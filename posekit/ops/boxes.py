@@ -93,8 +93,9 @@ def nms_boxes(boxes: np.ndarray, scores: np.ndarray, iou: float) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def weighted_nms(boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou: float
-                 ) -> list[tuple[float, np.ndarray]]:
+def weighted_nms(
+    boxes: np.ndarray, points: np.ndarray, scores: np.ndarray, iou: float
+) -> list[tuple[float, np.ndarray]]:
     """MediaPipe's weighted NMS: visiting detections by decreasing score, each unvisited one
     groups the unvisited detections overlapping its box by IoU > `iou`, and stands for them with
     the score-weighted mean of their `points` (N, P, 2).

@@ -22,8 +22,13 @@ if TYPE_CHECKING:  # ops sits below results: the annotation only, no import at r
     from posekit.results import Poses
 
 
-def oks(kpts_a: np.ndarray, kpts_b: np.ndarray, area: np.ndarray | float, sigmas: np.ndarray,
-        visible: np.ndarray | None = None) -> np.ndarray:
+def oks(
+    kpts_a: np.ndarray,
+    kpts_b: np.ndarray,
+    area: np.ndarray | float,
+    sigmas: np.ndarray,
+    visible: np.ndarray | None = None,
+) -> np.ndarray:
     """Pairwise OKS.
 
     Args:
@@ -63,8 +68,13 @@ def oks(kpts_a: np.ndarray, kpts_b: np.ndarray, area: np.ndarray | float, sigmas
     return out
 
 
-def oks_nms(poses: Poses, threshold: float = 0.9, *, sigmas: np.ndarray | None = None,
-            min_keypoint_score: float | None = None) -> np.ndarray:
+def oks_nms(
+    poses: Poses,
+    threshold: float = 0.9,
+    *,
+    sigmas: np.ndarray | None = None,
+    min_keypoint_score: float | None = None,
+) -> np.ndarray:
     """Greedy OKS non-maximum suppression over the people of a `Poses`.
 
     People are visited by decreasing person score; each one kept suppresses every remaining person
@@ -80,7 +90,9 @@ def oks_nms(poses: Poses, threshold: float = 0.9, *, sigmas: np.ndarray | None =
             try:
                 poses = poses.to_layout("coco17")
             except LayoutError:
-                raise LayoutError(f"oks_nms: layout {poses.layout.name!r} has no OKS sigmas; pass sigmas=") from None
+                raise LayoutError(
+                    f"oks_nms: layout {poses.layout.name!r} has no OKS sigmas; pass sigmas="
+                ) from None
         sigmas = poses.layout.sigmas_array
     assert sigmas is not None  # the layout (or its COCO-17 view) has sigmas
     n = len(poses)

@@ -59,8 +59,14 @@ class PoseDetection(NamedTuple):
 
 
 class BlazePoseDetector:
-    def __init__(self, name: str = "blazepose-detector", min_score: float = 0.5, iou: float = 0.3,
-                 device: str = "cpu", threads: int | None = None):
+    def __init__(
+        self,
+        name: str = "blazepose-detector",
+        min_score: float = 0.5,
+        iou: float = 0.3,
+        device: str = "cpu",
+        threads: int | None = None,
+    ):
         roles = ["detections"] if "detections" in get_record(name).roles else ["boxes", "scores"]
         self.model = ZooModel(name, device, threads, roles=roles)
         self.anchors = ssd_anchors(self.model.size)
@@ -141,19 +147,32 @@ class BlazePose:
 
     layout = "blazepose33"
 
-    def __init__(self, landmarks: str = "blazepose-full", detector: str | None = None,
-                 max_people: int = 10, min_presence: float = 0.5, roi_scale: float = 1.25,
-                 device: str = "cpu", threads: int | None = None, *, detector_min_score: float = 0.5,
-                 detector_iou: float = 0.3):
+    def __init__(
+        self,
+        landmarks: str = "blazepose-full",
+        detector: str | None = None,
+        max_people: int = 10,
+        min_presence: float = 0.5,
+        roi_scale: float = 1.25,
+        device: str = "cpu",
+        threads: int | None = None,
+        *,
+        detector_min_score: float = 0.5,
+        detector_iou: float = 0.3,
+    ):
         """detector: the pose detector's zoo name; None takes the one the landmark model's record names."""
         self.landmarks = BlazePoseLandmarks(landmarks, device=device, threads=threads)
         detector = detector or self.landmarks.model.record.detector or "blazepose-detector"
-        self.detector = BlazePoseDetector(detector, detector_min_score, detector_iou, device=device, threads=threads)
+        self.detector = BlazePoseDetector(
+            detector, detector_min_score, detector_iou, device=device, threads=threads
+        )
         self.max_people, self.min_presence, self.roi_scale = max_people, min_presence, roi_scale
 
     def detect_rois(self, image: np.ndarray) -> list[Roi]:
-        rois = [roi_from_alignment(d.points[0], d.points[1], self.roi_scale, d.score)
-                for d in self.detector(image)[: self.max_people]]
+        rois = [
+            roi_from_alignment(d.points[0], d.points[1], self.roi_scale, d.score)
+            for d in self.detector(image)[: self.max_people]
+        ]
         return [r for r in rois if r.side >= 4]
 
     def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
@@ -174,9 +193,16 @@ class BlazePose:
         vis = np.stack([p.visibility for p in people]).astype(np.float32)
         pres = np.stack([p.presence for p in people]).astype(np.float32)
         boxes = np.concatenate([kps.min(1), kps.max(1)], 1)
-        poses = Poses(kps, vis, boxes, np.array(scores, np.float32), get_layout(self.layout), (h, w),
-                      world=np.stack([p.world for p in people]).astype(np.float32),
-                      extra={"visibility": vis, "presence": pres})
+        poses = Poses(
+            kps,
+            vis,
+            boxes,
+            np.array(scores, np.float32),
+            get_layout(self.layout),
+            (h, w),
+            world=np.stack([p.world for p in people]).astype(np.float32),
+            extra={"visibility": vis, "presence": pres},
+        )
         keep = np.asarray(oks_nms(poses.to_layout("coco17"), 0.7))
         # BlazePose draws a whole body for any crop on a person, so two crops on one person give two
         # skeletons that OKS may not call duplicates; heavily overlapping boxes are.

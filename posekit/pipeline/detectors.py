@@ -19,8 +19,14 @@ PERSON = 0  # COCO class index of "person" in both detectors
 class CenterNetDetector:
     """CenterNet: letterboxed to its input size; decodes its built-in top-100 output."""
 
-    def __init__(self, min_score: float = 0.1, iou: float = 0.6, device: str = "cpu", threads: int | None = None,
-                 name: str = "centernet"):
+    def __init__(
+        self,
+        min_score: float = 0.1,
+        iou: float = 0.6,
+        device: str = "cpu",
+        threads: int | None = None,
+        name: str = "centernet",
+    ):
         self.model = ZooModel(name, device, threads, roles=["detections"])
         self.min_score, self.iou = min_score, iou
 
@@ -45,10 +51,17 @@ class NanoDetDetector:
     strides = (8, 16, 32)
     reg_max = 10
 
-    def __init__(self, min_score: float = 0.1, iou: float = 0.6, device: str = "cpu", threads: int | None = None,
-                 name: str = "nanodet"):
-        self.model = ZooModel(name, device, threads,
-                              roles=[f"{kind}_{s}" for s in self.strides for kind in ("scores", "boxes")])
+    def __init__(
+        self,
+        min_score: float = 0.1,
+        iou: float = 0.6,
+        device: str = "cpu",
+        threads: int | None = None,
+        name: str = "nanodet",
+    ):
+        self.model = ZooModel(
+            name, device, threads, roles=[f"{kind}_{s}" for s in self.strides for kind in ("scores", "boxes")]
+        )
         self.min_score, self.iou = min_score, iou
 
     @property
@@ -74,7 +87,9 @@ class NanoDetDetector:
             prob = np.exp(logits - logits.max(-1, keepdims=True))
             prob /= prob.sum(-1, keepdims=True)
             dist = (prob * bins).sum(-1) * stride  # left, top, right, bottom
-            all_boxes.append(np.stack([cx - dist[:, 0], cy - dist[:, 1], cx + dist[:, 2], cy + dist[:, 3]], 1))
+            all_boxes.append(
+                np.stack([cx - dist[:, 0], cy - dist[:, 1], cx + dist[:, 2], cy + dist[:, 3]], 1)
+            )
             all_scores.append(scores[idx])
         if not all_boxes:
             return Detections.empty()

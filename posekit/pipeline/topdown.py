@@ -55,8 +55,16 @@ class TopDown:
 
     def detect_rois(self, image: np.ndarray) -> list[Roi]:
         boxes, scores = self.boxes(image)
-        return [Roi(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), max(b[2] - b[0], b[3] - b[1], 1.0), 0.0, float(s),
-                    _box4(b)) for b, s in zip(boxes, scores)]
+        return [
+            Roi(
+                ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2),
+                max(b[2] - b[0], b[3] - b[1], 1.0),
+                0.0,
+                float(s),
+                _box4(b),
+            )
+            for b, s in zip(boxes, scores)
+        ]
 
     def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
         """Poses for square regions (side = the box's longest side, before `box_scale`), and the

@@ -31,8 +31,9 @@ def _wh(size: float | Sequence[float]) -> tuple[float, float]:
     return float(w), float(h)
 
 
-def crop_transform(center: Sequence[float], size: float | Sequence[float], rotation: float,
-                   out_size: int | Sequence[int]) -> np.ndarray:
+def crop_transform(
+    center: Sequence[float], size: float | Sequence[float], rotation: float, out_size: int | Sequence[int]
+) -> np.ndarray:
     """2x3 affine from the image to a crop of `out_size` (width, height) pixels.
 
     The crop window is centred on `center` (x, y), is `size` (width, height, or one number for a
@@ -63,15 +64,24 @@ def to_opencv(m: np.ndarray) -> np.ndarray:
     return np.hstack([a, (m[:, 2] + a @ [0.5, 0.5] - 0.5)[:, None]])
 
 
-def warp(image: np.ndarray, m: np.ndarray, out_size: int | Sequence[int], *, border_value: float | Sequence[float] = 0,
-         interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+def warp(
+    image: np.ndarray,
+    m: np.ndarray,
+    out_size: int | Sequence[int],
+    *,
+    border_value: float | Sequence[float] = 0,
+    interpolation: int = cv2.INTER_LINEAR,
+) -> np.ndarray:
     """Warp `image` with the corner-origin affine `m` into an image of `out_size` (width, height).
     Pixels from outside the image get `border_value`."""
     ow, oh = (int(v) for v in _wh(out_size))
     bv_arr = np.atleast_1d(np.asarray(border_value, dtype=float))
-    bv = tuple(float(v) for v in (np.resize(bv_arr, 4) if bv_arr.size == 1 else np.pad(bv_arr, (0, 4 - bv_arr.size))))
-    return cv2.warpAffine(image, to_opencv(m), (ow, oh), flags=interpolation,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=bv)
+    bv = tuple(
+        float(v) for v in (np.resize(bv_arr, 4) if bv_arr.size == 1 else np.pad(bv_arr, (0, 4 - bv_arr.size)))
+    )
+    return cv2.warpAffine(
+        image, to_opencv(m), (ow, oh), flags=interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=bv
+    )
 
 
 def invert_transform(m: np.ndarray) -> np.ndarray:
@@ -104,8 +114,9 @@ class Letterboxed(NamedTuple):
     transform: np.ndarray  # 2x3 affine from the original image to the padded one
 
 
-def letterbox(image: np.ndarray, size: int | Sequence[int], *, pad_value: int | Sequence[int] = 0,
-              center: bool = True) -> Letterboxed:
+def letterbox(
+    image: np.ndarray, size: int | Sequence[int], *, pad_value: int | Sequence[int] = 0, center: bool = True
+) -> Letterboxed:
     """Resize `image` to fit `size` (width, height) keeping its aspect ratio, and pad the rest.
 
     Returns (padded image, M) with M the image→padded affine (scale, then offset). The content is

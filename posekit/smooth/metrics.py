@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def jitter(trajectory: np.ndarray, scores: np.ndarray | None = None, min_keypoint_score: float = 0.3) -> float:
+def jitter(
+    trajectory: np.ndarray, scores: np.ndarray | None = None, min_keypoint_score: float = 0.3
+) -> float:
     """Mean frame-to-frame acceleration magnitude, in coordinate units per frame² (pixels/frame²).
 
     For each keypoint and frame t, a_t = x[t+1] - 2 x[t] + x[t-1] (the second difference, a vector
@@ -64,7 +66,7 @@ def lag(raw: np.ndarray, smoothed: np.ndarray, max_lag: int = 10) -> float:
     shifts = np.arange(-max_lag, max_lag + 1)
     err = np.full(shifts.size, np.inf)
     for i, sh in enumerate(shifts.tolist()):
-        d = b[max(sh, 0):n + min(sh, 0)] - a[max(-sh, 0):n - max(sh, 0)]
+        d = b[max(sh, 0) : n + min(sh, 0)] - a[max(-sh, 0) : n - max(sh, 0)]
         d = d[np.isfinite(d)]
         if d.size:
             err[i] = np.mean(d**2)
@@ -75,7 +77,7 @@ def lag(raw: np.ndarray, smoothed: np.ndarray, max_lag: int = 10) -> float:
     cands = np.flatnonzero(err <= best + tol)
     i = cands[np.argmin(np.abs(shifts[cands]))]  # ties (e.g. a still signal): the smallest shift
     s = float(shifts[i])
-    if 0 < i < shifts.size - 1 and np.isfinite(err[i - 1:i + 2]).all():
+    if 0 < i < shifts.size - 1 and np.isfinite(err[i - 1 : i + 2]).all():
         e0, e1, e2 = err[i - 1], err[i], err[i + 1]
         denom = e0 - 2 * e1 + e2
         if denom > 0:

@@ -36,6 +36,7 @@ def savgol_smooth(keypoints: np.ndarray, window: int = 9, order: int = 2) -> np.
     Returns: an array of the input's shape (float64, or the input's floating dtype).
     """
     from scipy.signal import savgol_filter  # lazy: scipy.signal takes ~0.8 s to import
+
     x = np.asarray(keypoints)
     if window < 1 or window % 2 == 0:
         raise ValueError(f"savgol_smooth: window must be a positive odd number, got {window}")
@@ -60,9 +61,16 @@ def savgol_smooth(keypoints: np.ndarray, window: int = 9, order: int = 2) -> np.
     return out.astype(dtype, copy=False)
 
 
-def smooth_tracks(frames: list[Poses], method: str = "savgol", *, window: int = 9, order: int = 2,
-                  fps: float = 30.0, times: list[float] | np.ndarray | None = None,
-                  **params: float) -> list[Poses]:
+def smooth_tracks(
+    frames: list[Poses],
+    method: str = "savgol",
+    *,
+    window: int = 9,
+    order: int = 2,
+    fps: float = 30.0,
+    times: list[float] | np.ndarray | None = None,
+    **params: float,
+) -> list[Poses]:
     """Smooth every track's keypoints (and world coordinates) across a list of per-frame Poses.
 
     Args:

@@ -56,16 +56,18 @@ class OneEuroFilter:
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0, d_cutoff: float = 1.0) -> None:
         if min_cutoff <= 0 or d_cutoff <= 0 or beta < 0:
-            raise ValueError(f"OneEuroFilter: need min_cutoff > 0, d_cutoff > 0, beta >= 0; "
-                             f"got {min_cutoff}, {d_cutoff}, {beta}")
+            raise ValueError(
+                f"OneEuroFilter: need min_cutoff > 0, d_cutoff > 0, beta >= 0; "
+                f"got {min_cutoff}, {d_cutoff}, {beta}"
+            )
         self.min_cutoff, self.beta, self.d_cutoff = float(min_cutoff), float(beta), float(d_cutoff)
         self.reset()
 
     def reset(self) -> None:
         """Forget all state (the next sample passes through)."""
-        self._x: np.ndarray | None = None   # (K, D) last estimate
+        self._x: np.ndarray | None = None  # (K, D) last estimate
         self._dx: np.ndarray | None = None  # (K, D) last smoothed velocity (units per second)
-        self._t: np.ndarray | None = None   # (K,) time of each keypoint's last sample (NaN: never)
+        self._t: np.ndarray | None = None  # (K,) time of each keypoint's last sample (NaN: never)
 
     def __call__(self, x: np.ndarray, t: float, scale: float | None = None) -> np.ndarray:
         """Filter one sample. Returns a float64 (K, D) array (NaN where `x` is NaN)."""

@@ -78,8 +78,10 @@ class PoseSmoother:
             raise ValueError("PoseSmoother.update: poses have no track_ids; run posekit.track.Tracker first")
         time = float(time)
         if self._time is not None and time < self._time:
-            raise ValueError(f"PoseSmoother.update: time {time} is before the previous {self._time}; "
-                             "call reset() for a new video")
+            raise ValueError(
+                f"PoseSmoother.update: time {time} is before the previous {self._time}; "
+                "call reset() for a new video"
+            )
         self._time = time
         self._states = {i: s for i, s in self._states.items() if time - s.last_time <= self.reset_after}
         ids = poses.track_ids
@@ -93,7 +95,9 @@ class PoseSmoother:
                 continue
             st = self._states.get(tid)
             if st is None:
-                st = self._states[tid] = _TrackState(OneEuroFilter(**self.params), OneEuroFilter(**self.params), time)
+                st = self._states[tid] = _TrackState(
+                    OneEuroFilter(**self.params), OneEuroFilter(**self.params), time
+                )
             st.last_time = time
             kp[i] = st.keypoints(poses.keypoints[i], time, scale=_person_height(poses, i))
             if world is not None:

@@ -1,9 +1,9 @@
 """3D poses from several synchronised, calibrated cameras (see docs/3d.md, "Multi-view").
 
-    from posekit.threed import read_calibration, load_view, reconstruct, write_result
-    calib = read_calibration("calib.toml")
-    res = reconstruct(calib, [load_view(p) for p in inputs], fps=60)
-    write_result("poses3d.trc", res)
+from posekit.threed import read_calibration, load_view, reconstruct, write_result
+calib = read_calibration("calib.toml")
+res = reconstruct(calib, [load_view(p) for p in inputs], fps=60)
+write_result("poses3d.trc", res)
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from posekit.threed.pipeline import MultiViewResult, ReconstructParams, View2D, 
 from posekit.threed.triangulate import TriangulationParams, triangulate_points
 
 __all__ = [
-    "Calibration", "Camera", "MultiViewResult", "ReconstructParams", "TriangulationParams", "View2D",
-    "load_view", "read_calibration", "reconstruct", "triangulate_points", "write_result", "write_summary",
+    "Calibration",
+    "Camera",
+    "MultiViewResult",
+    "ReconstructParams",
+    "TriangulationParams",
+    "View2D",
+    "load_view",
+    "read_calibration",
+    "reconstruct",
+    "triangulate_points",
+    "write_result",
+    "write_summary",
     "write_toml",
 ]

@@ -24,11 +24,11 @@ from posekit.threed.triangulate import dlt, reprojection_errors
 @dataclass
 class AssociationParams:
     """Attributes:
-        max_error: pixel reprojection error under which two views are taken as the same person.
-        min_score: 2D confidence a joint needs to count.
-        min_joints: joints two views must share to be compared.
-        max_distance: metres a track may move (mean over joints) between the frames it is seen in.
-        max_missing: frames a track survives unseen.
+    max_error: pixel reprojection error under which two views are taken as the same person.
+    min_score: 2D confidence a joint needs to count.
+    min_joints: joints two views must share to be compared.
+    max_distance: metres a track may move (mean over joints) between the frames it is seen in.
+    max_missing: frames a track survives unseen.
     """
 
     max_error: float = 20.0
@@ -38,8 +38,15 @@ class AssociationParams:
     max_missing: int = 30
 
 
-def _pair_costs(calib: Calibration, norm: list[np.ndarray], pix: list[np.ndarray], ok: list[np.ndarray],
-                a: int, b: int, min_joints: int) -> tuple[np.ndarray, np.ndarray]:
+def _pair_costs(
+    calib: Calibration,
+    norm: list[np.ndarray],
+    pix: list[np.ndarray],
+    ok: list[np.ndarray],
+    a: int,
+    b: int,
+    min_joints: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(Pa, Pb) mean two-view reprojection error (pixels), inf where fewer than min_joints are shared,
     and the (Pa, Pb, K, 3) two-view 3D joints."""
     pa, pb = pix[a].shape[0], pix[b].shape[0]
@@ -62,8 +69,14 @@ def _pair_costs(calib: Calibration, norm: list[np.ndarray], pix: list[np.ndarray
     return np.where(n >= min_joints, cost, np.inf), pts.reshape(pa, pb, K, 3)
 
 
-def _support(calib: Calibration, pix: list[np.ndarray], ok: list[np.ndarray], pts: np.ndarray,
-             pair: tuple[int, int], p: AssociationParams) -> int:
+def _support(
+    calib: Calibration,
+    pix: list[np.ndarray],
+    ok: list[np.ndarray],
+    pts: np.ndarray,
+    pair: tuple[int, int],
+    p: AssociationParams,
+) -> int:
     """How many other cameras hold a person whose joints lie within max_error of `pts` (K, 3) reprojected."""
     n = 0
     for c in range(len(calib)):
@@ -84,8 +97,12 @@ def _row_median(d: np.ndarray, min_count: int) -> np.ndarray:
     return np.where(cnt >= max(min_count, 1), mid, np.inf)
 
 
-def associate_frame(calib: Calibration, keypoints: list[np.ndarray], scores: list[np.ndarray],
-                    params: AssociationParams | None = None) -> list[np.ndarray]:
+def associate_frame(
+    calib: Calibration,
+    keypoints: list[np.ndarray],
+    scores: list[np.ndarray],
+    params: AssociationParams | None = None,
+) -> list[np.ndarray]:
     """Group the people of one frame across cameras.
 
     Args:
@@ -160,8 +177,13 @@ def associate_frame(calib: Calibration, keypoints: list[np.ndarray], scores: lis
     return out
 
 
-def _rough_3d(calib: Calibration, keypoints: list[np.ndarray], scores: list[np.ndarray], group: np.ndarray,
-              min_score: float) -> np.ndarray:
+def _rough_3d(
+    calib: Calibration,
+    keypoints: list[np.ndarray],
+    scores: list[np.ndarray],
+    group: np.ndarray,
+    min_score: float,
+) -> np.ndarray:
     C = len(calib)
     K = next(k.shape[1] for k in keypoints if k.ndim == 3)
     norm = np.full((C, K, 2), np.nan)
@@ -174,8 +196,12 @@ def _rough_3d(calib: Calibration, keypoints: list[np.ndarray], scores: list[np.n
     return dlt(np.stack([cam.extrinsics for cam in calib.cameras]), norm, w)
 
 
-def associate_sequence(calib: Calibration, keypoints: list[np.ndarray], scores: list[np.ndarray],
-                       params: AssociationParams | None = None) -> np.ndarray:
+def associate_sequence(
+    calib: Calibration,
+    keypoints: list[np.ndarray],
+    scores: list[np.ndarray],
+    params: AssociationParams | None = None,
+) -> np.ndarray:
     """Associate a whole sequence.
 
     Args:

@@ -42,7 +42,7 @@ class Board:
         """(N, 3) corner positions in the board frame (metres), OpenCV's corner order and ids."""
         if self.kind == "charuco":
             return np.asarray(self.charuco().getChessboardCorners(), dtype=np.float64).reshape(-1, 3)
-        g = np.mgrid[0:self.cols, 0:self.rows].T.reshape(-1, 2)
+        g = np.mgrid[0 : self.cols, 0 : self.rows].T.reshape(-1, 2)
         return np.column_stack([g * self.square, np.zeros(len(g))]).astype(np.float64)
 
     def charuco(self) -> cv2.aruco.CharucoBoard:
@@ -58,8 +58,10 @@ def parse_board(spec: str) -> Board:
             square, marker = float(parts[2]), float(parts[3])
             dictionary = parts[4] if len(parts) > 4 else "DICT_4X4_50"
         except (ValueError, IndexError):
-            raise InputError(f"--board {spec!r}: expected charuco:COLSxROWS:SQUARE:MARKER[:DICT], e.g. "
-                             "charuco:5x7:0.04:0.03") from None
+            raise InputError(
+                f"--board {spec!r}: expected charuco:COLSxROWS:SQUARE:MARKER[:DICT], e.g. "
+                "charuco:5x7:0.04:0.03"
+            ) from None
         if not hasattr(cv2.aruco, dictionary):
             raise InputError(f"--board {spec!r}: unknown ArUco dictionary {dictionary!r}")
         if cols < 3 or rows < 3 or not 0 < marker < square:
@@ -70,11 +72,14 @@ def parse_board(spec: str) -> Board:
         cols, rows = (int(v) for v in dims.lower().split("x"))
         square = float(size)
     except ValueError:
-        raise InputError(f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE_METRES, e.g. "
-                         "checkerboard:7x4:0.06") from None
+        raise InputError(
+            f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE_METRES, e.g. checkerboard:7x4:0.06"
+        ) from None
     if kind != "checkerboard":
-        raise InputError(f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE or "
-                         "charuco:COLSxROWS:SQUARE:MARKER[:DICT]")
+        raise InputError(
+            f"--board {spec!r}: expected checkerboard:COLSxROWS:SQUARE or "
+            "charuco:COLSxROWS:SQUARE:MARKER[:DICT]"
+        )
     if cols < 2 or rows < 2 or not square > 0:
         raise InputError(f"--board {spec!r}: need at least 2x2 inner corners and a positive square size")
     return Board(cols, rows, square)
@@ -138,8 +143,9 @@ class IntrinsicsResult:
     used: list[str]
 
 
-def calibrate_intrinsics(source: str | os.PathLike, board: Board, name: str = "cam",
-                         every: int = 15) -> IntrinsicsResult:
+def calibrate_intrinsics(
+    source: str | os.PathLike, board: Board, name: str = "cam", every: int = 15
+) -> IntrinsicsResult:
     """Intrinsics (K, k1 k2 p1 p2) of one camera from board images; RMS reprojection error in pixels."""
     imgs = _images(source, every)
     obj, img, used = [], [], []
@@ -151,8 +157,10 @@ def calibrate_intrinsics(source: str | os.PathLike, board: Board, name: str = "c
             img.append((c - HALF_PIXEL).astype(np.float32).reshape(-1, 1, 2))
             used.append(n)
     if len(used) < 3:
-        raise InputError(f"{source}: board {board.cols}x{board.rows} found in {len(used)} of {len(imgs)} images; "
-                         "need at least 3")
+        raise InputError(
+            f"{source}: board {board.cols}x{board.rows} found in {len(used)} of {len(imgs)} images; "
+            "need at least 3"
+        )
     h, w = imgs[0][1].shape
     flags = cv2.CALIB_FIX_K3
     rms, K, D, _, _ = cv2.calibrateCamera(obj, img, (w, h), None, None, flags=flags)
@@ -167,8 +175,9 @@ class ExtrinsicsResult:
     initial_px: dict[str, float]  # before bundle adjustment
 
 
-def calibrate_extrinsics(cameras: list[Camera], observations: Mapping[tuple[int, int], np.ndarray | tuple],
-                         board: Board) -> ExtrinsicsResult:
+def calibrate_extrinsics(
+    cameras: list[Camera], observations: Mapping[tuple[int, int], np.ndarray | tuple], board: Board
+) -> ExtrinsicsResult:
     """Camera poses from board corners (posekit pixels) seen in board poses: observations[(camera, pose)]
     is (N, 2) pixels of all corners, or (corner ids, (n, 2) pixels) for a partly seen board.
 
@@ -185,7 +194,9 @@ def calibrate_extrinsics(cameras: list[Camera], observations: Mapping[tuple[int,
     pnp: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for (c, b), (ids, px) in seen.items():
         cam = cameras[c]
-        ok, r, t = cv2.solvePnP(all_obj[ids], (px - HALF_PIXEL).reshape(-1, 1, 2), cam.matrix, cam.distortions)
+        ok, r, t = cv2.solvePnP(
+            all_obj[ids], (px - HALF_PIXEL).reshape(-1, 1, 2), cam.matrix, cam.distortions
+        )
         if ok:
             pnp[(c, b)] = (r.reshape(3), t.reshape(3))
     poses = sorted({b for _, b in pnp})
@@ -228,12 +239,12 @@ def calibrate_extrinsics(cameras: list[Camera], observations: Mapping[tuple[int,
         return np.concatenate(v)
 
     def unpack(x: np.ndarray) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
-        cams = [(x[6 * c:6 * c + 3], x[6 * c + 3:6 * c + 6]) for c in range(C)]
+        cams = [(x[6 * c : 6 * c + 3], x[6 * c + 3 : 6 * c + 6]) for c in range(C)]
         boards = {ref: np.eye(4)}
         o = 6 * C
         for b in bl:
             if b != ref:
-                boards[b] = mat(x[o:o + 3], x[o + 3:o + 6])
+                boards[b] = mat(x[o : o + 3], x[o + 3 : o + 6])
                 o += 6
         return cams, boards
 
@@ -254,7 +265,7 @@ def calibrate_extrinsics(cameras: list[Camera], observations: Mapping[tuple[int,
         o = 0
         for c, b in keys:
             n = len(seen[(c, b)][0])
-            errs.setdefault(cameras[c].name, []).extend(np.linalg.norm(r[o:o + n], axis=1).tolist())
+            errs.setdefault(cameras[c].name, []).extend(np.linalg.norm(r[o : o + n], axis=1).tolist())
             o += n
         return {k: float(np.mean(v)) for k, v in errs.items()}
 
@@ -262,14 +273,30 @@ def calibrate_extrinsics(cameras: list[Camera], observations: Mapping[tuple[int,
     before = per_camera(x0)
     sol = least_squares(residuals, x0, loss="soft_l1", f_scale=1.0, x_scale="jac", max_nfev=200)
     cams_rt, _ = unpack(sol.x)
-    out = [Camera(cameras[c].name, cameras[c].size, cameras[c].matrix, cameras[c].distortions,
-                  cams_rt[c][0], cams_rt[c][1], cameras[c].fisheye) for c in range(C)]
+    out = [
+        Camera(
+            cameras[c].name,
+            cameras[c].size,
+            cameras[c].matrix,
+            cameras[c].distortions,
+            cams_rt[c][0],
+            cams_rt[c][1],
+            cameras[c].fisheye,
+        )
+        for c in range(C)
+    ]
     after = per_camera(sol.x)
-    meta = {"adjusted": True, "error": float(np.mean(list(after.values()))), "board": f"{board.cols}x{board.rows}"}
+    meta = {
+        "adjusted": True,
+        "error": float(np.mean(list(after.values()))),
+        "board": f"{board.cols}x{board.rows}",
+    }
     return ExtrinsicsResult(Calibration(out, meta), after, before)
 
 
-def observe_boards(sources: list[str | os.PathLike], board: Board, every: int = 15) -> dict[tuple[int, int], tuple]:
+def observe_boards(
+    sources: list[str | os.PathLike], board: Board, every: int = 15
+) -> dict[tuple[int, int], tuple]:
     """Board corners per (camera, frame index) from synchronised image folders/videos (frame k of each
     camera is the same instant: file order for folders)."""
     obs = {}

@@ -80,15 +80,17 @@ def read_toml(path: str | os.PathLike) -> Calibration:
             continue
         where = f"{p} [{key}]"
         dist = _arr(t, "distortions", (), where).reshape(-1)
-        cams.append(Camera(
-            name=str(t.get("name", key)),
-            size=tuple(_arr(t, "size", (2,), where)),
-            matrix=_arr(t, "matrix", (3, 3), where),
-            distortions=dist,
-            rotation=_arr(t, "rotation", (3,), where),
-            translation=_arr(t, "translation", (3,), where),
-            fisheye=bool(t.get("fisheye", False)),
-        ))
+        cams.append(
+            Camera(
+                name=str(t.get("name", key)),
+                size=tuple(_arr(t, "size", (2,), where)),
+                matrix=_arr(t, "matrix", (3, 3), where),
+                distortions=dist,
+                rotation=_arr(t, "rotation", (3,), where),
+                translation=_arr(t, "translation", (3,), where),
+                fisheye=bool(t.get("fisheye", False)),
+            )
+        )
     if not cams:
         raise InputError(f"{p}: no camera tables in calibration TOML")
     return Calibration(cams, dict(data.get("metadata", {})))
@@ -149,16 +151,33 @@ def read_qca(path: str | os.PathLike, binning: int = 1, pose2sim_distortions: bo
             cu = float(intr.get("centerPointU", 0)) / s - left
             cv = float(intr.get("centerPointV", 0)) / s - top
             ds = s if pose2sim_distortions else 1.0
-            dist = [float(intr.get(k, 0)) / ds for k in
-                    ("radialDistortion1", "radialDistortion2", "tangentalDistortion1", "tangentalDistortion2")]
+            dist = [
+                float(intr.get(k, 0)) / ds
+                for k in (
+                    "radialDistortion1",
+                    "radialDistortion2",
+                    "tangentalDistortion1",
+                    "tangentalDistortion2",
+                )
+            ]
             rq = np.array([[float(tr.get(f"r{i}{j}", 0)) for j in (1, 2, 3)] for i in (1, 2, 3)])
             pos = np.array([float(tr.get(k, 0)) for k in "xyz"]) / 1000.0
         except ValueError:
             raise InputError(f"{p}: camera {name} has a non-numeric field") from None
-        r_wc = flip @ rq  # rq is camera → world by columns, i.e. world → camera by rows; then y down, z forward
+        r_wc = (
+            flip @ rq
+        )  # rq is camera → world by columns, i.e. world → camera by rows; then y down, z forward
         t_wc = -r_wc @ pos
-        cams.append(Camera(name, (w, h), np.array([[fu, 0, cu], [0, fv, cv], [0, 0, 1]]), np.array(dist),
-                           cv2.Rodrigues(r_wc)[0].reshape(3), t_wc))
+        cams.append(
+            Camera(
+                name,
+                (w, h),
+                np.array([[fu, 0, cu], [0, fv, cv], [0, 0, 1]]),
+                np.array(dist),
+                cv2.Rodrigues(r_wc)[0].reshape(3),
+                t_wc,
+            )
+        )
     if not cams:
         raise InputError(f"{p}: no cameras in Qualisys calibration")
     cams.sort(key=lambda c: c.name)

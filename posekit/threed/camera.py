@@ -52,7 +52,9 @@ class Camera:
         self.translation = np.asarray(self.translation, dtype=np.float64).reshape(3)
         self.size = (float(self.size[0]), float(self.size[1]))
         if not (np.isfinite(self.matrix).all() and self.matrix[0, 0] > 0 and self.matrix[1, 1] > 0):
-            raise InputError(f"camera {self.name!r}: intrinsic matrix must be finite with positive focal lengths")
+            raise InputError(
+                f"camera {self.name!r}: intrinsic matrix must be finite with positive focal lengths"
+            )
         if self.size[0] <= 0 or self.size[1] <= 0:
             raise InputError(f"camera {self.name!r}: size must be positive (width, height), got {self.size}")
 
@@ -84,10 +86,13 @@ class Camera:
         if ok.any():
             obj = flat[ok].reshape(-1, 1, 3)
             if self.fisheye:
-                img, _ = cv2.fisheye.projectPoints(obj, self.rotation, self.translation, self.matrix,
-                                                   self.distortions[:4])
+                img, _ = cv2.fisheye.projectPoints(
+                    obj, self.rotation, self.translation, self.matrix, self.distortions[:4]
+                )
             else:
-                img, _ = cv2.projectPoints(obj, self.rotation, self.translation, self.matrix, self.distortions)
+                img, _ = cv2.projectPoints(
+                    obj, self.rotation, self.translation, self.matrix, self.distortions
+                )
             out[ok] = img.reshape(-1, 2) + HALF_PIXEL
             # Points behind the camera have no image.
             z = (flat[ok] @ self.R.T + self.translation)[:, 2]

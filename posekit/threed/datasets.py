@@ -25,10 +25,27 @@ CAMPUS14_NAMES = (
     "right_wrist", "right_elbow", "right_shoulder", "left_shoulder", "left_elbow", "left_wrist",
     "neck", "head_top",
 )  # fmt: skip
-CAMPUS14 = Layout("campus14", CAMPUS14_NAMES,
-                  ((0, 1), (1, 2), (3, 4), (4, 5), (6, 7), (7, 8), (9, 10), (10, 11), (12, 13), (2, 3), (8, 9),
-                   (8, 12), (9, 12)),
-                  flip_pairs_from_names(CAMPUS14_NAMES), groups_from_names(CAMPUS14_NAMES))
+CAMPUS14 = Layout(
+    "campus14",
+    CAMPUS14_NAMES,
+    (
+        (0, 1),
+        (1, 2),
+        (3, 4),
+        (4, 5),
+        (6, 7),
+        (7, 8),
+        (9, 10),
+        (10, 11),
+        (12, 13),
+        (2, 3),
+        (8, 9),
+        (8, 12),
+        (9, 12),
+    ),
+    flip_pairs_from_names(CAMPUS14_NAMES),
+    groups_from_names(CAMPUS14_NAMES),
+)
 
 #: CMU Panoptic COCO-19 joint order.
 PANOPTIC19_NAMES = (
@@ -36,18 +53,44 @@ PANOPTIC19_NAMES = (
     "left_ankle", "right_shoulder", "right_elbow", "right_wrist", "right_hip", "right_knee", "right_ankle",
     "left_eye", "left_ear", "right_eye", "right_ear",
 )  # fmt: skip
-PANOPTIC19 = Layout("panoptic19", PANOPTIC19_NAMES,
-                    ((0, 1), (0, 2), (0, 3), (3, 4), (4, 5), (2, 6), (6, 7), (7, 8), (0, 9), (9, 10), (10, 11),
-                     (2, 12), (12, 13), (13, 14), (1, 15), (15, 16), (1, 17), (17, 18)),
-                    flip_pairs_from_names(PANOPTIC19_NAMES), groups_from_names(PANOPTIC19_NAMES))
+PANOPTIC19 = Layout(
+    "panoptic19",
+    PANOPTIC19_NAMES,
+    (
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (3, 4),
+        (4, 5),
+        (2, 6),
+        (6, 7),
+        (7, 8),
+        (0, 9),
+        (9, 10),
+        (10, 11),
+        (2, 12),
+        (12, 13),
+        (13, 14),
+        (1, 15),
+        (15, 16),
+        (1, 17),
+        (17, 18),
+    ),
+    flip_pairs_from_names(PANOPTIC19_NAMES),
+    groups_from_names(PANOPTIC19_NAMES),
+)
 
 #: The five HD cameras VoxelPose and others use on Panoptic.
 PANOPTIC_CAMERAS = ("00_03", "00_06", "00_12", "00_13", "00_23")
 
 #: PCP limbs of Campus/Shelf (the usual 10 body parts: lower/upper legs and arms, head, torso).
 PCP_LIMBS = {
-    "upper_arms": [(8, 7), (9, 10)], "lower_arms": [(7, 6), (10, 11)], "upper_legs": [(2, 1), (3, 4)],
-    "lower_legs": [(1, 0), (4, 5)], "head": [(12, 13)], "torso": [(-1, 12)],  # -1: the mid-hip
+    "upper_arms": [(8, 7), (9, 10)],
+    "lower_arms": [(7, 6), (10, 11)],
+    "upper_legs": [(2, 1), (3, 4)],
+    "lower_legs": [(1, 0), (4, 5)],
+    "head": [(12, 13)],
+    "torso": [(-1, 12)],  # -1: the mid-hip
 }
 
 
@@ -74,8 +117,16 @@ def _campus_like(root: Path, name: str, size: tuple[int, int]) -> GroundTruth:
         k, p = np.asarray(c["k"]).reshape(-1), np.asarray(c["p"]).reshape(-1)
         import cv2
 
-        cams.append(Camera(f"cam_{key}", size, K, np.array([k[0], k[1], p[0], p[1], k[2]]),
-                           cv2.Rodrigues(R)[0].reshape(3), -R @ centre))
+        cams.append(
+            Camera(
+                f"cam_{key}",
+                size,
+                K,
+                np.array([k[0], k[1], p[0], p[1], k[2]]),
+                cv2.Rodrigues(R)[0].reshape(3),
+                -R @ centre,
+            )
+        )
     actors = loadmat(str(mat))["actor3D"][0]
     n_frames = actors[0].shape[0]
     frames: list[list[np.ndarray]] = []
@@ -97,8 +148,9 @@ def load_shelf(data_root: str | Path) -> GroundTruth:
     return _campus_like(Path(data_root) / "3d", "shelf", (1032, 776))
 
 
-def load_panoptic(data_root: str | Path, scene: str = "160906_band1",
-                  cameras: tuple[str, ...] = PANOPTIC_CAMERAS) -> GroundTruth:
+def load_panoptic(
+    data_root: str | Path, scene: str = "160906_band1", cameras: tuple[str, ...] = PANOPTIC_CAMERAS
+) -> GroundTruth:
     import cv2
 
     d = Path(data_root) / "3d" / "panoptic_body3d" / scene
@@ -111,8 +163,16 @@ def load_panoptic(data_root: str | Path, scene: str = "160906_band1",
         c = by_name[n]
         R = np.asarray(c["R"], dtype=np.float64)
         t = np.asarray(c["t"], dtype=np.float64).reshape(3) / 100.0  # cm → m
-        cams.append(Camera(n, tuple(c["resolution"]), np.asarray(c["K"], dtype=np.float64),
-                           np.asarray(c["distCoef"], dtype=np.float64), cv2.Rodrigues(R)[0].reshape(3), t))
+        cams.append(
+            Camera(
+                n,
+                tuple(c["resolution"]),
+                np.asarray(c["K"], dtype=np.float64),
+                np.asarray(c["distCoef"], dtype=np.float64),
+                cv2.Rodrigues(R)[0].reshape(3),
+                t,
+            )
+        )
     frames = []
     for f in sorted((d / "hdPose3d_stage1_coco19").glob("*.json")):
         people = []
@@ -128,6 +188,7 @@ def load_panoptic(data_root: str | Path, scene: str = "160906_band1",
 def pcp(pred: np.ndarray, gt: np.ndarray) -> dict[str, float]:
     """Campus/Shelf PCP of one person: a limb is correct when the mean distance of its two predicted
     end points to the true ones is at most half the true limb length. Returns the share per body part."""
+
     def point(x: np.ndarray, i: int) -> np.ndarray:
         return 0.5 * (x[2] + x[3]) if i < 0 else x[i]
 

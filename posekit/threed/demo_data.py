@@ -51,8 +51,23 @@ def pose2sim_demo(version: str) -> Path:
     wheel = cache / f"pose2sim-{version}-py3-none-any.whl"
     if not wheel.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-               "--timeout", "20", "--retries", "1", f"pose2sim=={version}", "-d", str(cache)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--timeout",
+            "20",
+            "--retries",
+            "1",
+            f"pose2sim=={version}",
+            "-d",
+            str(cache),
+        ]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if res.returncode != 0 or not wheel.exists():
             tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]

@@ -75,4 +75,6 @@ def one_euro(x: np.ndarray, fps: float, min_cutoff: float = 1.0, beta: float = 1
 
     a = np.asarray(x, dtype=np.float64)
     f = OneEuroFilter(min_cutoff=min_cutoff, beta=beta)
-    return np.stack([f(a[i].reshape(-1, a.shape[-1]), i / fps).reshape(a.shape[1:]) for i in range(a.shape[0])])
+    return np.stack(
+        [f(a[i].reshape(-1, a.shape[-1]), i / fps).reshape(a.shape[1:]) for i in range(a.shape[0])]
+    )

@@ -34,8 +34,14 @@ def _stack(frames: list[tuple[int, Poses]], name: str) -> View2D:
     return View2D(kp, sc, layout, name, (int(w), int(h)))
 
 
-def load_view(path: str | os.PathLike, *, model: str | None = None, layout: str | None = None,
-              max_frames: int | None = None, progress: bool = True) -> View2D:
+def load_view(
+    path: str | os.PathLike,
+    *,
+    model: str | None = None,
+    layout: str | None = None,
+    max_frames: int | None = None,
+    progress: bool = True,
+) -> View2D:
     """One camera's 2D people over time.
 
     Args:
@@ -75,8 +81,13 @@ def load_view(path: str | os.PathLike, *, model: str | None = None, layout: str 
             fps = float(src.fps) if p.is_file() else None
             total = src.frame_count
         frames = []
-        bar = tqdm(desc=f"2D {p.name}", total=total if max_frames is None else max_frames, unit="frame",
-                   disable=not progress, dynamic_ncols=True)
+        bar = tqdm(
+            desc=f"2D {p.name}",
+            total=total if max_frames is None else max_frames,
+            unit="frame",
+            disable=not progress,
+            dynamic_ncols=True,
+        )
         # No online smoothing: triangulation and the 3D filter do better with the raw 2D.
         for i, r in enumerate(est.track(str(p), smooth="none")):
             if max_frames is not None and i >= max_frames:

@@ -76,8 +76,14 @@ def write_result(path: str | os.PathLike, result: MultiViewResult, *, y_up: bool
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(list(cols))
                 for row in zip(*cols.values()):
-                    w.writerow(["" if isinstance(v, float) and not np.isfinite(v) else
-                                (f"{v:.6f}" if isinstance(v, float) else v) for v in row])
+                    w.writerow(
+                        [
+                            ""
+                            if isinstance(v, float) and not np.isfinite(v)
+                            else (f"{v:.6f}" if isinstance(v, float) else v)
+                            for v in row
+                        ]
+                    )
         written.append(p)
     return written
 

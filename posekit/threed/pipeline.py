@@ -1,10 +1,10 @@
 """From synchronised 2D views to 3D tracks: association, robust triangulation, refinement, filtering.
 
-    from posekit.threed import read_calibration, reconstruct, load_view
-    calib = read_calibration("Calib.toml")
-    views = [load_view(p) for p in ["cam1_json", "cam2_json", "cam3_json", "cam4_json"]]
-    result = reconstruct(calib, views, fps=60)
-    result.positions  # (frames, tracks, joints, 3) metres, world frame of the calibration
+from posekit.threed import read_calibration, reconstruct, load_view
+calib = read_calibration("Calib.toml")
+views = [load_view(p) for p in ["cam1_json", "cam2_json", "cam3_json", "cam4_json"]]
+result = reconstruct(calib, views, fps=60)
+result.positions  # (frames, tracks, joints, 3) metres, world frame of the calibration
 """
 
 from __future__ import annotations
@@ -48,9 +48,15 @@ class View2D:
         self.keypoints = np.asarray(self.keypoints, dtype=np.float64)
         self.scores = np.asarray(self.scores, dtype=np.float64)
         K = len(self.layout)
-        if self.keypoints.ndim != 4 or self.keypoints.shape[2:] != (K, 2) or self.scores.shape != self.keypoints.shape[:3]:
-            raise InputError(f"{self.name}: 2D view needs keypoints (F, P, {K}, 2) and scores (F, P, {K}), "
-                             f"got {self.keypoints.shape} and {self.scores.shape}")
+        if (
+            self.keypoints.ndim != 4
+            or self.keypoints.shape[2:] != (K, 2)
+            or self.scores.shape != self.keypoints.shape[:3]
+        ):
+            raise InputError(
+                f"{self.name}: 2D view needs keypoints (F, P, {K}, 2) and scores (F, P, {K}), "
+                f"got {self.keypoints.shape} and {self.scores.shape}"
+            )
 
     @property
     def num_frames(self) -> int:
@@ -159,10 +165,15 @@ def _check_sizes(calib: Calibration, views: list[View2D]) -> None:
             # e.g. Pose2Sim's demo: 1080-wide videos, 1088-wide calibration (encoders pad to 16). We keep the
             # calibration's intrinsics unchanged: the extra columns are at the right/bottom edge, which leaves
             # the principal point (measured from the top-left corner) where it was. docs/3d.md measures this.
-            warnings.warn(f"{v.name}: image is {w}x{h} but camera {cam.name} was calibrated at {cw:g}x{ch:g}; "
-                          "using the calibration unchanged (padding at the right/bottom assumed)", stacklevel=3)
+            warnings.warn(
+                f"{v.name}: image is {w}x{h} but camera {cam.name} was calibrated at {cw:g}x{ch:g}; "
+                "using the calibration unchanged (padding at the right/bottom assumed)",
+                stacklevel=3,
+            )
         else:
-            raise InputError(f"{v.name}: image is {w}x{h} but camera {cam.name} was calibrated at {cw:g}x{ch:g}")
+            raise InputError(
+                f"{v.name}: image is {w}x{h} but camera {cam.name} was calibrated at {cw:g}x{ch:g}"
+            )
 
 
 def align_views(views: list[View2D], offsets: list[int] | None = None) -> list[View2D]:
@@ -176,14 +187,21 @@ def align_views(views: list[View2D], offsets: list[int] | None = None) -> list[V
     if n == 0:
         raise InputError("a camera has no frames left after its offset")
     if len(set(counts)) > 1:
-        warnings.warn(f"inputs have different frame counts {counts}: using the first {n} frames of each",
-                      stacklevel=2)
+        warnings.warn(
+            f"inputs have different frame counts {counts}: using the first {n} frames of each", stacklevel=2
+        )
         views = [View2D(v.keypoints[:n], v.scores[:n], v.layout, v.name, v.image_size, v.fps) for v in views]
     return views
 
 
-def reconstruct(calib: Calibration, views: list[View2D], fps: float, params: ReconstructParams | None = None,
-                offsets: list[int] | None = None, progress: bool = False) -> MultiViewResult:
+def reconstruct(
+    calib: Calibration,
+    views: list[View2D],
+    fps: float,
+    params: ReconstructParams | None = None,
+    offsets: list[int] | None = None,
+    progress: bool = False,
+) -> MultiViewResult:
     """Associate people across cameras and time, triangulate robustly, fill gaps and filter.
 
     Args:
@@ -195,7 +213,9 @@ def reconstruct(calib: Calibration, views: list[View2D], fps: float, params: Rec
     """
     p = params or ReconstructParams()
     if len(views) != len(calib):
-        raise InputError(f"{len(views)} inputs but the calibration has {len(calib)} cameras ({', '.join(calib.names)})")
+        raise InputError(
+            f"{len(views)} inputs but the calibration has {len(calib)} cameras ({', '.join(calib.names)})"
+        )
     if len(views) < 2:
         raise InputError("3D needs at least two cameras")
     layouts = {v.layout.name for v in views}
@@ -233,7 +253,9 @@ def reconstruct(calib: Calibration, views: list[View2D], fps: float, params: Rec
         if p.refine:
             from posekit.threed.refine import refine_track
 
-            pts = refine_track(calib, pix[t], np.where(u, sc[t], 0.0), pts, fps, layout, smooth=p.refine_smooth)
+            pts = refine_track(
+                calib, pix[t], np.where(u, sc[t], 0.0), pts, fps, layout, smooth=p.refine_smooth
+            )
             e = np.stack([cam.project(pts) for cam in calib.cameras]) - pix[t]
             ce = np.linalg.norm(e, axis=-1)
         else:
@@ -251,5 +273,6 @@ def reconstruct(calib: Calibration, views: list[View2D], fps: float, params: Rec
         pos = np.stack([one_euro(pos[:, t], fps) for t in range(T)], axis=1) if T else pos
     elif p.filter != "none":
         raise InputError(f"unknown filter {p.filter!r}; use butterworth, one_euro or none")
-    return MultiViewResult(pos, raw, err, used.sum(2), cam_err, used, assoc, np.arange(T), layout, float(fps),
-                           calib.names)
+    return MultiViewResult(
+        pos, raw, err, used.sum(2), cam_err, used, assoc, np.arange(T), layout, float(fps), calib.names
+    )

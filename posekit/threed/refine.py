@@ -18,9 +18,19 @@ from posekit.layouts import Layout
 from posekit.threed.camera import Calibration
 
 
-def refine_track(calib: Calibration, pixels: np.ndarray, weights: np.ndarray, init: np.ndarray, fps: float,
-                 layout: Layout, *, smooth: float = 1.0, bones: float = 1.0, f_scale: float = 3.0,
-                 max_nfev: int = 30) -> np.ndarray:
+def refine_track(
+    calib: Calibration,
+    pixels: np.ndarray,
+    weights: np.ndarray,
+    init: np.ndarray,
+    fps: float,
+    layout: Layout,
+    *,
+    smooth: float = 1.0,
+    bones: float = 1.0,
+    f_scale: float = 3.0,
+    max_nfev: int = 30,
+) -> np.ndarray:
     """Refine (F, K, 3) `init` from (C, F, K, 2) `pixels` with (C, F, K) `weights` (0 = not used).
 
     smooth, bones: weights of the acceleration and bone-length terms (0 turns one off; frames must be
@@ -41,8 +51,16 @@ def refine_track(calib: Calibration, pixels: np.ndarray, weights: np.ndarray, in
     depth = np.median([np.linalg.norm(init[var] - cam.center, axis=-1).mean() for cam in calib.cameras])
     px_per_m = float(np.mean([cam.focal for cam in calib.cameras]) / max(depth, 1e-3))
     # Smoothness triples (f-1, f, f+1) of the same joint, all optimised.
-    trip = [(index[f - 1, k], index[f, k], index[f + 1, k]) for f in range(1, F - 1) for k in range(K)
-            if var[f - 1, k] and var[f, k] and var[f + 1, k]] if smooth > 0 else []
+    trip = (
+        [
+            (index[f - 1, k], index[f, k], index[f + 1, k])
+            for f in range(1, F - 1)
+            for k in range(K)
+            if var[f - 1, k] and var[f, k] and var[f + 1, k]
+        ]
+        if smooth > 0
+        else []
+    )
     trip_a = np.asarray(trip, dtype=np.int64).reshape(-1, 3)
     # Bones: skeleton edges seen in several frames, target = median length from the initial track.
     bone_rows = []
@@ -122,16 +140,26 @@ def refine_track(calib: Calibration, pixels: np.ndarray, weights: np.ndarray, in
                 rr += [bone_r, bone_r]
                 cc += [3 * bone_a[:, 0] + d, 3 * bone_a[:, 1] + d]
                 vv += [b_w * u[:, d], -b_w * u[:, d]]
-        return coo_matrix((np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))),
-                          shape=(rows_total, 3 * n))
+        return coo_matrix(
+            (np.concatenate(vv), (np.concatenate(rr), np.concatenate(cc))), shape=(rows_total, 3 * n)
+        )
 
     x0 = init[var].reshape(-1)
     # Many small vector products: BLAS threads only contend with each other here (10x slower on 2 cores).
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
-        sol = least_squares(residuals, x0, jac=jac, loss="soft_l1", f_scale=f_scale, max_nfev=max_nfev,
-                            x_scale=0.01, method="trf", tr_solver="lsmr")
+        sol = least_squares(
+            residuals,
+            x0,
+            jac=jac,
+            loss="soft_l1",
+            f_scale=f_scale,
+            max_nfev=max_nfev,
+            x_scale=0.01,
+            method="trf",
+            tr_solver="lsmr",
+        )
     out = np.full_like(init, np.nan)
     out[var] = sol.x.reshape(n, 3)
     return out

@@ -79,8 +79,9 @@ def reprojection_errors(calib: Calibration, points: np.ndarray, pixels: np.ndarr
     return np.linalg.norm(proj - pixels, axis=-1)
 
 
-def triangulate_points(calib: Calibration, pixels: np.ndarray, scores: np.ndarray,
-                       params: TriangulationParams | None = None) -> Triangulated:
+def triangulate_points(
+    calib: Calibration, pixels: np.ndarray, scores: np.ndarray, params: TriangulationParams | None = None
+) -> Triangulated:
     """Triangulate N points seen by C cameras.
 
     Args:

@@ -22,8 +22,9 @@ from posekit.threed.pipeline import MultiViewResult
 _TRACK_COLORS = [(230, 57, 70), (29, 53, 87), (42, 157, 143), (244, 162, 97), (131, 56, 236), (255, 190, 11)]
 
 
-def _frame_image(pts: np.ndarray, result: MultiViewResult, azim: float, centre: np.ndarray, scale: float,
-                 size: int) -> np.ndarray:
+def _frame_image(
+    pts: np.ndarray, result: MultiViewResult, azim: float, centre: np.ndarray, scale: float, size: int
+) -> np.ndarray:
     img = np.full((size, size, 3), 250, np.uint8)
     ca, sa = np.cos(azim), np.sin(azim)
     elev = np.deg2rad(15)
@@ -42,7 +43,9 @@ def _frame_image(pts: np.ndarray, result: MultiViewResult, azim: float, centre: 
         for a, b in (((v, -2), (v, 2)), ((-2, v), (2, v))):
             pa = to_px(np.array([centre[0] + a[0], centre[1] + a[1], z0]))
             pb = to_px(np.array([centre[0] + b[0], centre[1] + b[1], z0]))
-            cv2.line(img, tuple(int(c) for c in pa), tuple(int(c) for c in pb), (215, 215, 215), 1, cv2.LINE_AA)
+            cv2.line(
+                img, tuple(int(c) for c in pa), tuple(int(c) for c in pb), (215, 215, 215), 1, cv2.LINE_AA
+            )
     for t in range(pts.shape[0]):
         px = to_px(pts[t])
         col = _TRACK_COLORS[t % len(_TRACK_COLORS)]
@@ -57,7 +60,9 @@ def _frame_image(pts: np.ndarray, result: MultiViewResult, azim: float, centre: 
     return img
 
 
-def render_gif(path: str | os.PathLike, result: MultiViewResult, size: int = 480, max_frames: int = 150) -> None:
+def render_gif(
+    path: str | os.PathLike, result: MultiViewResult, size: int = 480, max_frames: int = 150
+) -> None:
     """A GIF of the whole sequence, the view turning once around the vertical axis."""
     from PIL import Image
 
@@ -69,11 +74,19 @@ def render_gif(path: str | os.PathLike, result: MultiViewResult, size: int = 480
     scale = 0.42 * size / max(extent, 0.3)
     step = max(1, int(np.ceil(P.shape[0] / max_frames)))
     idx = list(range(0, P.shape[0], step))
-    frames = [Image.fromarray(_frame_image(P[f], result, 2 * np.pi * n / len(idx), centre, scale, size))
-              for n, f in enumerate(idx)]
+    frames = [
+        Image.fromarray(_frame_image(P[f], result, 2 * np.pi * n / len(idx), centre, scale, size))
+        for n, f in enumerate(idx)
+    ]
     buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=int(1000 * step / result.fps), loop=0)
+    frames[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=int(1000 * step / result.fps),
+        loop=0,
+    )
     with atomic_write(path, "wb") as f:
         f.write(buf.getvalue())
 
@@ -130,11 +143,22 @@ def render_html(path: str | os.PathLike, result: MultiViewResult) -> None:
         raise InputError(f"{path}: no 3D point to draw")
     centre = np.nanmedian(P.reshape(-1, 3), axis=0)
     extent = np.nanpercentile(np.linalg.norm(P.reshape(-1, 3) - centre, axis=-1), 99)
-    tracks = [[[None if not np.isfinite(p).all() else [round(float(v), 4) for v in p] for p in P[f, t]]
-               for f in range(P.shape[0])] for t in range(P.shape[1])]
-    data = {"frames": int(P.shape[0]), "fps": result.fps, "centre": centre.round(4).tolist(),
-            "scale": float(0.42 * 600 / max(extent, 0.3)), "skeleton": [list(e) for e in result.layout.skeleton],
-            "names": result.joint_names, "tracks": tracks}
+    tracks = [
+        [
+            [None if not np.isfinite(p).all() else [round(float(v), 4) for v in p] for p in P[f, t]]
+            for f in range(P.shape[0])
+        ]
+        for t in range(P.shape[1])
+    ]
+    data = {
+        "frames": int(P.shape[0]),
+        "fps": result.fps,
+        "centre": centre.round(4).tolist(),
+        "scale": float(0.42 * 600 / max(extent, 0.3)),
+        "skeleton": [list(e) for e in result.layout.skeleton],
+        "names": result.joint_names,
+        "tracks": tracks,
+    }
     with atomic_write(path, "w", encoding="utf-8") as f:
         f.write(_HTML.replace("__DATA__", json.dumps(data, separators=(",", ":"))))
 
@@ -150,8 +174,14 @@ def render_3d(path: str | os.PathLike, result: MultiViewResult) -> None:
         raise InputError(f"{path}: 3D pictures are .gif or .html")
 
 
-def render_reprojection(video: str | os.PathLike, out: str | os.PathLike, result: MultiViewResult, camera,
-                        view=None, max_frames: int | None = None) -> None:
+def render_reprojection(
+    video: str | os.PathLike,
+    out: str | os.PathLike,
+    result: MultiViewResult,
+    camera,
+    view=None,
+    max_frames: int | None = None,
+) -> None:
     """Draw the 3D skeletons reprojected into `camera` over its `video` (thick lines), and the 2D input of
     that camera when `view` (a View2D) is given (thin grey lines), into an H.264 `out` video."""
     from posekit.io.video import open_source
@@ -167,13 +197,29 @@ def render_reprojection(video: str | os.PathLike, out: str | os.PathLike, result
                 for p in range(view.keypoints.shape[1]):
                     k = view.keypoints[f, p] - 0.5
                     for i, j in result.layout.skeleton:
-                        if np.isfinite(k[[i, j]]).all() and min(view.scores[f, p, i], view.scores[f, p, j]) > 0.3:
-                            cv2.line(img, tuple(int(v) for v in k[i]), tuple(int(v) for v in k[j]), (160, 160, 160),
-                                     2, cv2.LINE_AA)
+                        if (
+                            np.isfinite(k[[i, j]]).all()
+                            and min(view.scores[f, p, i], view.scores[f, p, j]) > 0.3
+                        ):
+                            cv2.line(
+                                img,
+                                tuple(int(v) for v in k[i]),
+                                tuple(int(v) for v in k[j]),
+                                (160, 160, 160),
+                                2,
+                                cv2.LINE_AA,
+                            )
             for t in range(result.positions.shape[1]):
                 px = camera.project(result.positions[f, t]) - 0.5
                 col = _TRACK_COLORS[t % len(_TRACK_COLORS)]
                 for i, j in result.layout.skeleton:
                     if np.isfinite(px[[i, j]]).all():
-                        cv2.line(img, tuple(int(v) for v in px[i]), tuple(int(v) for v in px[j]), col, 4, cv2.LINE_AA)
+                        cv2.line(
+                            img,
+                            tuple(int(v) for v in px[i]),
+                            tuple(int(v) for v in px[j]),
+                            col,
+                            4,
+                            cv2.LINE_AA,
+                        )
             writer.write(img)

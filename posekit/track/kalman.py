@@ -38,8 +38,15 @@ class BoxKalman:
     detected. `box` is the current estimate (the prediction until updated).
     """
 
-    def __init__(self, box: np.ndarray, *, pos_noise: float = 1 / 20, vel_noise: float = 1 / 160,
-                 meas_noise: float = 1 / 20, init_vel_noise: float = 1 / 10) -> None:
+    def __init__(
+        self,
+        box: np.ndarray,
+        *,
+        pos_noise: float = 1 / 20,
+        vel_noise: float = 1 / 160,
+        meas_noise: float = 1 / 20,
+        init_vel_noise: float = 1 / 10,
+    ) -> None:
         self.pos_noise, self.vel_noise, self.meas_noise = pos_noise, vel_noise, meas_noise
         z = box_to_z(box)
         h = max(z[3], 1.0)
@@ -72,11 +79,11 @@ class BoxKalman:
         z = box_to_z(box)
         h = max(self.mean[3], 1.0)
         r = np.diag(np.full(4, (self.meas_noise * h) ** 2))
-        s = self.cov[:4, :4] + r                       # innovation covariance (H = [I 0])
-        gain = np.linalg.solve(s, self.cov[:4, :]).T   # (8, 4) = P H^T S^-1 (S symmetric)
+        s = self.cov[:4, :4] + r  # innovation covariance (H = [I 0])
+        gain = np.linalg.solve(s, self.cov[:4, :]).T  # (8, 4) = P H^T S^-1 (S symmetric)
         self.mean = self.mean + gain @ (z - self.mean[:4])
         self.cov = self.cov - gain @ self.cov[:4, :]
-        self.cov = (self.cov + self.cov.T) / 2         # keep it symmetric against round-off
+        self.cov = (self.cov + self.cov.T) / 2  # keep it symmetric against round-off
 
     def stop_size_change(self) -> None:
         """Zero the width/height velocity (used while a track is unobserved, so the box keeps its size)."""

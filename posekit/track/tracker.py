@@ -51,7 +51,9 @@ class TrackerConfig:
 
     def __post_init__(self) -> None:
         if self.n_init < 1 or self.max_age < 0:
-            raise ValueError(f"TrackerConfig: need n_init >= 1 and max_age >= 0, got {self.n_init}, {self.max_age}")
+            raise ValueError(
+                f"TrackerConfig: need n_init >= 1 and max_age >= 0, got {self.n_init}, {self.max_age}"
+            )
         if not 0 <= self.iou_weight <= 1:
             raise ValueError(f"TrackerConfig: iou_weight must be in [0, 1], got {self.iou_weight}")
 
@@ -62,9 +64,9 @@ class Track:
 
     track_id: int
     kalman: BoxKalman
-    box: np.ndarray          # last matched detection box, x1 y1 x2 y2
-    keypoints: np.ndarray    # (K, 2) last matched skeleton in the OKS view; NaN where not confident
-    center: np.ndarray       # Kalman center right after the last update (keypoints are shifted from it)
+    box: np.ndarray  # last matched detection box, x1 y1 x2 y2
+    keypoints: np.ndarray  # (K, 2) last matched skeleton in the OKS view; NaN where not confident
+    center: np.ndarray  # Kalman center right after the last update (keypoints are shifted from it)
     first_frame: int
     last_frame: int
     hits: int = 1
@@ -126,8 +128,10 @@ class Tracker:
         as missed frames). Returns `poses` with `track_ids` set (int64, UNTRACKED = -1)."""
         cfg = self.config
         if self._last_frame is not None and frame_index <= self._last_frame:
-            raise ValueError(f"Tracker.update: frame_index {frame_index} is not after {self._last_frame}; "
-                             "indices must increase (call reset() for a new video)")
+            raise ValueError(
+                f"Tracker.update: frame_index {frame_index} is not after {self._last_frame}; "
+                "indices must increase (call reset() for a new video)"
+            )
         if self._layout not in (None, poses.layout.name):
             raise ValueError(f"Tracker.update: layout changed from {self._layout!r} to {poses.layout.name!r}")
         self._layout = poses.layout.name
@@ -152,8 +156,9 @@ class Tracker:
         for group, relaxed in ((recent, False), (lost, True)):
             if not group or not free.size:
                 continue
-            sim = self._similarity(group, det_boxes[free], None if det_kp is None else det_kp[free],
-                                   sigmas, relaxed)
+            sim = self._similarity(
+                group, det_boxes[free], None if det_kp is None else det_kp[free], sigmas, relaxed
+            )
             sim = np.nan_to_num(sim, nan=0.0)  # a NaN box matches nothing
             rows, cols = linear_sum_assignment(-sim)
             ok = sim[rows, cols] >= (cfg.reentry_min_similarity if relaxed else cfg.min_similarity)
@@ -195,12 +200,18 @@ class Tracker:
             t.confirmed, t.track_id = True, self._next_id
             self._next_id += 1
 
-    def _similarity(self, tracks: list[Track], det_boxes: np.ndarray, det_kp: np.ndarray | None,
-                    sigmas: np.ndarray | None, relaxed: bool) -> np.ndarray:
+    def _similarity(
+        self,
+        tracks: list[Track],
+        det_boxes: np.ndarray,
+        det_kp: np.ndarray | None,
+        sigmas: np.ndarray | None,
+        relaxed: bool,
+    ) -> np.ndarray:
         """(T, N) similarity in [0, 1] between tracks and detections (see the class docstring)."""
         cfg = self.config
-        pred = np.stack([t.kalman.mean[:4] for t in tracks])          # predicted cx, cy, w, h
-        shift = pred[:, :2] - np.stack([t.center for t in tracks])     # motion since the last match
+        pred = np.stack([t.kalman.mean[:4] for t in tracks])  # predicted cx, cy, w, h
+        shift = pred[:, :2] - np.stack([t.center for t in tracks])  # motion since the last match
         kp = None if det_kp is None else np.stack([t.keypoints for t in tracks])
         moved = None if kp is None else kp + shift[:, None]
         sim = self._box_kp_similarity(z_to_box(pred), moved, det_boxes, det_kp, sigmas)
@@ -211,8 +222,13 @@ class Tracker:
         last = box_to_z(last_boxes)
         det = box_to_z(det_boxes)
         height = np.maximum(last[:, 3], 1.0)[:, None]
-        dist = np.minimum(np.linalg.norm(det[None, :, :2] - pred[:, None, :2], axis=2),
-                          np.linalg.norm(det[None, :, :2] - last[:, None, :2], axis=2)) / height
+        dist = (
+            np.minimum(
+                np.linalg.norm(det[None, :, :2] - pred[:, None, :2], axis=2),
+                np.linalg.norm(det[None, :, :2] - last[:, None, :2], axis=2),
+            )
+            / height
+        )
         sim = np.maximum(sim, np.clip(1 - dist / cfg.reentry_distance, 0, 1))
         ratio = det[None, :, 3] / height
         same_size = (ratio <= cfg.max_scale_change) & (ratio >= 1 / cfg.max_scale_change)
@@ -225,7 +241,10 @@ class Tracker:
         wh = boxes[:, 2:] - boxes[:, :2]
         area = np.maximum(wh[:, 0] * wh[:, 1], 1.0)
         o = np.atleast_2d(oks(kp, det_kp, area, sigmas))
-        usable = np.isfinite(kp).all(axis=2).any(axis=1)[:, None] & np.isfinite(det_kp).all(axis=2).any(axis=1)[None]
+        usable = (
+            np.isfinite(kp).all(axis=2).any(axis=1)[:, None]
+            & np.isfinite(det_kp).all(axis=2).any(axis=1)[None]
+        )
         w = self.config.iou_weight
         return np.where(usable, w * iou + (1 - w) * o, iou)
 

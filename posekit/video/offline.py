@@ -47,8 +47,12 @@ def smooth_results(results: list[FrameResult], window: int = 9, order: int = 2) 
     return [replace(r, poses=p) for r, p in zip(results, smoothed)]
 
 
-def postprocess_results(results: list[FrameResult], postprocess: Callable[..., list[Poses]], smooth: str,
-                        smooth_params: dict[str, Any]) -> list[FrameResult]:
+def postprocess_results(
+    results: list[FrameResult],
+    postprocess: Callable[..., list[Poses]],
+    smooth: str,
+    smooth_params: dict[str, Any],
+) -> list[FrameResult]:
     """Run `postprocess(poses, times)` over the whole recording, then smooth the 2D keypoints with
     `smooth` in a pass over the frames in order; the world coordinates stay as `postprocess` made them
     (it owns 3D: smoothing first would blend its corrections with the raw frames)."""
@@ -77,8 +81,9 @@ def reopenable(source: str | os.PathLike | FrameSource) -> str | None:
     return name
 
 
-def with_images(path: str, results: list[FrameResult], *, fps: float | None = None,
-                progress: bool = False) -> Iterator[FrameResult]:
+def with_images(
+    path: str, results: list[FrameResult], *, fps: float | None = None, progress: bool = False
+) -> Iterator[FrameResult]:
     """Decode `path` again and yield `results` with their frames' images (the second pass).
 
     Exactly as many frames are decoded as the first pass read, so a video that broke off is not read
@@ -87,9 +92,17 @@ def with_images(path: str, results: list[FrameResult], *, fps: float | None = No
         return
     with open_source(path, fps=fps) as src:
         frames = itertools.islice(src, len(results))
-        for r, frame in tqdm(zip(results, frames), total=len(results), desc="render", unit="frame",
-                             dynamic_ncols=True, disable=not progress):
+        for r, frame in tqdm(
+            zip(results, frames),
+            total=len(results),
+            desc="render",
+            unit="frame",
+            dynamic_ncols=True,
+            disable=not progress,
+        ):
             if frame.index != r.index:
-                raise InputError(f"{path}: the second reading gave frame {frame.index} where the first gave "
-                                 f"{r.index}; the file changed while it was being processed")
+                raise InputError(
+                    f"{path}: the second reading gave frame {frame.index} where the first gave "
+                    f"{r.index}; the file changed while it was being processed"
+                )
             yield replace(r, image=frame.image)

@@ -39,9 +39,16 @@ class TrackSummary:
         return self.frames / max(self.seconds, 1e-9)
 
 
-def track_video(tracker: VideoPoseTracker, source: PathLike | FrameSource, *, out: PathLike | None = None,
-                render: PathLike | None = None, max_frames: int | None = None, on_error: str = "raise",
-                progress: bool = True) -> TrackSummary:
+def track_video(
+    tracker: VideoPoseTracker,
+    source: PathLike | FrameSource,
+    *,
+    out: PathLike | None = None,
+    render: PathLike | None = None,
+    max_frames: int | None = None,
+    on_error: str = "raise",
+    progress: bool = True,
+) -> TrackSummary:
     """Track `source` and write the results to `out` (.parquet, .csv, .jsonl or .json) and an
     annotated H.264 video to `render` (.mp4), both optional.
 
@@ -52,8 +59,10 @@ def track_video(tracker: VideoPoseTracker, source: PathLike | FrameSource, *, ou
     if on_error not in ("raise", "stop"):
         raise ValueError(f"on_error must be 'raise' or 'stop', got {on_error!r}")
     if render and tracker.offline and reopenable(source) is None:  # say so before any work
-        raise InputError(f"{source}: offline smoothing (savgol) or 3D refinement renders in a second reading "
-                         "of the video, which a live source does not allow; record the stream first")
+        raise InputError(
+            f"{source}: offline smoothing (savgol) or 3D refinement renders in a second reading "
+            "of the video, which a live source does not allow; record the stream first"
+        )
     src = source if isinstance(source, FrameSource) else open_source(source)
     fps = src.fps or 30.0
     renderer = VideoRenderer()
@@ -79,5 +88,11 @@ def track_video(tracker: VideoPoseTracker, source: PathLike | FrameSource, *, ou
             error = exc
     if error is not None and on_error == "raise":
         raise error
-    return TrackSummary(n, len(ids), time.perf_counter() - t0, None if out is None else str(out),
-                        None if render is None else str(render), None if error is None else str(error))
+    return TrackSummary(
+        n,
+        len(ids),
+        time.perf_counter() - t0,
+        None if out is None else str(out),
+        None if render is None else str(render),
+        None if error is None else str(error),
+    )

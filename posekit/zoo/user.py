@@ -236,7 +236,7 @@ def add_model(
     """Check, copy and record a user's ONNX model in the cache; returns its record."""
     from posekit.io.atomic import write_json_atomic
     from posekit.zoo.records import RECORDS
-    from posekit.zoo.store import _locked, sha256_file
+    from posekit.zoo.store import locked, sha256_file
 
     path = Path(file)
     if not path.is_file():
@@ -275,7 +275,7 @@ def add_model(
     }
     models = _models_dir()
     onnx_file, meta_file = models / f"{name}.onnx", models / f"{name}.json"
-    with _locked(f"model-{name}"):
+    with locked(f"model-{name}"):
         if meta_file.exists() or onnx_file.exists():
             raise InputError(f"--name {name!r} is taken in the cache; `posekit models remove {name}` first")
         models.mkdir(parents=True, exist_ok=True)

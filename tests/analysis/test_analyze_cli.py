@@ -26,16 +26,36 @@ def track_file(tmp_path_factory):
     with TrackWriter(path) as w:
         for i in range(len(sq)):
             kp = np.stack([sq[i], fl[i]])
-            p = Poses(kp, np.ones((2, 33)), np.array([[0, 0, 100, 100]] * 2), np.ones(2), "blazepose33", (1000, 1400),
-                      track_ids=np.array([1, 2]))
+            p = Poses(
+                kp,
+                np.ones((2, 33)),
+                np.array([[0, 0, 100, 100]] * 2),
+                np.ones(2),
+                "blazepose33",
+                (1000, 1400),
+                track_ids=np.array([1, 2]),
+            )
             w.write(i, i / 30.0, p)
     return path
 
 
 def test_analyze_cli_outputs(track_file, tmp_path, capsys):
     out = tmp_path / "out"
-    rc = main(["analyze", str(track_file), "--out", str(out), "--angles", "--reps", "--ergonomics", "reba",
-               "--falls", "--activity", "--gait"])
+    rc = main(
+        [
+            "analyze",
+            str(track_file),
+            "--out",
+            str(out),
+            "--angles",
+            "--reps",
+            "--ergonomics",
+            "reba",
+            "--falls",
+            "--activity",
+            "--gait",
+        ]
+    )
     assert rc == 0
     s = json.loads((out / "summary.json").read_text())
     assert set(s) >= {"angles", "repetitions", "ergonomics", "falls", "activity", "gait"}
@@ -47,7 +67,11 @@ def test_analyze_cli_outputs(track_file, tmp_path, capsys):
     head = (out / "angles.csv").read_text().splitlines()[0].split(",")
     assert head[:3] == ["track_id", "time", "right ankle"]
     html = (out / "report.html").read_text()
-    assert "<svg" in html and "fell at" in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert (
+        "<svg" in html
+        and "fell at" in html
+        and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    )
     assert "4</b> repetitions" in html
 
 
@@ -59,14 +83,43 @@ def test_analyze_cli_errors(tmp_path, capsys):
 def test_report_in_chromium(track_file, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium); the report is not browser-checked")
+        pytest.skip(
+            "chromium is not installed (Debian: apt-get install -y chromium); the report is not browser-checked"
+        )
     out = tmp_path / "out"
-    assert main(["analyze", str(track_file), "--out", str(out), "--reps", "--angles", "--ergonomics", "rula",
-                 "--falls", "--activity"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(track_file),
+                "--out",
+                str(out),
+                "--reps",
+                "--angles",
+                "--ergonomics",
+                "rula",
+                "--falls",
+                "--activity",
+            ]
+        )
+        == 0
+    )
     shot = tmp_path / "report.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--window-size=900,2400", f"--screenshot={shot}", (out / "report.html").as_uri()],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=900,2400",
+            f"--screenshot={shot}",
+            (out / "report.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     import cv2
 
     img = cv2.imread(str(shot))

@@ -62,7 +62,9 @@ def test_knee_flexion_45_and_hyperextension_sign():
 
 
 def test_elbow_shoulder_and_ankle():
-    kp = pose(right_elbow=(50, -100), right_wrist=(50, -150), right_index=(50, -170))  # arm forward, forearm up
+    kp = pose(
+        right_elbow=(50, -100), right_wrist=(50, -150), right_index=(50, -170)
+    )  # arm forward, forearm up
     assert angle(kp, "right shoulder") == pytest.approx(90)
     assert angle(kp, "right elbow") == pytest.approx(90)
     assert angle(kp, "right arm") == pytest.approx(0)
@@ -88,7 +90,9 @@ def test_untrustworthy_points_are_nan():
     scores[0, BP.index("right_knee")] = 0.1
     a = compute_angles(kp, "blazepose33", scores=scores, min_score=0.3)
     assert np.isnan(a["right knee"][0]) and np.isnan(a["right hip"][0]) and np.isfinite(a["left knee"][0])
-    out = compute_angles(kp, "blazepose33", image_size=(650, 1000))  # ankles (y 700) are below a 650-high image
+    out = compute_angles(
+        kp, "blazepose33", image_size=(650, 1000)
+    )  # ankles (y 700) are below a 650-high image
     assert np.isnan(out["right knee"][0]) and np.isfinite(out["trunk"][0])
 
 
@@ -110,16 +114,28 @@ def test_raw_angle_matches_pose2sim_conventions():
     # 2 points: direction of a - b against +x, y down in images
     assert raw_angle([np.array([0.0, 1.0]), np.array([0.0, 0.0])]) == pytest.approx(90)
     # 3D angles are unsigned
-    assert raw_angle([np.array([[1.0, 0, 0]]), np.zeros((1, 3)), np.array([[0, 1.0, 0]])])[0] == pytest.approx(90)
+    assert raw_angle([np.array([[1.0, 0, 0]]), np.zeros((1, 3)), np.array([[0, 1.0, 0]])])[
+        0
+    ] == pytest.approx(90)
     assert set(ANGLES) >= {"right knee", "trunk", "left forearm", "pelvis"}
 
 
 def world_pose(**points) -> np.ndarray:
     """BlazePose world (y down, person facing the camera at -z); right side at -x."""
-    base = {"left_hip": (0.1, 0, 0), "right_hip": (-0.1, 0, 0), "left_shoulder": (0.15, -0.5, 0),
-            "right_shoulder": (-0.15, -0.5, 0), "left_knee": (0.1, 0.45, 0), "right_knee": (-0.1, 0.45, 0),
-            "left_ankle": (0.1, 0.9, 0), "right_ankle": (-0.1, 0.9, 0), "left_elbow": (0.15, -0.2, 0),
-            "right_elbow": (-0.15, -0.2, 0), "left_wrist": (0.15, 0.05, 0), "right_wrist": (-0.15, 0.05, 0)}
+    base = {
+        "left_hip": (0.1, 0, 0),
+        "right_hip": (-0.1, 0, 0),
+        "left_shoulder": (0.15, -0.5, 0),
+        "right_shoulder": (-0.15, -0.5, 0),
+        "left_knee": (0.1, 0.45, 0),
+        "right_knee": (-0.1, 0.45, 0),
+        "left_ankle": (0.1, 0.9, 0),
+        "right_ankle": (-0.1, 0.9, 0),
+        "left_elbow": (0.15, -0.2, 0),
+        "right_elbow": (-0.15, -0.2, 0),
+        "left_wrist": (0.15, 0.05, 0),
+        "right_wrist": (-0.15, 0.05, 0),
+    }
     base.update(points)
     w = np.zeros((1, len(BP), 3))
     for n, v in base.items():
@@ -143,7 +159,9 @@ def test_3d_flexion_and_abduction():
     # trunk leaning forward 30 deg
     t = np.radians(30)
     lean = (0.5 * np.sin(t), -0.5 * np.cos(t))
-    a = compute_angles_3d(world_pose(left_shoulder=(0.15, lean[1], -lean[0]), right_shoulder=(-0.15, lean[1], -lean[0])))
+    a = compute_angles_3d(
+        world_pose(left_shoulder=(0.15, lean[1], -lean[0]), right_shoulder=(-0.15, lean[1], -lean[0]))
+    )
     assert a["trunk flexion"][0] == pytest.approx(30)
 
 

@@ -30,7 +30,9 @@ def test_named_exercise_counts_and_flags():
     assert r.repetitions[0].range == pytest.approx(100, abs=2)
     shallow = count_repetitions(squats(4, depth=70), "blazepose33", fps=30.0, exercise="squat")
     assert shallow.count == 4 and all(rep.flags for rep in shallow.repetitions)
-    user = count_repetitions(squats(2), "blazepose33", fps=30.0, exercise="angle", angle="right knee", low=20, high=80)
+    user = count_repetitions(
+        squats(2), "blazepose33", fps=30.0, exercise="angle", angle="right knee", low=20, high=80
+    )
     assert user.count == 2
     with pytest.raises(InputError):
         count_repetitions(squats(2), "blazepose33", exercise="burpee")
@@ -48,7 +50,9 @@ def test_fall_detected_with_latency():
     t = np.arange(len(kp)) / 30.0
     ev = detect_falls(kp, t, "blazepose33", track_id=7)
     assert len(ev) == 1 and ev[0].track_id == 7
-    assert 0 <= ev[0].time - 2.0 <= 0.7  # detected while going down, at most the fall's duration after it began
+    assert (
+        0 <= ev[0].time - 2.0 <= 0.7
+    )  # detected while going down, at most the fall's duration after it began
     assert 0.3 < ev[0].confidence <= 1
 
 

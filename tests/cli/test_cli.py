@@ -17,8 +17,15 @@ DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "posebenc
 
 
 def posekit(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True, check=False,
-                          cwd=cwd, env=os.environ.copy(), timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "posekit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=os.environ.copy(),
+        timeout=900,
+    )
 
 
 def test_models_list_shows_models_and_presets():
@@ -39,8 +46,18 @@ def test_unknown_model_is_one_line():
 
 @pytest.mark.models
 def test_predict_samples_writes_json_and_overlays(tmp_path):
-    out = posekit("predict", "--samples", "--out", tmp_path / "poses.json", "--render", tmp_path / "png",
-                  "--csv", tmp_path / "people.csv", "--per-image-json", tmp_path / "per")
+    out = posekit(
+        "predict",
+        "--samples",
+        "--out",
+        tmp_path / "poses.json",
+        "--render",
+        tmp_path / "png",
+        "--csv",
+        tmp_path / "people.csv",
+        "--per-image-json",
+        tmp_path / "per",
+    )
     assert out.returncode == 0, out.stderr
     results = json.loads((tmp_path / "poses.json").read_text())
     assert {r["file_name"] for r in results} >= {"astronaut", "camera"}
@@ -76,7 +93,9 @@ def test_bad_images_give_one_line_errors_and_no_partial_files(tmp_path):
     # some good, some bad: the good ones are written, the bad ones named, the exit code says so
     res = posekit("predict", tmp_path / "empty.jpg", good, "--model", "fast", "--out", out_json)
     assert res.returncode == 1, res.stderr
-    assert "skipped" in res.stderr and "empty.jpg" in res.stderr and "1 of 2 image(s) (1 skipped)" in res.stdout
+    assert (
+        "skipped" in res.stderr and "empty.jpg" in res.stderr and "1 of 2 image(s) (1 skipped)" in res.stdout
+    )
     results = json.loads(out_json.read_text())
     assert results and {r["file_name"] for r in results} == {str(good)}
     assert {r["image_id"] for r in results} == {2}  # the input's position, skipped ones counted
@@ -111,8 +130,19 @@ def test_eval_writes_flat_json(tmp_path):
     ids = {i["id"] for i in images}
     sub = {**gt, "images": images, "annotations": [a for a in gt["annotations"] if a["image_id"] in ids]}
     (tmp_path / "gt.json").write_text(json.dumps(sub))
-    res = posekit("eval", "--gt", tmp_path / "gt.json", "--images", DEV / "images", "--model", "fast",
-                  "--json", tmp_path / "m.json", "--bootstrap", "20")
+    res = posekit(
+        "eval",
+        "--gt",
+        tmp_path / "gt.json",
+        "--images",
+        DEV / "images",
+        "--model",
+        "fast",
+        "--json",
+        tmp_path / "m.json",
+        "--bootstrap",
+        "20",
+    )
     assert res.returncode == 0, res.stderr
     m = json.loads((tmp_path / "m.json").read_text())
     for key in ("AP", "AP50", "AP75", "APm", "APl", "AR", "AP_ci_low", "AP_ci_high", "images_per_s"):
@@ -127,8 +157,14 @@ def test_without_npm_the_pip_models_still_work(tmp_path):
     (tmp_path / "bin").mkdir()
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True,
-                              text=True, env=env, timeout=900, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "posekit", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+            check=False,
+        )
 
     listing = run("models", "list")
     assert "npm is not installed" in listing.stdout

@@ -96,7 +96,9 @@ def _noise_floor(model, sess, in_name, x, outs) -> dict[str, float]:
     if x.dtype == np.float32:
         runs.append(sess.run(None, {in_name: (x * np.float32(1 + 1e-7)).astype(np.float32)}))
     return {
-        n: max((float(np.max(np.abs(r[i].astype(np.float64) - outs[n]))) if outs[n].size else 0.0) for r in runs)
+        n: max(
+            (float(np.max(np.abs(r[i].astype(np.float64) - outs[n]))) if outs[n].size else 0.0) for r in runs
+        )
         for i, n in enumerate(names)
     }
 
@@ -129,12 +131,14 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
         x = _prepare(img, h, w, dtype, rng, layout)
         xfile = tmp_path / f"{name}.in.bin"
         x.tofile(xfile)
-        jobs.append({
-            "model": str(src),
-            "out_dir": str(tmp_path / name),
-            "inputs": [{"name": in_key, "file": str(xfile), "dtype": dtype, "shape": list(x.shape)}],
-            "outputs": {k: v["name"] for k, v in sig["outputs"].items()},
-        })
+        jobs.append(
+            {
+                "model": str(src),
+                "out_dir": str(tmp_path / name),
+                "inputs": [{"name": in_key, "file": str(xfile), "dtype": dtype, "shape": list(x.shape)}],
+                "outputs": {k: v["name"] for k, v in sig["outputs"].items()},
+            }
+        )
         t0 = time.perf_counter()
         model = convert_tfjs(src)
         t_conv = time.perf_counter() - t0
@@ -152,8 +156,13 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
     jobs_file = tmp_path / "jobs.json"
     jobs_file.write_text(json.dumps(jobs))
     t0 = time.perf_counter()
-    proc = subprocess.run(["node", str(NODE_DIR / "run_tfjs.mjs"), str(jobs_file)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        ["node", str(NODE_DIR / "run_tfjs.mjs"), str(jobs_file)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     t_node = time.perf_counter() - t0
     assert proc.returncode == 0, f"TF.js run failed:\n{proc.stdout}\n{proc.stderr}"
 
@@ -164,7 +173,9 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
         assert sorted(outs) == sorted(sanitize(k) for k in job["outputs"]), name
         per_out = {}
         for o in meta["outputs"]:
-            ref = np.fromfile(o["file"], dtype=np.int32 if o["dtype"] == "int32" else np.float32).reshape(o["shape"])
+            ref = np.fromfile(o["file"], dtype=np.int32 if o["dtype"] == "int32" else np.float32).reshape(
+                o["shape"]
+            )
             got = outs[sanitize(o["key"])]
             assert got.shape == ref.shape, f"{name}/{o['key']}: shape {got.shape} != TF.js {ref.shape}"
             diff = float(np.max(np.abs(got.astype(np.float64) - ref))) if ref.size else 0.0
@@ -173,14 +184,21 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
             rel = diff / scale if scale > 0 else diff
             floor = noise[sanitize(o["key"])]
             ok = diff <= TOL * scale or diff == 0.0
-            per_out[sanitize(o["key"])] = {"max_abs_diff": diff, "tfjs_range": span, "rel_to_range": rel,
-                                           "ort_noise_floor": floor, "shape": list(ref.shape),
-                                           "within_tolerance": ok}
+            per_out[sanitize(o["key"])] = {
+                "max_abs_diff": diff,
+                "tfjs_range": span,
+                "rel_to_range": rel,
+                "ort_noise_floor": floor,
+                "shape": list(ref.shape),
+                "within_tolerance": ok,
+            }
             if not ok:
                 per_out[sanitize(o["key"])]["noise_limited"] = diff <= 3 * floor
                 if diff > 3 * floor:
-                    failures.append(f"{name}/{o['key']}: max |diff| {diff:.3g} > {TOL} × range {scale:.3g} "
-                                    f"(float32 noise floor {floor:.3g})")
+                    failures.append(
+                        f"{name}/{o['key']}: max |diff| {diff:.3g} > {TOL} × range {scale:.3g} "
+                        f"(float32 noise floor {floor:.3g})"
+                    )
         summary[name] = {
             "image": img_name,
             "max_abs_diff": max(v["max_abs_diff"] for v in per_out.values()),
@@ -191,14 +209,21 @@ def test_tfjs_models_match_tfjs(tfjs_model_json, tmp_path):
             "onnxruntime_s": round(t_ort, 3),
             "onnx_transposes": n_transpose,
         }
-        print(f"{name:20s} max|diff| {summary[name]['max_abs_diff']:.3g}  "
-              f"rel-to-range {summary[name]['max_rel_to_range']:.3g}  ({img_name})")
+        print(
+            f"{name:20s} max|diff| {summary[name]['max_abs_diff']:.3g}  "
+            f"rel-to-range {summary[name]['max_rel_to_range']:.3g}  ({img_name})"
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
-        "reference": f"@tensorflow/tfjs {meta.get('tfjs')} ({meta.get('backend')} backend, Node)",
-        "tolerance": f"{TOL} x (max - min of the TF.js output)",
-        "node_seconds": round(t_node, 1),
-        "total_seconds": round(time.perf_counter() - t_start, 1),
-        "models": summary,
-    }, indent=2))
+    OUT.write_text(
+        json.dumps(
+            {
+                "reference": f"@tensorflow/tfjs {meta.get('tfjs')} ({meta.get('backend')} backend, Node)",
+                "tolerance": f"{TOL} x (max - min of the TF.js output)",
+                "node_seconds": round(t_node, 1),
+                "total_seconds": round(time.perf_counter() - t_start, 1),
+                "models": summary,
+            },
+            indent=2,
+        )
+    )
     assert not failures, "\n".join(failures)

@@ -21,8 +21,12 @@ from posekit.errors import ConversionError
 ort = pytest.importorskip("onnxruntime")
 
 RNG = np.random.default_rng(0)
-_TF = {np.dtype(np.float32): "DT_FLOAT", np.dtype(np.int32): "DT_INT32", np.dtype(np.bool_): "DT_BOOL",
-       np.dtype(np.int64): "DT_INT64"}
+_TF = {
+    np.dtype(np.float32): "DT_FLOAT",
+    np.dtype(np.int32): "DT_INT32",
+    np.dtype(np.bool_): "DT_BOOL",
+    np.dtype(np.int64): "DT_INT64",
+}
 
 
 class Type(str):
@@ -56,18 +60,32 @@ class TfjsGraph:
         self.nodes, self.weights, self.chunks, self.inputs = [], [], [], {}
 
     def placeholder(self, name, shape, dtype=np.float32):
-        self.nodes.append({"name": name, "op": "Placeholder", "attr": {
-            "dtype": {"type": _TF[np.dtype(dtype)]},
-            "shape": {"shape": {"dim": [{"size": str(d)} for d in shape]}}}})
-        self.inputs[name] = {"name": name + ":0", "dtype": _TF[np.dtype(dtype)],
-                             "tensorShape": {"dim": [{"size": str(d)} for d in shape]}}
+        self.nodes.append(
+            {
+                "name": name,
+                "op": "Placeholder",
+                "attr": {
+                    "dtype": {"type": _TF[np.dtype(dtype)]},
+                    "shape": {"shape": {"dim": [{"size": str(d)} for d in shape]}},
+                },
+            }
+        )
+        self.inputs[name] = {
+            "name": name + ":0",
+            "dtype": _TF[np.dtype(dtype)],
+            "tensorShape": {"dim": [{"size": str(d)} for d in shape]},
+        }
         return name
 
     def const(self, name, value, quant: str | None = None):
         v = np.asarray(value)
         if v.dtype == np.float64:
             v = v.astype(np.float32)
-        spec = {"name": name, "shape": list(v.shape), "dtype": {"f": "float32", "i": "int32", "b": "bool"}[v.dtype.kind]}
+        spec = {
+            "name": name,
+            "shape": list(v.shape),
+            "dtype": {"f": "float32", "i": "int32", "b": "bool"}[v.dtype.kind],
+        }
         if quant == "float16":
             self.chunks.append(v.astype("<f2").tobytes())
             spec["quantization"] = {"dtype": "float16", "original_dtype": "float32"}
@@ -81,19 +99,24 @@ class TfjsGraph:
         else:
             self.chunks.append(v.astype({"f": "<f4", "i": "<i4", "b": "u1"}[v.dtype.kind]).tobytes())
         self.weights.append(spec)
-        self.nodes.append({"name": name, "op": "Const", "attr": {"dtype": {"type": _TF[v.dtype]}, "value": {}}})
+        self.nodes.append(
+            {"name": name, "op": "Const", "attr": {"dtype": {"type": _TF[v.dtype]}, "value": {}}}
+        )
         return name
 
     def op(self, op, name, inputs, **attrs):
-        self.nodes.append({"name": name, "op": op, "input": list(inputs),
-                           "attr": {k: _attr(v) for k, v in attrs.items()}})
+        self.nodes.append(
+            {"name": name, "op": op, "input": list(inputs), "attr": {k: _attr(v) for k, v in attrs.items()}}
+        )
         return name
 
     def save(self, folder: Path, outputs: dict[str, str], stem: str = "model") -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{stem}.bin").write_bytes(b"".join(self.chunks))
         spec = {
-            "format": "graph-model", "generatedBy": "test", "convertedBy": "test",
+            "format": "graph-model",
+            "generatedBy": "test",
+            "convertedBy": "test",
             "signature": {"inputs": self.inputs, "outputs": {k: {"name": v} for k, v in outputs.items()}},
             "modelTopology": {"node": self.nodes, "library": {}, "versions": {}},
             "weightsManifest": [{"paths": [f"{stem}.bin"], "weights": self.weights}],
@@ -140,7 +163,7 @@ def np_conv(x, w, stride, padding, depthwise=False):
         out = np.zeros((x.shape[0], oh, ow, w.shape[3]), np.float64)
     for i in range(kh):
         for j in range(kw):
-            patch = x[:, i:i + stride * oh:stride, j:j + stride * ow:stride, :].astype(np.float64)
+            patch = x[:, i : i + stride * oh : stride, j : j + stride * ow : stride, :].astype(np.float64)
             if depthwise:
                 out += patch[..., None] * w[i, j]
             else:
@@ -154,7 +177,7 @@ def np_pool(x, k, s, padding, kind):
         fill = -np.inf if kind == "max" else np.nan
         x = np.pad(x.astype(np.float64), [(0, 0), ph, pw, (0, 0)], constant_values=fill)
     oh, ow = (x.shape[1] - k) // s + 1, (x.shape[2] - k) // s + 1
-    win = np.stack([x[:, i:i + s * oh:s, j:j + s * ow:s] for i in range(k) for j in range(k)])
+    win = np.stack([x[:, i : i + s * oh : s, j : j + s * ow : s] for i in range(k) for j in range(k)])
     return (np.max(win, 0) if kind == "max" else np.nanmean(win, 0)).astype(np.float32)
 
 
@@ -190,8 +213,15 @@ def _conv_input(g, name="x", shape=(1, 9, 9, 4)):
     g.placeholder(name, shape)
     w = RNG.normal(size=(1, 1, shape[3], shape[3])).astype(np.float32)
     g.const(name + "_w", w)
-    g.op("Conv2D", name + "_c", [name, name + "_w"], strides=[1, 1, 1, 1], padding="VALID",
-         data_format="NHWC", dilations=[1, 1, 1, 1])
+    g.op(
+        "Conv2D",
+        name + "_c",
+        [name, name + "_w"],
+        strides=[1, 1, 1, 1],
+        padding="VALID",
+        data_format="NHWC",
+        dilations=[1, 1, 1, 1],
+    )
     return name + "_c", w
 
 
@@ -236,11 +266,20 @@ def test_conv2d_padding_stride(tmp_path, padding, stride, size):
     g.placeholder("x", [1, size, size, 3])
     w = RNG.normal(size=(3, 3, 3, 5)).astype(np.float32)
     g.const("w", w, "float16")
-    g.op("Conv2D", "y", ["x", "w"], strides=[1, stride, stride, 1], padding=padding, data_format="NHWC",
-         dilations=[1, 1, 1, 1])
+    g.op(
+        "Conv2D",
+        "y",
+        ["x", "w"],
+        strides=[1, stride, stride, 1],
+        padding=padding,
+        data_format="NHWC",
+        dilations=[1, 1, 1, 1],
+    )
     x = RNG.normal(size=(1, size, size, 3)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
-    np.testing.assert_allclose(out["y"], np_conv(x, w.astype(np.float16).astype(np.float32), stride, padding), atol=1e-4)
+    np.testing.assert_allclose(
+        out["y"], np_conv(x, w.astype(np.float16).astype(np.float32), stride, padding), atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("padding,stride", [("SAME", 2), ("VALID", 2), ("SAME", 1)])
@@ -249,8 +288,15 @@ def test_depthwise_conv_with_multiplier(tmp_path, padding, stride):
     g.placeholder("x", [1, 9, 9, 3])
     w = RNG.normal(size=(3, 3, 3, 2)).astype(np.float32)
     g.const("w", w)
-    g.op("DepthwiseConv2dNative", "y", ["x", "w"], strides=[1, stride, stride, 1], padding=padding,
-         data_format="NHWC", dilations=[1, 1, 1, 1])
+    g.op(
+        "DepthwiseConv2dNative",
+        "y",
+        ["x", "w"],
+        strides=[1, stride, stride, 1],
+        padding=padding,
+        data_format="NHWC",
+        dilations=[1, 1, 1, 1],
+    )
     x = RNG.normal(size=(1, 9, 9, 3)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
     np.testing.assert_allclose(out["y"], np_conv(x, w, stride, padding, depthwise=True), atol=1e-4)
@@ -273,14 +319,28 @@ def test_fused_convs(tmp_path, act, depthwise):
         args.append("alpha")
     fused = ["BiasAdd"] + ([act] if act else [])
     op = "FusedDepthwiseConv2dNative" if depthwise else "_FusedConv2D"
-    g.op(op, "y", ["x", "w", *args], strides=[1, 2, 2, 1], padding="SAME", data_format="NHWC",
-         dilations=[1, 1, 1, 1], fused_ops=fused, num_args=len(args), leakyrelu_alpha=0.3)
+    g.op(
+        op,
+        "y",
+        ["x", "w", *args],
+        strides=[1, 2, 2, 1],
+        padding="SAME",
+        data_format="NHWC",
+        dilations=[1, 1, 1, 1],
+        fused_ops=fused,
+        num_args=len(args),
+        leakyrelu_alpha=0.3,
+    )
     x = RNG.normal(size=(1, 8, 8, 4)).astype(np.float32) * 3
     out, _ = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
     ref = np_conv(x, w, 2, "SAME", depthwise) + b
-    ref = {"Relu": lambda r: np.maximum(r, 0), "Relu6": lambda r: np.clip(r, 0, 6),
-           "Prelu": lambda r: np.where(r > 0, r, r * alpha), "LeakyRelu": lambda r: np.where(r > 0, r, 0.3 * r),
-           None: lambda r: r}[act](ref)
+    ref = {
+        "Relu": lambda r: np.maximum(r, 0),
+        "Relu6": lambda r: np.clip(r, 0, 6),
+        "Prelu": lambda r: np.where(r > 0, r, r * alpha),
+        "LeakyRelu": lambda r: np.where(r > 0, r, 0.3 * r),
+        None: lambda r: r,
+    }[act](ref)
     np.testing.assert_allclose(out["y"], ref, atol=1e-4)
 
 
@@ -291,8 +351,15 @@ def test_fused_matmul_and_matmul(tmp_path):
     b = RNG.normal(size=(3,)).astype(np.float32)
     g.const("w", w)
     g.const("b", b)
-    g.op("_FusedMatMul", "y", ["x", "w", "b"], transpose_a=False, transpose_b=True, fused_ops=["BiasAdd", "Relu"],
-         num_args=1)
+    g.op(
+        "_FusedMatMul",
+        "y",
+        ["x", "w", "b"],
+        transpose_a=False,
+        transpose_b=True,
+        fused_ops=["BiasAdd", "Relu"],
+        num_args=1,
+    )
     g.op("MatMul", "z", ["y", "w"], transpose_a=False, transpose_b=False)
     x = RNG.normal(size=(2, 5)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, {"y": "y", "z": "z"}, {"x": x})
@@ -301,16 +368,25 @@ def test_fused_matmul_and_matmul(tmp_path):
     np.testing.assert_allclose(out["z"], y @ w, atol=1e-5)
 
 
-@pytest.mark.parametrize("op,k,s,padding", [("MaxPool", 3, 2, "SAME"), ("MaxPool", 2, 2, "VALID"),
-                                            ("AvgPool", 3, 2, "SAME"), ("MaxPool", 5, 1, "SAME"),
-                                            ("AvgPool", 2, 2, "VALID")])
+@pytest.mark.parametrize(
+    "op,k,s,padding",
+    [
+        ("MaxPool", 3, 2, "SAME"),
+        ("MaxPool", 2, 2, "VALID"),
+        ("AvgPool", 3, 2, "SAME"),
+        ("MaxPool", 5, 1, "SAME"),
+        ("AvgPool", 2, 2, "VALID"),
+    ],
+)
 def test_pools(tmp_path, op, k, s, padding):
     g = TfjsGraph()
     g.placeholder("x", [1, 9, 9, 3])
     g.op(op, "y", ["x"], ksize=[1, k, k, 1], strides=[1, s, s, 1], padding=padding, data_format="NHWC")
     x = RNG.normal(size=(1, 9, 9, 3)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
-    np.testing.assert_allclose(out["y"], np_pool(x, k, s, padding, "max" if op == "MaxPool" else "avg"), atol=1e-5)
+    np.testing.assert_allclose(
+        out["y"], np_pool(x, k, s, padding, "max" if op == "MaxPool" else "avg"), atol=1e-5
+    )
 
 
 # --- layout handling -----------------------------------------------------------------------------
@@ -374,7 +450,9 @@ def test_transpose_of_nchw_input_costs_nothing(tmp_path):
     g.op("Transpose", "y", ["c", "p2"])
     x = RNG.normal(size=(1, 3, 8, 8)).astype(np.float32)
     out, model = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
-    np.testing.assert_allclose(out["y"], np_conv(x.transpose(0, 2, 3, 1), w, 1, "SAME").transpose(0, 3, 1, 2), atol=1e-4)
+    np.testing.assert_allclose(
+        out["y"], np_conv(x.transpose(0, 2, 3, 1), w, 1, "SAME").transpose(0, 3, 1, 2), atol=1e-4
+    )
     assert n_ops(model, "Transpose") == 0
     meta = {p.key: p.value for p in model.metadata_props}
     assert meta["source_format"] == "tfjs-graph-model" and meta["converter_version"] == CONVERTER_VERSION
@@ -390,8 +468,16 @@ def test_split_stridedslice_pad_tile_on_nchw(tmp_path):
     g.const("b", np.asarray([0, 1, 0, 1], np.int32))
     g.const("e", np.asarray([0, 5, 0, 3], np.int32))
     g.const("s", np.asarray([1, 2, 1, 1], np.int32))
-    g.op("StridedSlice", "ss", [c, "b", "e", "s"], begin_mask=5, end_mask=5, ellipsis_mask=0, new_axis_mask=0,
-         shrink_axis_mask=0)
+    g.op(
+        "StridedSlice",
+        "ss",
+        [c, "b", "e", "s"],
+        begin_mask=5,
+        end_mask=5,
+        ellipsis_mask=0,
+        new_axis_mask=0,
+        shrink_axis_mask=0,
+    )
     g.const("pads", np.asarray([[0, 0], [1, 2], [0, 1], [0, 0]], np.int32))
     g.op("Pad", "pd", [c, "pads"])
     g.const("cv", np.asarray(-1.5, np.float32))
@@ -399,15 +485,32 @@ def test_split_stridedslice_pad_tile_on_nchw(tmp_path):
     g.op("MirrorPad", "mp", [c, "pads"], mode="REFLECT")
     g.const("mult", np.asarray([1, 2, 1, 3], np.int32))
     g.op("Tile", "tl", [c, "mult"])
-    outs = {"sp0": "sp", "sp1": "sp:1", "sv0": "sv", "sv1": "sv:1", "ss": "ss", "pd": "pd", "pd2": "pd2",
-            "mp": "mp", "tl": "tl"}
+    outs = {
+        "sp0": "sp",
+        "sp1": "sp:1",
+        "sv0": "sv",
+        "sv1": "sv:1",
+        "ss": "ss",
+        "pd": "pd",
+        "pd2": "pd2",
+        "mp": "mp",
+        "tl": "tl",
+    }
     x = RNG.normal(size=(1, 6, 6, 4)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, outs, {"x": x})
     a = x @ w[0, 0]
     p = [(0, 0), (1, 2), (0, 1), (0, 0)]
-    ref = {"sp0": a[..., :2], "sp1": a[..., 2:], "sv0": a[..., :1], "sv1": a[..., 1:], "ss": a[:, 1:5:2, :, 1:3],
-           "pd": np.pad(a, p), "pd2": np.pad(a, p, constant_values=-1.5), "mp": np.pad(a, p, mode="reflect"),
-           "tl": np.tile(a, (1, 2, 1, 3))}
+    ref = {
+        "sp0": a[..., :2],
+        "sp1": a[..., 2:],
+        "sv0": a[..., :1],
+        "sv1": a[..., 1:],
+        "ss": a[:, 1:5:2, :, 1:3],
+        "pd": np.pad(a, p),
+        "pd2": np.pad(a, p, constant_values=-1.5),
+        "mp": np.pad(a, p, mode="reflect"),
+        "tl": np.tile(a, (1, 2, 1, 3)),
+    }
     for k, v in ref.items():
         np.testing.assert_allclose(out[k], v, atol=1e-5, err_msg=k)
 
@@ -431,7 +534,13 @@ def test_resize_nearest(tmp_path, align_corners, half_pixel):
     g = TfjsGraph()
     g.placeholder("x", [1, 5, 7, 2])
     g.const("size", np.asarray([11, 4], np.int32))
-    g.op("ResizeNearestNeighbor", "y", ["x", "size"], align_corners=align_corners, half_pixel_centers=half_pixel)
+    g.op(
+        "ResizeNearestNeighbor",
+        "y",
+        ["x", "size"],
+        align_corners=align_corners,
+        half_pixel_centers=half_pixel,
+    )
     x = RNG.normal(size=(1, 5, 7, 2)).astype(np.float32)
     out, _ = convert_run(g, tmp_path, {"y": "y"}, {"x": x})
     np.testing.assert_allclose(out["y"], np_resize_nearest(x, 11, 4, align_corners, half_pixel))
@@ -450,9 +559,16 @@ def test_depth_to_space_matches_tf_channel_order(tmp_path):
 
 # --- element-wise ----------------------------------------------------------------------------------
 BINARY = {
-    "Add": np.add, "AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply, "RealDiv": np.divide,
-    "Maximum": np.maximum, "Minimum": np.minimum, "SquaredDifference": lambda a, b: (a - b) ** 2,
-    "Pow": lambda a, b: np.power(np.abs(a), b), "FloorDiv": lambda a, b: np.floor(a / b),
+    "Add": np.add,
+    "AddV2": np.add,
+    "Sub": np.subtract,
+    "Mul": np.multiply,
+    "RealDiv": np.divide,
+    "Maximum": np.maximum,
+    "Minimum": np.minimum,
+    "SquaredDifference": lambda a, b: (a - b) ** 2,
+    "Pow": lambda a, b: np.power(np.abs(a), b),
+    "FloorDiv": lambda a, b: np.floor(a / b),
     "FloorMod": lambda a, b: a - np.floor(a / b) * b,
 }
 
@@ -492,26 +608,73 @@ def test_integer_and_logical_ops(tmp_path):
     g.op("Cast", "castf", ["a"], SrcT=Type("DT_INT32"), DstT=Type("DT_FLOAT"), Truncate=False)
     g.op("Abs", "abs", ["a"])
     g.op("AddN", "addn", ["a", "b", "a"], N=3)
-    outs = {k: k for k in ("FloorDiv", "FloorMod", "Maximum", "Minimum", "Mul", "Sub", "AddV2", "Equal", "Greater",
-                           "GreaterEqual", "Less", "LessEqual", "NotEqual", "and", "or", "not", "sel", "castf", "abs",
-                           "addn")}
+    outs = {
+        k: k
+        for k in (
+            "FloorDiv",
+            "FloorMod",
+            "Maximum",
+            "Minimum",
+            "Mul",
+            "Sub",
+            "AddV2",
+            "Equal",
+            "Greater",
+            "GreaterEqual",
+            "Less",
+            "LessEqual",
+            "NotEqual",
+            "and",
+            "or",
+            "not",
+            "sel",
+            "castf",
+            "abs",
+            "addn",
+        )
+    }
     a = np.asarray([7, -7, 7, -7, 0, 3], np.int32)
     b = np.asarray([2, 2, -2, -2, 5, 3], np.int32)
     out, _ = convert_run(g, tmp_path, outs, {"a": a, "b": b})
-    ref = {"FloorDiv": a // b, "FloorMod": a % b, "Maximum": np.maximum(a, b), "Minimum": np.minimum(a, b),
-           "Mul": a * b, "Sub": a - b, "AddV2": a + b, "Equal": a == b, "Greater": a > b, "GreaterEqual": a >= b,
-           "Less": a < b, "LessEqual": a <= b, "NotEqual": a != b, "and": (a > b) & (a < b),
-           "or": (a > b) | (a < b), "not": ~(a == b), "sel": np.where(a > b, a, b), "castf": a.astype(np.float32),
-           "abs": np.abs(a), "addn": a + b + a}
+    ref = {
+        "FloorDiv": a // b,
+        "FloorMod": a % b,
+        "Maximum": np.maximum(a, b),
+        "Minimum": np.minimum(a, b),
+        "Mul": a * b,
+        "Sub": a - b,
+        "AddV2": a + b,
+        "Equal": a == b,
+        "Greater": a > b,
+        "GreaterEqual": a >= b,
+        "Less": a < b,
+        "LessEqual": a <= b,
+        "NotEqual": a != b,
+        "and": (a > b) & (a < b),
+        "or": (a > b) | (a < b),
+        "not": ~(a == b),
+        "sel": np.where(a > b, a, b),
+        "castf": a.astype(np.float32),
+        "abs": np.abs(a),
+        "addn": a + b + a,
+    }
     for k, v in ref.items():
         assert out[k].dtype == v.dtype, k
         np.testing.assert_array_equal(out[k], v, err_msg=k)
 
 
 UNARY = {
-    "Relu": lambda x: np.maximum(x, 0), "Relu6": lambda x: np.clip(x, 0, 6), "Sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "Tanh": np.tanh, "Exp": np.exp, "Neg": np.negative, "Abs": np.abs, "Square": np.square,
-    "Floor": np.floor, "Ceil": np.ceil, "Elu": lambda x: np.where(x > 0, x, np.exp(x) - 1),
+    "Relu": lambda x: np.maximum(x, 0),
+    "Relu6": lambda x: np.clip(x, 0, 6),
+    "Sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "Tanh": np.tanh,
+    "Exp": np.exp,
+    "Neg": np.negative,
+    "Abs": np.abs,
+    "Square": np.square,
+    "Floor": np.floor,
+    "Ceil": np.ceil,
+    "Elu": lambda x: np.where(x > 0, x, np.exp(x) - 1),
     "Softmax": lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True),
     "LeakyRelu": lambda x: np.where(x > 0, x, 0.2 * x),
 }
@@ -558,9 +721,12 @@ def test_clip_and_prelu(tmp_path):
 
 
 # --- reductions / arg ------------------------------------------------------------------------------
-@pytest.mark.parametrize("op,fn", [("Mean", np.mean), ("Sum", np.sum), ("Max", np.max), ("Min", np.min),
-                                   ("Prod", np.prod)])
-@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([1, 2], False), ([3], False), ([-1], True), ([0, 3], False)])
+@pytest.mark.parametrize(
+    "op,fn", [("Mean", np.mean), ("Sum", np.sum), ("Max", np.max), ("Min", np.min), ("Prod", np.prod)]
+)
+@pytest.mark.parametrize(
+    "axes,keep", [([1, 2], True), ([1, 2], False), ([3], False), ([-1], True), ([0, 3], False)]
+)
 def test_reductions(tmp_path, op, fn, axes, keep):
     g = TfjsGraph()
     c, w = _conv_input(g, shape=(1, 3, 4, 5))
@@ -618,7 +784,9 @@ def test_shape_ops_static_and_dynamic_batch(tmp_path):
     path = g2.save(tmp_path / "static", {"shp": "shp"})
     model2 = convert_tfjs(path)
     assert n_ops(model2, "Shape") == 0
-    np.testing.assert_array_equal(run(path, {"x": np.zeros((1, 4, 6, 2), np.float32)}, model2)["shp"], [1, 4, 6, 2])
+    np.testing.assert_array_equal(
+        run(path, {"x": np.zeros((1, 4, 6, 2), np.float32)}, model2)["shp"], [1, 4, 6, 2]
+    )
 
 
 def test_strided_slice_masks(tmp_path):
@@ -627,9 +795,20 @@ def test_strided_slice_masks(tmp_path):
     specs = {
         # name: (begin, end, strides, masks, numpy slice)
         "shrink": ([1, 0], [2, 0], [1, 1], dict(shrink_axis_mask=1, end_mask=2), lambda a: a[1, :]),
-        "newaxis": ([0, 0, 1], [0, 0, 3], [1, 1, 1], dict(begin_mask=3, end_mask=3, new_axis_mask=2),
-                    lambda a: a[:, None, 1:3]),
-        "ellipsis": ([0, -1], [0, 0], [1, 1], dict(ellipsis_mask=1, shrink_axis_mask=2), lambda a: a[..., -1]),
+        "newaxis": (
+            [0, 0, 1],
+            [0, 0, 3],
+            [1, 1, 1],
+            dict(begin_mask=3, end_mask=3, new_axis_mask=2),
+            lambda a: a[:, None, 1:3],
+        ),
+        "ellipsis": (
+            [0, -1],
+            [0, 0],
+            [1, 1],
+            dict(ellipsis_mask=1, shrink_axis_mask=2),
+            lambda a: a[..., -1],
+        ),
         "neg_stride": ([-1, 4], [0, 0], [-1, -2], dict(end_mask=3), lambda a: a[::-1, 4::-2]),
         "new_end": ([0, 0], [0, 0], [1, 1], dict(ellipsis_mask=1, new_axis_mask=2), lambda a: a[..., None]),
     }
@@ -728,7 +907,9 @@ def test_interface_names_dtypes_and_metadata(tmp_path):
     assert meta["source_format"] == "tfjs-graph-model" and meta["converter_version"]
     x = RNG.integers(0, 255, size=(1, 6, 10, 3)).astype(np.int32)
     out = run(path, {"image_in": x}, model)
-    np.testing.assert_allclose(out["Identity_0"], np_resize_bilinear(x.astype(np.float32), 4, 4, False, True), atol=1e-4)
+    np.testing.assert_allclose(
+        out["Identity_0"], np_resize_bilinear(x.astype(np.float32), 4, 4, False, True), atol=1e-4
+    )
 
 
 def test_unsupported_op_names_op_and_node(tmp_path):

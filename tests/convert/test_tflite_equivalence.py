@@ -30,6 +30,7 @@ MODELS = {
     "mediapipe-pose-landmark-full": (256, (0.0, 1.0)),
 }
 
+
 def _tflite_source(name: str) -> Path:
     from posekit.zoo import source_path
 
@@ -85,7 +86,9 @@ def test_matches_litert(name, report):
     size, (lo, hi) = MODELS[name]
     path = _tflite_source(name)
     model = convert_tflite(path)
-    assert model.SerializeToString() == convert_tflite(path).SerializeToString(), "conversion is not deterministic"
+    assert model.SerializeToString() == convert_tflite(path).SerializeToString(), (
+        "conversion is not deterministic"
+    )
     meta = {p.key: p.value for p in model.metadata_props}
     assert meta["source_format"] == "tflite" and meta["converter_version"]
 
@@ -102,10 +105,10 @@ def test_matches_litert(name, report):
     stats: dict = {}
     failures = []
     for b, image_name in enumerate(images):
-        ref = _run_litert(path, batch[b: b + 1])
+        ref = _run_litert(path, batch[b : b + 1])
         assert sorted(ref) == sorted(out_names)
         for out in out_names:
-            got, want = ours_batch[out][b: b + 1], ref[out]
+            got, want = ours_batch[out][b : b + 1], ref[out]
             assert got.shape == want.shape, (out, got.shape, want.shape)
             scale = _scale(want)
             diff = float(np.abs(got.astype(np.float64) - want).max())
@@ -117,6 +120,8 @@ def test_matches_litert(name, report):
                 failures.append(f"{out} on {image_name}: max |diff| {diff:.3g} > {TOL} × {scale:.3g}")
     report[name] = {"source": path.name, "images": list(images), "tolerance_rel": TOL, "outputs": stats}
     for out, s in stats.items():
-        print(f"{name}/{out}: max abs diff {s['max_abs_diff']:.3g}, "
-              f"range-relative {s['max_rel_diff']:.3g} (LiteRT range {s['litert_range']:.3g})")
+        print(
+            f"{name}/{out}: max abs diff {s['max_abs_diff']:.3g}, "
+            f"range-relative {s['max_rel_diff']:.3g} (LiteRT range {s['litert_range']:.3g})"
+        )
     assert not failures, "; ".join(failures)

@@ -87,9 +87,15 @@ class TFLiteModel:
 
         def index_vector(values):
             values = np.asarray(values)
-            kind = {np.int32: "Int32Vector", np.uint16: "Uint16Vector", np.uint8: "Uint8Vector"}[values.dtype.type]
+            kind = {np.int32: "Int32Vector", np.uint16: "Uint16Vector", np.uint8: "Uint8Vector"}[
+                values.dtype.type
+            ]
             mod = importlib.import_module(f"tflite.{kind}")
-            prep = {"Int32Vector": "PrependInt32", "Uint16Vector": "PrependUint16", "Uint8Vector": "PrependUint8"}[kind]
+            prep = {
+                "Int32Vector": "PrependInt32",
+                "Uint16Vector": "PrependUint16",
+                "Uint8Vector": "PrependUint8",
+            }[kind]
             vec = ivec(mod.StartValuesVector, values.tolist(), prep)
             mod.Start(b)
             mod.AddValues(b, vec)
@@ -101,7 +107,7 @@ class TFLiteModel:
             if data:
                 b.StartVector(1, len(data), 16)
                 b.head -= len(data)
-                b.Bytes[b.head: b.head + len(data)] = data
+                b.Bytes[b.head : b.head + len(data)] = data
                 vec = b.EndVector()
             tflite.BufferStart(b)
             if vec is not None:
@@ -162,8 +168,11 @@ class TFLiteModel:
         for code, ins, outs, options, opts in self.ops:
             opt = None
             if options is not None:
-                vectors = {k: ivec(getattr(tflite, f"{options}Start{k}Vector"), v) for k, v in opts.items()
-                           if isinstance(v, (list, tuple))}
+                vectors = {
+                    k: ivec(getattr(tflite, f"{options}Start{k}Vector"), v)
+                    for k, v in opts.items()
+                    if isinstance(v, (list, tuple))
+                }
                 getattr(tflite, f"{options}Start")(b)
                 for k, v in opts.items():
                     getattr(tflite, f"{options}Add{k}")(b, vectors.get(k, v))
@@ -229,7 +238,9 @@ def run(model: TFLiteModel, feeds: list[np.ndarray], tmp_path, litert: bool = Tr
         interp.invoke()
         for d, got in zip(interp.get_output_details(), ours):
             want = interp.get_tensor(d["index"])
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=f"LiteRT disagrees on {d['name']}")
+            np.testing.assert_allclose(
+                got, want, rtol=1e-4, atol=1e-4, err_msg=f"LiteRT disagrees on {d['name']}"
+            )
     return ours
 
 
@@ -262,8 +273,12 @@ def ref_conv(x, w, b, stride, dil=(1, 1), padding="SAME", depthwise_mult=None):
     y = np.zeros((n, oh, ow, out_c))
     for i in range(kh):
         for j in range(kw):
-            patch = xp[:, i * dil[0]: i * dil[0] + (oh - 1) * stride[0] + 1: stride[0],
-                       j * dil[1]: j * dil[1] + (ow - 1) * stride[1] + 1: stride[1], :]
+            patch = xp[
+                :,
+                i * dil[0] : i * dil[0] + (oh - 1) * stride[0] + 1 : stride[0],
+                j * dil[1] : j * dil[1] + (ow - 1) * stride[1] + 1 : stride[1],
+                :,
+            ]
             if depthwise_mult:
                 y += np.repeat(patch, depthwise_mult, axis=3) * w[0, i, j, :]
             else:
@@ -279,7 +294,7 @@ def ref_pool(x, k, s, kind):
     for i in range(oh):
         for j in range(ow):
             h0, w0 = i * s - pt, j * s - pl
-            win = x[:, max(h0, 0): h0 + k, max(w0, 0): w0 + k, :]
+            win = x[:, max(h0, 0) : h0 + k, max(w0, 0) : w0 + k, :]
             y[:, i, j] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
     return y
 
@@ -315,7 +330,11 @@ def ref_resize_nearest(x, oh, ow, align, half):
 
 def ref_depth_to_space(x, bs):
     n, h, w, c = x.shape
-    return x.reshape(n, h, w, bs, bs, c // bs**2).transpose(0, 1, 3, 2, 4, 5).reshape(n, h * bs, w * bs, c // bs**2)
+    return (
+        x.reshape(n, h, w, bs, bs, c // bs**2)
+        .transpose(0, 1, 3, 2, 4, 5)
+        .reshape(n, h * bs, w * bs, c // bs**2)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -329,9 +348,18 @@ def test_conv2d(tmp_path, stride, padding, dil, act):
     ref = {0: ref, 1: np.maximum(ref, 0), 3: np.clip(ref, 0, 6)}[act]
     m = TFLiteModel()
     xi = m.input("x", x.shape)
-    y = m.op("CONV_2D", [xi, m.const("w", w), m.const("b", bias)], ref.shape, "Conv2DOptions",
-             Padding=0 if padding == "SAME" else 1, StrideW=stride, StrideH=stride,
-             DilationWFactor=dil, DilationHFactor=dil, FusedActivationFunction=act)
+    y = m.op(
+        "CONV_2D",
+        [xi, m.const("w", w), m.const("b", bias)],
+        ref.shape,
+        "Conv2DOptions",
+        Padding=0 if padding == "SAME" else 1,
+        StrideW=stride,
+        StrideH=stride,
+        DilationWFactor=dil,
+        DilationHFactor=dil,
+        FusedActivationFunction=act,
+    )
     m.outputs = [y]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, ref, atol=1e-5)
@@ -343,9 +371,19 @@ def test_depthwise_conv2d_depth_multiplier(tmp_path, mult):
     w, bias = rand(1, 3, 3, 3 * mult), rand(3 * mult)
     ref = np.maximum(ref_conv(x, w, bias, (2, 2), depthwise_mult=mult), 0)
     m = TFLiteModel()
-    y = m.op("DEPTHWISE_CONV_2D", [m.input("x", x.shape), m.const("w", w), m.const("b", bias)], ref.shape,
-             "DepthwiseConv2DOptions", Padding=0, StrideW=2, StrideH=2, DepthMultiplier=mult,
-             FusedActivationFunction=1, DilationWFactor=1, DilationHFactor=1)
+    y = m.op(
+        "DEPTHWISE_CONV_2D",
+        [m.input("x", x.shape), m.const("w", w), m.const("b", bias)],
+        ref.shape,
+        "DepthwiseConv2DOptions",
+        Padding=0,
+        StrideW=2,
+        StrideH=2,
+        DepthMultiplier=mult,
+        FusedActivationFunction=1,
+        DilationWFactor=1,
+        DilationHFactor=1,
+    )
     m.outputs = [y]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, ref, atol=1e-5)
@@ -359,8 +397,17 @@ def test_pool_same(tmp_path, op, kind):
     x = rand(1, 7, 8, 5)
     ref = ref_pool(x, 3, 2, kind)
     m = TFLiteModel()
-    y = m.op(op, [m.input("x", x.shape)], ref.shape, "Pool2DOptions", Padding=0, StrideW=2, StrideH=2,
-             FilterWidth=3, FilterHeight=3)
+    y = m.op(
+        op,
+        [m.input("x", x.shape)],
+        ref.shape,
+        "Pool2DOptions",
+        Padding=0,
+        StrideW=2,
+        StrideH=2,
+        FilterWidth=3,
+        FilterHeight=3,
+    )
     m.outputs = [y]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, ref, atol=1e-6)
@@ -388,8 +435,14 @@ def test_resize(tmp_path, kind, align, half):
     m = TFLiteModel()
     op = "RESIZE_BILINEAR" if kind == "bilinear" else "RESIZE_NEAREST_NEIGHBOR"
     opts = "ResizeBilinearOptions" if kind == "bilinear" else "ResizeNearestNeighborOptions"
-    y = m.op(op, [m.input("x", x.shape), m.const("size", size, np.int32)], ref.shape, opts,
-             AlignCorners=align, HalfPixelCenters=half)
+    y = m.op(
+        op,
+        [m.input("x", x.shape), m.const("size", size, np.int32)],
+        ref.shape,
+        opts,
+        AlignCorners=align,
+        HalfPixelCenters=half,
+    )
     m.outputs = [y]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, ref, atol=1e-5)
@@ -440,8 +493,15 @@ def test_unary_activations_and_prelu(tmp_path):
     m.outputs = [m.op(op, [xi], x.shape) for op in ops]
     m.outputs.append(m.op("PRELU", [xi, m.const("alpha", alpha)], x.shape))
     got = run(m, [x], tmp_path)
-    refs = [1 / (1 + np.exp(-x)), np.tanh(x), np.maximum(x, 0), np.clip(x, 0, 6), np.clip(x, -1, 1),
-            x * np.clip(x + 3, 0, 6) / 6, np.where(x >= 0, x, x * alpha)]
+    refs = [
+        1 / (1 + np.exp(-x)),
+        np.tanh(x),
+        np.maximum(x, 0),
+        np.clip(x, 0, 6),
+        np.clip(x, -1, 1),
+        x * np.clip(x + 3, 0, 6) / 6,
+        np.where(x >= 0, x, x * alpha),
+    ]
     for op, g, r in zip(ops + ["PRELU"], got, refs):
         np.testing.assert_allclose(g, r, atol=1e-5, err_msg=op)
 
@@ -460,19 +520,36 @@ def test_concat_reshape_transpose_softmax_mean_fc(tmp_path):
     a = m.op("CONV_2D", [xi, m.const("w1", w1), -1], c1.shape, "Conv2DOptions", **conv)
     b = m.op("CONV_2D", [xi, m.const("w2", w2), -1], c2.shape, "Conv2DOptions", **conv)
     cat = m.op("CONCATENATION", [a, b], (1, 4, 4, 7), "ConcatenationOptions", Axis=-1)
-    rs = m.op("RESHAPE", [cat, m.const("shape", [1, 16, 7], np.int32)], (1, 16, 7), "ReshapeOptions", NewShape=[1, 16, 7])
+    rs = m.op(
+        "RESHAPE",
+        [cat, m.const("shape", [1, 16, 7], np.int32)],
+        (1, 16, 7),
+        "ReshapeOptions",
+        NewShape=[1, 16, 7],
+    )
     tr = m.op("TRANSPOSE", [cat, m.const("perm", [0, 3, 1, 2], np.int32)], (1, 7, 4, 4))
     sm = m.op("SOFTMAX", [cat], (1, 4, 4, 7), "SoftmaxOptions", Beta=0.5)
     mean = m.op("MEAN", [cat, m.const("axes", [1, 2], np.int32)], (1, 7), "ReducerOptions", KeepDims=False)
-    fc = m.op("FULLY_CONNECTED", [mean, m.const("fw", fc_w), m.const("fb", fc_b)], (1, 6), "FullyConnectedOptions",
-              FusedActivationFunction=1)
+    fc = m.op(
+        "FULLY_CONNECTED",
+        [mean, m.const("fw", fc_w), m.const("fb", fc_b)],
+        (1, 6),
+        "FullyConnectedOptions",
+        FusedActivationFunction=1,
+    )
     m.outputs = [cat, rs, tr, sm, mean, fc]
     got = run(m, [x], tmp_path)
     cat_ref = np.concatenate([c1, c2], axis=-1)
     e = np.exp(0.5 * (cat_ref - cat_ref.max(-1, keepdims=True)))
     mean_ref = cat_ref.mean(axis=(1, 2))
-    refs = [cat_ref, cat_ref.reshape(1, 16, 7), cat_ref.transpose(0, 3, 1, 2), e / e.sum(-1, keepdims=True),
-            mean_ref, np.maximum(mean_ref @ fc_w.T + fc_b, 0)]
+    refs = [
+        cat_ref,
+        cat_ref.reshape(1, 16, 7),
+        cat_ref.transpose(0, 3, 1, 2),
+        e / e.sum(-1, keepdims=True),
+        mean_ref,
+        np.maximum(mean_ref @ fc_w.T + fc_b, 0),
+    ]
     for i, (g, r) in enumerate(zip(got, refs)):
         np.testing.assert_allclose(g, r, atol=1e-5, err_msg=f"output {i}")
 
@@ -487,8 +564,17 @@ def test_dequantize_fp16_weights(tmp_path):
     m = TFLiteModel()
     wq = m.const("w16", w16, np.float16)
     w = m.op("DEQUANTIZE", [wq], w16.shape)
-    m.outputs = [m.op("CONV_2D", [m.input("x", x.shape), w, -1], ref.shape, "Conv2DOptions",
-                      Padding=0, StrideW=1, StrideH=1)]
+    m.outputs = [
+        m.op(
+            "CONV_2D",
+            [m.input("x", x.shape), w, -1],
+            ref.shape,
+            "Conv2DOptions",
+            Padding=0,
+            StrideW=1,
+            StrideH=1,
+        )
+    ]
     (got,) = run(m, [x], tmp_path)
     np.testing.assert_allclose(got, ref, atol=1e-5)
 
@@ -507,8 +593,10 @@ def test_dequantize_int8_per_channel_and_uint8_per_tensor(tmp_path):
     conv = dict(Padding=0, StrideW=1, StrideH=1)
     a = m.op("DEQUANTIZE", [m.const("q8", q8, np.int8, quant=(scale8, zp8, 0))], q8.shape)
     b = m.op("DEQUANTIZE", [m.const("qu8", qu8, np.uint8, quant=([0.003], [128], 0))], qu8.shape)
-    m.outputs = [m.op("CONV_2D", [xi, a, -1], (1, 3, 3, 3), "Conv2DOptions", **conv),
-                 m.op("CONV_2D", [xi, b, -1], (1, 3, 3, 3), "Conv2DOptions", **conv)]
+    m.outputs = [
+        m.op("CONV_2D", [xi, a, -1], (1, 3, 3, 3), "Conv2DOptions", **conv),
+        m.op("CONV_2D", [xi, b, -1], (1, 3, 3, 3), "Conv2DOptions", **conv),
+    ]
     got_a, got_b = run(m, [x], tmp_path)
     np.testing.assert_allclose(got_a, ref_conv(x, w8, None, (1, 1)), atol=1e-5)
     np.testing.assert_allclose(got_b, ref_conv(x, wu8, None, (1, 1)), atol=1e-5)
@@ -597,11 +685,28 @@ def test_interface_layout_and_determinism(tmp_path):
     xi = m.input("serving/input:0", x.shape)
     conv = dict(Padding=0, StrideW=1, StrideH=1, FusedActivationFunction=3)
     a = m.op("CONV_2D", [xi, m.const("w", rand(4, 3, 3, 2)), -1], (1, 6, 6, 4), "Conv2DOptions", **conv)
-    b = m.op("DEPTHWISE_CONV_2D", [a, m.const("dw", rand(1, 3, 3, 4)), -1], (1, 6, 6, 4), "DepthwiseConv2DOptions",
-             Padding=0, StrideW=1, StrideH=1, DepthMultiplier=1)
+    b = m.op(
+        "DEPTHWISE_CONV_2D",
+        [a, m.const("dw", rand(1, 3, 3, 4)), -1],
+        (1, 6, 6, 4),
+        "DepthwiseConv2DOptions",
+        Padding=0,
+        StrideW=1,
+        StrideH=1,
+        DepthMultiplier=1,
+    )
     c = m.op("ADD", [a, b], (1, 6, 6, 4), out_name="head/out;fused")
-    d = m.op("MAX_POOL_2D", [c], (1, 3, 3, 4), "Pool2DOptions", Padding=1, StrideW=2, StrideH=2,
-             FilterWidth=2, FilterHeight=2)
+    d = m.op(
+        "MAX_POOL_2D",
+        [c],
+        (1, 3, 3, 4),
+        "Pool2DOptions",
+        Padding=1,
+        StrideW=2,
+        StrideH=2,
+        FilterWidth=2,
+        FilterHeight=2,
+    )
     m.outputs = [c, d]
     path = tmp_path / "m.tflite"
     path.write_bytes(m.serialize())
@@ -619,9 +724,9 @@ def test_interface_layout_and_determinism(tmp_path):
     x2 = rand(3, 6, 6, 2)  # symbolic batch: each sample as if run alone
     batched = sess.run(None, {"serving_input_0": x2})
     for k in range(3):
-        single = sess.run(None, {"serving_input_0": x2[k: k + 1]})
+        single = sess.run(None, {"serving_input_0": x2[k : k + 1]})
         for bo, so in zip(batched, single):
-            np.testing.assert_allclose(bo[k: k + 1], so, atol=1e-6)
+            np.testing.assert_allclose(bo[k : k + 1], so, atol=1e-6)
 
 
 def test_reshape_folding_batch_falls_back_to_static(tmp_path):
@@ -671,18 +776,41 @@ def test_more_elementwise_reductions_and_reshapes(tmp_path):
     axes = m.const("axes", [1, 2], np.int32)
     ops.append(m.op("SUM", [cv, axes], (1, 1, 1, 2), "ReducerOptions", KeepDims=True))
     ops.append(m.op("REDUCE_MAX", [cv, axes], (1, 2), "ReducerOptions", KeepDims=False))
-    ops.append(m.op("REDUCE_MIN", [cv, m.const("ax3", [3], np.int32)], (1, 3, 4), "ReducerOptions", KeepDims=False))
+    ops.append(
+        m.op("REDUCE_MIN", [cv, m.const("ax3", [3], np.int32)], (1, 3, 4), "ReducerOptions", KeepDims=False)
+    )
     sq = m.op("SQUEEZE", [ops[-3]], (1, 2), "SqueezeOptions", SqueezeDims=[1, 2])
     ops.append(m.op("EXPAND_DIMS", [sq, m.const("ax", np.int32(1), np.int32)], (1, 1, 2)))
-    mp = m.op("MIRROR_PAD", [cv, m.const("p", [[0, 0], [1, 1], [2, 0], [0, 0]], np.int32)], (1, 5, 6, 2),
-              "MirrorPadOptions", Mode=0)
+    mp = m.op(
+        "MIRROR_PAD",
+        [cv, m.const("p", [[0, 0], [1, 1], [2, 0], [0, 0]], np.int32)],
+        (1, 5, 6, 2),
+        "MirrorPadOptions",
+        Mode=0,
+    )
     ops.append(mp)
     m.outputs = ops
     got = run(m, [x], tmp_path)
     y = ref_conv(x, w, None, (1, 1)).astype(np.float64)
-    refs = [np.exp(y), np.log(y), np.abs(y), -y, np.sqrt(y), 1 / np.sqrt(y), y, np.where(-y >= 0, -y, -0.1 * y),
-            y / c, np.minimum(y, c), y**c, (y - x) ** 2, y.sum(axis=(1, 2), keepdims=True), y.max(axis=(1, 2)),
-            y.min(axis=3), y.sum(axis=(1, 2))[:, None, :], np.pad(y, [(0, 0), (1, 1), (2, 0), (0, 0)], mode="reflect")]
+    refs = [
+        np.exp(y),
+        np.log(y),
+        np.abs(y),
+        -y,
+        np.sqrt(y),
+        1 / np.sqrt(y),
+        y,
+        np.where(-y >= 0, -y, -0.1 * y),
+        y / c,
+        np.minimum(y, c),
+        y**c,
+        (y - x) ** 2,
+        y.sum(axis=(1, 2), keepdims=True),
+        y.max(axis=(1, 2)),
+        y.min(axis=3),
+        y.sum(axis=(1, 2))[:, None, :],
+        np.pad(y, [(0, 0), (1, 1), (2, 0), (0, 0)], mode="reflect"),
+    ]
     for i, (g, r) in enumerate(zip(got, refs)):
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5, err_msg=f"output {i}")
 
@@ -701,9 +829,20 @@ def test_uint8_input_dequantize_and_cast(tmp_path):
 def test_grouped_conv2d(tmp_path):
     x = rand(1, 5, 5, 4)
     w, bias = rand(6, 3, 3, 2), rand(6)  # 2 groups: input channels 0-1 → outputs 0-2, 2-3 → 3-5
-    ref = np.concatenate([ref_conv(x[..., :2], w[:3], bias[:3], (1, 1)), ref_conv(x[..., 2:], w[3:], bias[3:], (1, 1))], -1)
+    ref = np.concatenate(
+        [ref_conv(x[..., :2], w[:3], bias[:3], (1, 1)), ref_conv(x[..., 2:], w[3:], bias[3:], (1, 1))], -1
+    )
     m = TFLiteModel()
-    m.outputs = [m.op("CONV_2D", [m.input("x", x.shape), m.const("w", w), m.const("b", bias)], ref.shape,
-                      "Conv2DOptions", Padding=0, StrideW=1, StrideH=1)]
+    m.outputs = [
+        m.op(
+            "CONV_2D",
+            [m.input("x", x.shape), m.const("w", w), m.const("b", bias)],
+            ref.shape,
+            "Conv2DOptions",
+            Padding=0,
+            StrideW=1,
+            StrideH=1,
+        )
+    ]
     (got,) = run(m, [x], tmp_path, litert=False)  # (not every LiteRT build has grouped CONV_2D)
     np.testing.assert_allclose(got, ref, atol=1e-5)

@@ -98,7 +98,9 @@ def test_annotators_handle_empty_nan_and_gray():
     for ann in (KeypointAnnotator(), SkeletonAnnotator(), BoxAnnotator(), LabelAnnotator()):
         out = ann.annotate(gray, empty)
         assert out.shape == (50, 60, 3) and not out.any()
-    nan = Poses(np.full((1, 33, 2), np.nan), np.ones((1, 33)), np.full((1, 4), np.nan), [1], "blazepose33", (50, 60))
+    nan = Poses(
+        np.full((1, 33, 2), np.nan), np.ones((1, 33)), np.full((1, 4), np.nan), [1], "blazepose33", (50, 60)
+    )
     assert not draw_poses(gray, nan, boxes=True, labels=True).any()
     far = Poses(np.full((1, 33, 2), 1e12), np.ones((1, 33)), [[0, 0, 10, 10]], [1], "blazepose33", (50, 60))
     assert draw_poses(gray, far).shape == (50, 60, 3)

@@ -9,8 +9,18 @@ import pytest
 from posekit.eval import bootstrap_ap, evaluate_keypoints, pck
 from posekit.eval.coco import _ap_for_images, _coco_gt, _cocoeval, _per_image_tables
 
-GT_PATH = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "posebench-dev" / "annotations" / "person_keypoints.json"
-needs_gt = pytest.mark.skipif(not GT_PATH.exists(), reason=f"posebench-dev ground truth not found at {GT_PATH}")
+GT_PATH = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "posebench-dev"
+    / "annotations"
+    / "person_keypoints.json"
+)
+needs_gt = pytest.mark.skipif(
+    not GT_PATH.exists(), reason=f"posebench-dev ground truth not found at {GT_PATH}"
+)
 
 
 def gt_as_detections(gt, noise=0.0, seed=0):
@@ -22,8 +32,14 @@ def gt_as_detections(gt, noise=0.0, seed=0):
         k = np.asarray(a["keypoints"], float).reshape(-1, 3)
         k[:, :2] += rng.normal(0, noise, (17, 2)) * np.sqrt(a["area"]) / 10
         k[:, 2] = 1.0
-        dets.append({"image_id": a["image_id"], "category_id": 1, "keypoints": k.ravel().tolist(),
-                     "score": float(rng.uniform(0.5, 1))})
+        dets.append(
+            {
+                "image_id": a["image_id"],
+                "category_id": 1,
+                "keypoints": k.ravel().tolist(),
+                "score": float(rng.uniform(0.5, 1)),
+            }
+        )
     return dets
 
 
@@ -46,7 +62,10 @@ def test_perturbed_keypoints_lower_ap_and_pck(gt):
     assert ap[0] > ap[1] > ap[2]
     assert pck(gt, gt_as_detections(gt, 1.5)) < 0.95
     d = pck(gt, gt_as_detections(gt, 0.5), return_details=True)
-    assert set(d) == {"pck", "per_keypoint", "keypoints", "persons", "persons_skipped"} and len(d["per_keypoint"]) == 17
+    assert (
+        set(d) == {"pck", "per_keypoint", "keypoints", "persons", "persons_skipped"}
+        and len(d["per_keypoint"]) == 17
+    )
     assert pck(gt, [], ref="bbox") == 0.0
 
 
@@ -76,7 +95,9 @@ def test_resampling_matches_pycocotools_on_renamed_images(gt):
     ev = _cocoeval(_coco_gt(gt), dets, None)
     tables, rec = _per_image_tables(ev), np.asarray(ev.params.recThrs)
     n = len(ev.params.imgIds)
-    assert _ap_for_images(tables, np.arange(n), rec) == pytest.approx(evaluate_keypoints(gt, dets)["AP"], abs=1e-12)
+    assert _ap_for_images(tables, np.arange(n), rec) == pytest.approx(
+        evaluate_keypoints(gt, dets)["AP"], abs=1e-12
+    )
     rng = np.random.default_rng(7)
     for _ in range(3):
         idx = rng.integers(0, n, n)
@@ -97,11 +118,28 @@ def test_bootstrap_interval_is_fast_and_brackets_ap(gt):
 
 def test_small_synthetic_set_without_shared_data():
     kp = np.array([[50 + 5 * i, 40 + 8 * i, 2] for i in range(17)], float)
-    gt = {"images": [{"id": 1, "width": 200, "height": 200}, {"id": 2, "width": 200, "height": 200}],
-          "categories": [{"id": 1, "name": "person"}],
-          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "keypoints": kp.ravel().tolist(),
-                           "num_keypoints": 17, "area": 5000.0, "bbox": [50, 40, 80, 128], "iscrowd": 0}]}
-    good = {"image_id": 1, "category_id": 1, "keypoints": np.c_[kp[:, :2], np.ones(17)].ravel().tolist(), "score": 0.9}
+    gt = {
+        "images": [{"id": 1, "width": 200, "height": 200}, {"id": 2, "width": 200, "height": 200}],
+        "categories": [{"id": 1, "name": "person"}],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 1,
+                "category_id": 1,
+                "keypoints": kp.ravel().tolist(),
+                "num_keypoints": 17,
+                "area": 5000.0,
+                "bbox": [50, 40, 80, 128],
+                "iscrowd": 0,
+            }
+        ],
+    }
+    good = {
+        "image_id": 1,
+        "category_id": 1,
+        "keypoints": np.c_[kp[:, :2], np.ones(17)].ravel().tolist(),
+        "score": 0.9,
+    }
     fp = {**good, "image_id": 2, "score": 0.95}
     assert evaluate_keypoints(gt, [good])["AP"] == pytest.approx(1.0)
     assert evaluate_keypoints(gt, [good, fp])["AP"] < 1.0

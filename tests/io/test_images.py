@@ -36,7 +36,7 @@ def test_gray_rgba_palette_16bit_files(tmp_path):
     pal = Image.fromarray(RGB).convert("P", palette=Image.Palette.ADAPTIVE)
     pal.save(tmp_path / "p.png")
     assert np.array_equal(load_image(tmp_path / "p.png"), np.asarray(pal.convert("RGB")))
-    g16 = (np.arange(80, dtype=np.uint16).reshape(8, 10) * 800)
+    g16 = np.arange(80, dtype=np.uint16).reshape(8, 10) * 800
     cv2.imwrite(str(tmp_path / "g16.png"), g16)
     assert np.array_equal(load_image(tmp_path / "g16.png")[..., 1], np.round(g16 / 257).astype(np.uint8))
     c16 = np.zeros((8, 10, 3), np.uint16)
@@ -147,7 +147,11 @@ def _png_header_only(w, h):
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_too_many_pixels_rejected_before_decoding():

@@ -10,11 +10,16 @@ from posekit.results import Poses
 
 try:
     import pyarrow  # noqa: F401
+
     HAS_ARROW = True
 except ImportError:
     HAS_ARROW = False
-FORMATS = [".jsonl", ".json", ".csv",
-           pytest.param(".parquet", marks=pytest.mark.skipif(not HAS_ARROW, reason="pyarrow is not installed"))]
+FORMATS = [
+    ".jsonl",
+    ".json",
+    ".csv",
+    pytest.param(".parquet", marks=pytest.mark.skipif(not HAS_ARROW, reason="pyarrow is not installed")),
+]
 SIZE = (48, 64)  # (h, w)
 
 
@@ -26,10 +31,21 @@ def make_poses(n, *, seed=0, layout="coco17", world=False, ids=False):
     if n:
         kp[0, 3] = np.nan  # a keypoint the model did not predict
         scores[0, 3] = 0
-    boxes = np.concatenate([kp.min(axis=1, initial=0), kp.max(axis=1, initial=60)], axis=1) if n else np.zeros((0, 4))
-    return Poses(kp, scores, np.nan_to_num(boxes), rng.uniform(0, 1, n), layout, SIZE,
-                 world=rng.normal(0, 1, (n, k, 3)) if world else None,
-                 track_ids=np.arange(n) + 7 if ids else None)
+    boxes = (
+        np.concatenate([kp.min(axis=1, initial=0), kp.max(axis=1, initial=60)], axis=1)
+        if n
+        else np.zeros((0, 4))
+    )
+    return Poses(
+        kp,
+        scores,
+        np.nan_to_num(boxes),
+        rng.uniform(0, 1, n),
+        layout,
+        SIZE,
+        world=rng.normal(0, 1, (n, k, 3)) if world else None,
+        track_ids=np.arange(n) + 7 if ids else None,
+    )
 
 
 def assert_same(a: Poses, b: Poses, *, optional=True):

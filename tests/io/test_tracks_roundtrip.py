@@ -16,8 +16,12 @@ try:
     HAS_ARROW = True
 except ImportError:
     HAS_ARROW = False
-FORMATS = [".jsonl", ".json", ".csv",
-           pytest.param(".parquet", marks=pytest.mark.skipif(not HAS_ARROW, reason="pyarrow is not installed"))]
+FORMATS = [
+    ".jsonl",
+    ".json",
+    ".csv",
+    pytest.param(".parquet", marks=pytest.mark.skipif(not HAS_ARROW, reason="pyarrow is not installed")),
+]
 TABULAR = (".csv", ".parquet")
 
 
@@ -35,11 +39,31 @@ def walking_people(frames: int, layout: str) -> list[tuple[int, float, Poses]]:
         kp[:, 2] = np.nan if f == 2 else kp[:, 2]  # a keypoint the model did not give
         scores = rng.uniform(0.5, 1, (len(here), k)) * np.isfinite(kp[..., 0])
         boxes = np.concatenate([np.nanmin(kp, 1), np.nanmax(kp, 1)], 1) if here else np.zeros((0, 4))
-        extra = {} if layout == "coco17" else {"visibility": rng.uniform(0, 1, (len(here), k)).astype(np.float32),
-                                               "presence": rng.uniform(0, 1, (len(here), k)).astype(np.float32)}
+        extra = (
+            {}
+            if layout == "coco17"
+            else {
+                "visibility": rng.uniform(0, 1, (len(here), k)).astype(np.float32),
+                "presence": rng.uniform(0, 1, (len(here), k)).astype(np.float32),
+            }
+        )
         world = None if layout == "coco17" else rng.normal(0, 0.5, (len(here), k, 3))
-        out.append((f, f / 30, Poses(kp, scores, boxes, rng.uniform(0.5, 1, len(here)), layout, (240, 320),
-                                     world=world, extra=extra)))
+        out.append(
+            (
+                f,
+                f / 30,
+                Poses(
+                    kp,
+                    scores,
+                    boxes,
+                    rng.uniform(0.5, 1, len(here)),
+                    layout,
+                    (240, 320),
+                    world=world,
+                    extra=extra,
+                ),
+            )
+        )
     return out
 
 
@@ -75,7 +99,9 @@ def write_and_read(path, results: list[FrameResult]) -> list[FrameResult]:
 @pytest.mark.parametrize("layout", ["coco17", "blazepose33"])
 def test_tracked_frames_round_trip(tmp_path, suffix, layout):
     results = tracked(walking_people(10, layout))
-    assert (results[0].poses.track_ids == -1).all() and (results[3].poses.track_ids >= 1).all()  # tentative first
+    assert (results[0].poses.track_ids == -1).all() and (
+        results[3].poses.track_ids >= 1
+    ).all()  # tentative first
     got = write_and_read(tmp_path / f"r{suffix}", results)
     assert all(isinstance(r, FrameResult) for r in got)
     expected = [r for r in results if len(r.poses) or suffix not in TABULAR]  # tables have no empty frames

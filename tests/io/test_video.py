@@ -16,7 +16,9 @@ from posekit.io import Frame, PrefetchReader, open_source
 from posekit.io.video import ImageSequenceSource, OpenCVSource, PyAVSource
 
 SHARED_VIDEO = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "video"
-needs_shared = pytest.mark.skipif(not SHARED_VIDEO.is_dir(), reason=f"real test clips not found at {SHARED_VIDEO}")
+needs_shared = pytest.mark.skipif(
+    not SHARED_VIDEO.is_dir(), reason=f"real test clips not found at {SHARED_VIDEO}"
+)
 
 
 def frame_image(i, w=96, h=64):
@@ -33,7 +35,9 @@ def make_video(path, n=30, fps=10, codec="libx264", w=96, h=64, gop=10, options=
     rng = np.random.default_rng(0)
     for i in range(n):
         img = frame_image(i, w, h)
-        img[h // 2:] = rng.integers(0, 255, (h - h // 2, w, 3), dtype=np.uint8)  # noise: realistic file sizes
+        img[h // 2 :] = rng.integers(
+            0, 255, (h - h // 2, w, 3), dtype=np.uint8
+        )  # noise: realistic file sizes
         for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
             c.mux(p)
     for p in s.encode(None):
@@ -60,7 +64,9 @@ def test_pyav_file_frames_times_and_properties(tmp_path):
     assert f.image[5, 0, 0] > 180 and f.image[5, 0, 2] < 80  # RGB, not BGR
 
 
-@pytest.mark.parametrize("ext,codec", [("mkv", "libx264"), ("avi", "mpeg4"), ("webm", "libvpx-vp9"), ("mov", "libx264")])
+@pytest.mark.parametrize(
+    "ext,codec", [("mkv", "libx264"), ("avi", "mpeg4"), ("webm", "libvpx-vp9"), ("mov", "libx264")]
+)
 def test_containers(tmp_path, ext, codec):
     path = make_video(tmp_path / f"v.{ext}", n=12, codec=codec)
     frames = list(open_source(path))
@@ -120,14 +126,18 @@ def test_zero_frame_video(tmp_path, ext):
         open_source(path)
 
 
-@pytest.mark.parametrize("ext,codec,options", [("mp4", "libx264", {"movflags": "+faststart"}),
-                                               ("avi", "mpeg4", None), ("mkv", "libx264", None)])
+@pytest.mark.parametrize(
+    "ext,codec,options",
+    [("mp4", "libx264", {"movflags": "+faststart"}), ("avi", "mpeg4", None), ("mkv", "libx264", None)],
+)
 def test_truncated_video_yields_good_frames_then_raises(tmp_path, ext, codec, options):
     full = make_video(tmp_path / f"full.{ext}", n=60, codec=codec, options=options)
     cut = tmp_path / f"cut.{ext}"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size * 6 // 10])
     got = []
-    with pytest.raises(InputError, match=rf"cut\.{ext}: video is truncated or corrupt after frame (\d+)") as e:
+    with pytest.raises(
+        InputError, match=rf"cut\.{ext}: video is truncated or corrupt after frame (\d+)"
+    ) as e:
         for f in open_source(cut):
             got.append(f)
     assert 10 < len(got) < 60 and f"after frame {len(got) - 1} " in str(e.value)
@@ -240,7 +250,9 @@ def http_dir(tmp_path):
 
     def serve(stall_after=None):
         handler = type("H", (_Handler,), {"stall_after": stall_after})
-        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: handler(*a, directory=str(tmp_path)))
+        srv = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), lambda *a: handler(*a, directory=str(tmp_path))
+        )
         srv.daemon_threads = True
         threading.Thread(target=srv.serve_forever, daemon=True).start()
         servers.append(srv)
@@ -277,11 +289,14 @@ def test_unreachable_stream(tmp_path):
 
 
 @needs_shared
-@pytest.mark.parametrize("name,count,size,fps", [
-    ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 103, (1920, 1080), 30),
-    ("mmpose_demo_street_960x540_5frames.mp4", 5, (960, 540), 5),
-    ("mmhuman3d_single_person_1080x1920.mp4", 40, (1080, 1920), 12),
-])
+@pytest.mark.parametrize(
+    "name,count,size,fps",
+    [
+        ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 103, (1920, 1080), 30),
+        ("mmpose_demo_street_960x540_5frames.mp4", 5, (960, 540), 5),
+        ("mmhuman3d_single_person_1080x1920.mp4", 40, (1080, 1920), 12),
+    ],
+)
 def test_real_clips(name, count, size, fps):
     with PrefetchReader(open_source(SHARED_VIDEO / name)) as r:
         assert r.size == size and r.frame_count == count and r.fps == pytest.approx(fps, rel=0.01)

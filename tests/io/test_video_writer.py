@@ -89,7 +89,9 @@ def test_bad_arguments(tmp_path):
 
 def test_fallback_encoder_without_h264(tmp_path, monkeypatch, caplog):
     real = vw._has_encoder
-    monkeypatch.setattr(vw, "_has_encoder", lambda name: name not in ("libx264", "libopenh264") and real(name))
+    monkeypatch.setattr(
+        vw, "_has_encoder", lambda name: name not in ("libx264", "libopenh264") and real(name)
+    )
     path = tmp_path / "fallback.mp4"
     with caplog.at_level(logging.WARNING), VideoWriter(path, 10, (32, 32)) as w:
         for img in frames(5, 32, 32):

@@ -35,7 +35,9 @@ def test_kalman_state_round_trip():
     b = np.array([[10.0, 20.0, 50.0, 120.0], [0, 0, 1, 1]])
     assert box_to_z(b).tolist() == [[30, 70, 40, 100], [0.5, 0.5, 1, 1]]
     assert np.array_equal(z_to_box(box_to_z(b)), b)
-    assert np.array_equal(z_to_box(np.r_[box_to_z(b[0]), 5.0, 6.0, 0, 0][:4]), b[0])  # state's first 4 entries
+    assert np.array_equal(
+        z_to_box(np.r_[box_to_z(b[0]), 5.0, 6.0, 0, 0][:4]), b[0]
+    )  # state's first 4 entries
 
 
 def test_iou():
@@ -65,7 +67,9 @@ def test_weighted_nms_averages_points_by_score():
 
 
 def test_ops_import_nothing_high():
-    code = ("import sys, posekit.ops; bad = [m for m in sys.modules if m.startswith('posekit.') and "
-            "m.split('.')[1] not in ('ops', 'layouts', 'errors')]; assert not bad, bad; "
-            "assert 'cv2' not in sys.modules")
+    code = (
+        "import sys, posekit.ops; bad = [m for m in sys.modules if m.startswith('posekit.') and "
+        "m.split('.')[1] not in ('ops', 'layouts', 'errors')]; assert not bad, bad; "
+        "assert 'cv2' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

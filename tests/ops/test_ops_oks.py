@@ -36,7 +36,9 @@ def test_oks_matches_pycocotools():
     dts = g + rng.normal(0, 6, (5, 17, 2))
     area, vis = 9000.0, rng.uniform(size=17) > 0.3
     ev = COCOeval(iouType="keypoints")
-    ev._gts = {(1, 1): [{"keypoints": np.c_[g, vis * 2].ravel().tolist(), "area": area, "bbox": [0, 0, 1, 1]}]}
+    ev._gts = {
+        (1, 1): [{"keypoints": np.c_[g, vis * 2].ravel().tolist(), "area": area, "bbox": [0, 0, 1, 1]}]
+    }
     ev._dts = {(1, 1): [{"keypoints": np.c_[d, np.ones(17)].ravel().tolist(), "score": 1.0} for d in dts]}
     ref = ev.computeOks(1, 1)[:, 0]  # (dets, gts)
     assert np.allclose(oks(g[None], dts, area, SIG, vis[None])[0], ref, atol=1e-12)

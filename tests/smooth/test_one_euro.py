@@ -47,8 +47,8 @@ def test_step_is_followed_without_offset():
 
 def test_nan_passes_through_and_does_not_poison_state():
     _, raw = walk(T=60, K=4, v=0.0, noise=0.5)
-    raw[20:25, 1] = np.nan          # keypoint 1 missing for 5 frames
-    raw[10, 2, 0] = np.nan          # one coordinate missing
+    raw[20:25, 1] = np.nan  # keypoint 1 missing for 5 frames
+    raw[10, 2, 0] = np.nan  # one coordinate missing
     f = OneEuroFilter()
     out = np.stack([f(raw[t], t / FPS) for t in range(60)])
     assert np.isnan(out[20:25, 1]).all() and np.isnan(out[10, 2]).all()
@@ -64,8 +64,8 @@ def test_first_sample_passes_and_keypoint_starts_later():
     x = np.array([[1.0, 2.0], [np.nan, np.nan]])
     assert np.array_equal(f(x, 0.0), x, equal_nan=True)
     y = np.array([[1.0, 2.0], [5.0, 6.0]])
-    assert np.allclose(f(y, 1 / FPS), y)       # keypoint 1's first sample passes through
-    assert np.allclose(f(y, 1 / FPS), y)       # repeated time stamp: previous estimate
+    assert np.allclose(f(y, 1 / FPS), y)  # keypoint 1's first sample passes through
+    assert np.allclose(f(y, 1 / FPS), y)  # repeated time stamp: previous estimate
     assert f.last_time == pytest.approx(1 / FPS)
 
 

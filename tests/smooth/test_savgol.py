@@ -20,10 +20,10 @@ def test_polynomials_up_to_order_are_kept_exactly(order):
 
 def test_gaps_and_short_runs():
     x = poly_traj(40, 2)
-    x[10:13, 0] = np.nan          # gap in keypoint 0
-    x[30, 1, 1] = np.nan          # one coordinate missing: the keypoint is missing
+    x[10:13, 0] = np.nan  # gap in keypoint 0
+    x[30, 1, 1] = np.nan  # one coordinate missing: the keypoint is missing
     x[:, 2] = np.nan
-    x[5:8, 2] = 1.0               # a run of 3 frames with window 9, order 2: w=3 > 2, still exact
+    x[5:8, 2] = 1.0  # a run of 3 frames with window 9, order 2: w=3 > 2, still exact
     x[20:22, 2] = [[1, 2], [3, 4]]  # a run of 2: too short, unchanged
     out = savgol_smooth(x, window=9, order=2)
     assert np.isnan(out[10:13, 0]).all() and np.isnan(out[30, 1]).all()

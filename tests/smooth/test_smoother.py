@@ -15,8 +15,16 @@ def frame(centers, ids, rng, noise=2.0, world=True):
     kp += rng.normal(0, noise, kp.shape)
     boxes = np.array([[cx - 75, cy - 150, cx + 75, cy + 150] for cx, cy in centers]).reshape(n, 4)
     w = kp[..., None, 0].repeat(3, axis=2) / 200 if world else None
-    return Poses(kp, np.full((n, 17), 0.9), boxes, np.full(n, 0.9), "coco17", SIZE,
-                 world=w, track_ids=np.array(ids, dtype=np.int64))
+    return Poses(
+        kp,
+        np.full((n, 17), 0.9),
+        boxes,
+        np.full(n, 0.9),
+        "coco17",
+        SIZE,
+        world=w,
+        track_ids=np.array(ids, dtype=np.int64),
+    )
 
 
 def test_smooths_each_track_separately():
@@ -75,8 +83,14 @@ def test_untracked_nan_and_errors():
 
 def test_smooth_tracks_offline():
     rng = np.random.default_rng(3)
-    frames = [frame([(200 + 4 * t, 300)] + ([(800, 300)] if t % 20 < 15 else []),
-                    [1] + ([2] if t % 20 < 15 else []), rng) for t in range(100)]
+    frames = [
+        frame(
+            [(200 + 4 * t, 300)] + ([(800, 300)] if t % 20 < 15 else []),
+            [1] + ([2] if t % 20 < 15 else []),
+            rng,
+        )
+        for t in range(100)
+    ]
     for method in ("savgol", "one_euro"):
         out = smooth_tracks(frames, method, **({"window": 11} if method == "savgol" else {}))
         assert len(out) == 100 and [len(o) for o in out] == [len(f) for f in frames]
@@ -102,8 +116,15 @@ def test_with_tracker_on_blazepose_with_world():
     for t in range(60):
         cx = 200 + 5 * t
         kp = np.stack([np.full(33, cx), 300 + np.linspace(-140, 140, 33)], axis=1) + rng.normal(0, 2, (33, 2))
-        p = Poses(kp[None], np.full((1, 33), 0.9), [[cx - 70, 150, cx + 70, 450]], [0.9], "blazepose33", SIZE,
-                  world=rng.normal(0, 0.01, (1, 33, 3)))
+        p = Poses(
+            kp[None],
+            np.full((1, 33), 0.9),
+            [[cx - 70, 150, cx + 70, 450]],
+            [0.9],
+            "blazepose33",
+            SIZE,
+            world=rng.normal(0, 0.01, (1, 33, 3)),
+        )
         out = sm.update(tracker.update(p, t), t / 30)
         assert out.track_ids.tolist() == ([-1] if t < 2 else [1])
         raw.append(p.keypoints[0])

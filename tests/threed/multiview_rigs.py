@@ -34,7 +34,9 @@ def make_rig(n: int = 4, radius: float = 4.0, dist: bool = True) -> Calibration:
 def walking_person(frames: int = 40, K: int = 17, seed: int = 0, offset=(0.0, 0.0)) -> np.ndarray:
     """(F, K, 3) a rigid-ish stick figure walking along x, Z up, in metres."""
     rng = np.random.default_rng(seed)
-    base = np.column_stack([rng.uniform(-0.25, 0.25, K), rng.uniform(-0.15, 0.15, K), np.linspace(0.05, 1.75, K)])
+    base = np.column_stack(
+        [rng.uniform(-0.25, 0.25, K), rng.uniform(-0.15, 0.15, K), np.linspace(0.05, 1.75, K)]
+    )
     t = np.arange(frames) / 30.0
     move = np.column_stack([0.8 * t + offset[0], 0.1 * np.sin(2 * t) + offset[1], np.zeros(frames)])
     sway = 0.03 * np.sin(6 * t)[:, None, None] * np.array([1.0, 0, 0])

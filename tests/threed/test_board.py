@@ -12,7 +12,13 @@ from posekit.threed.board import calibrate_extrinsics, calibrate_intrinsics, par
 def test_parse_board():
     b = parse_board("checkerboard:7x4:0.06")
     assert (b.cols, b.rows, b.square) == (7, 4, 0.06) and b.object_points.shape == (28, 3)
-    for bad in ("charuco:5x7:0.04", "aruco:5x7:0.04", "checkerboard:7:0.06", "checkerboard:1x4:0.06", "checkerboard:7x4:-1"):
+    for bad in (
+        "charuco:5x7:0.04",
+        "aruco:5x7:0.04",
+        "checkerboard:7:0.06",
+        "checkerboard:1x4:0.06",
+        "checkerboard:7x4:-1",
+    ):
         with pytest.raises(InputError):
             parse_board(bad)
 
@@ -80,13 +86,37 @@ def test_calibrate_cli(tmp_path, capsys):
     assert main(["calibrate", "--convert", str(root / "Calib.qca.txt"), "--out", str(out)]) == 0
     assert read_calibration(out).names == ["cam01", "cam02", "cam03", "cam04"]
     out2 = tmp_path / "int.toml"
-    assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--intrinsics",
-                 str(root / "intrinsics/int_cam01_img"), "--out", str(out2)]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                "--board",
+                "checkerboard:4x7:0.06",
+                "--intrinsics",
+                str(root / "intrinsics/int_cam01_img"),
+                "--out",
+                str(out2),
+            ]
+        )
+        == 0
+    )
     assert "RMS reprojection error" in capsys.readouterr().out
     assert (tmp_path / "int.report.json").exists() and len(read_calibration(out2)) == 1
     assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--out", str(tmp_path / "x.toml")]) == 2
-    assert main(["calibrate", "--board", "checkerboard:4x7:0.06", "--intrinsics", str(tmp_path),
-                 "--out", str(tmp_path / "y.toml")]) == 2
+    assert (
+        main(
+            [
+                "calibrate",
+                "--board",
+                "checkerboard:4x7:0.06",
+                "--intrinsics",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "y.toml"),
+            ]
+        )
+        == 2
+    )
     assert not (tmp_path / "x.toml").exists() and not (tmp_path / "y.toml").exists()
 
 

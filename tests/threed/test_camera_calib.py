@@ -44,8 +44,10 @@ def test_toml_and_opencv_round_trip(rig, tmp_path):
 def test_bad_calibration_files(tmp_path):
     with pytest.raises(InputError, match="not found"):
         read_calibration(tmp_path / "nope.toml")
-    (tmp_path / "a.toml").write_text('[cam_01]\nname = "c"\nsize = [10.0]\ndistortions = [0, 0, 0, 0]\n'
-                                     'matrix = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\n')
+    (tmp_path / "a.toml").write_text(
+        '[cam_01]\nname = "c"\nsize = [10.0]\ndistortions = [0, 0, 0, 0]\n'
+        "matrix = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\n"
+    )
     with pytest.raises(InputError, match="'size' must have 2 values"):
         read_calibration(tmp_path / "a.toml")
     (tmp_path / "a.toml").write_text('[cam_01]\nname = "c"\nsize = [10.0, 10.0]\n')
@@ -75,5 +77,7 @@ def test_qca_conversion_matches_pose2sim_toml():
         np.testing.assert_allclose(a.R, b.R, atol=1e-9)
         np.testing.assert_allclose(a.translation, b.translation, atol=1e-9)
         np.testing.assert_allclose(a.distortions * 64, b.distortions, rtol=1e-9)  # see read_qca
-        np.testing.assert_allclose(a.distortions, compat.cameras[toml.names.index(a.name)].distortions, rtol=1e-9)
+        np.testing.assert_allclose(
+            a.distortions, compat.cameras[toml.names.index(a.name)].distortions, rtol=1e-9
+        )
         assert a.size == b.size == (1088.0, 1920.0)

@@ -33,8 +33,22 @@ def scene(tmp_path):
 def test_triangulate_cli_end_to_end(scene, capsys):
     tmp, folders, truth = scene
     out = tmp / "out.trc"
-    rc = main(["triangulate", "--calib", str(tmp / "calib.toml"), *folders, "--fps", "30", "--out", str(out),
-               "--report", str(tmp / "rep.json"), "--cutoff", "5"])
+    rc = main(
+        [
+            "triangulate",
+            "--calib",
+            str(tmp / "calib.toml"),
+            *folders,
+            "--fps",
+            "30",
+            "--out",
+            str(out),
+            "--report",
+            str(tmp / "rep.json"),
+            "--cutoff",
+            "5",
+        ]
+    )
     assert rc == 0
     trc = read_trc(out)
     assert trc.marker_names == list(get_layout("coco18").keypoint_names) and trc.fps == 30
@@ -43,8 +57,20 @@ def test_triangulate_cli_end_to_end(scene, capsys):
     text = capsys.readouterr().out
     assert "mean reprojection error" in text and "cam_01" in text
     assert (tmp / "rep.json").exists()
-    rc = main(["triangulate", "--calib", str(tmp / "calib.toml"), *folders, "--fps", "30",
-               "--out", str(tmp / "out.parquet"), "--filter", "none"])
+    rc = main(
+        [
+            "triangulate",
+            "--calib",
+            str(tmp / "calib.toml"),
+            *folders,
+            "--fps",
+            "30",
+            "--out",
+            str(tmp / "out.parquet"),
+            "--filter",
+            "none",
+        ]
+    )
     assert rc == 0
     import pyarrow.parquet as pq
 
@@ -66,7 +92,10 @@ def test_bad_inputs_give_errors_and_no_output(scene, capsys):
     # unknown output format
     assert main(["triangulate", "--calib", calib, *folders, "--fps", "30", "--out", str(tmp / "x.txt")]) == 2
     # missing calibration
-    assert main(["triangulate", "--calib", str(tmp / "no.toml"), *folders, "--fps", "30", "--out", str(out)]) == 2
+    assert (
+        main(["triangulate", "--calib", str(tmp / "no.toml"), *folders, "--fps", "30", "--out", str(out)])
+        == 2
+    )
     assert not out.exists()
     assert not list(tmp.glob(".bad*"))  # no temporary file left either
 
@@ -76,23 +105,50 @@ def test_degradations_are_documented_not_crashes(scene, capsys):
     # a camera with no detections and one with fewer frames: warnings, joints from the others
     empty = tmp / "empty"
     write_openpose_folder(empty, np.full((40, 1, 18, 2), np.nan), np.zeros((40, 1, 18)))
-    (empty / "frame_000000000000_keypoints.json").write_text('{"people": [{"pose_keypoints_2d": '
-                                                             + str([0.0] * 54) + '}]}')
+    (empty / "frame_000000000000_keypoints.json").write_text(
+        '{"people": [{"pose_keypoints_2d": ' + str([0.0] * 54) + "}]}"
+    )
     short = tmp / "short"
     short.mkdir()
     for f in sorted((tmp / "cam1").iterdir())[:30]:
         (short / f.name).write_text(f.read_text())
     out = tmp / "deg.trc"
-    rc = main(["triangulate", "--calib", str(tmp / "calib.toml"), folders[0], str(short), str(empty), folders[3],
-               "--fps", "30", "--out", str(out)])
+    rc = main(
+        [
+            "triangulate",
+            "--calib",
+            str(tmp / "calib.toml"),
+            folders[0],
+            str(short),
+            str(empty),
+            folders[3],
+            "--fps",
+            "30",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 0 and "different frame counts" in err and "no detections" in err
     trc = read_trc(out)
     assert trc.positions.shape[0] == 30
     assert np.nanmean(np.linalg.norm(y_up_to_z_up(trc.positions) - truth[:30], axis=-1)) < 0.02
     # only one usable camera: nothing to write, a clear error
-    rc = main(["triangulate", "--calib", str(tmp / "calib.toml"), folders[0], str(empty), str(empty), str(empty),
-               "--fps", "30", "--out", str(tmp / "none.trc")])
+    rc = main(
+        [
+            "triangulate",
+            "--calib",
+            str(tmp / "calib.toml"),
+            folders[0],
+            str(empty),
+            str(empty),
+            str(empty),
+            "--fps",
+            "30",
+            "--out",
+            str(tmp / "none.trc"),
+        ]
+    )
     assert rc == 2 and re.search("no person was seen by two cameras", capsys.readouterr().err)
     assert not (tmp / "none.trc").exists()
 
@@ -111,8 +167,23 @@ def test_pictures(scene):
     from PIL import Image
 
     tmp, folders, _ = scene
-    assert main(["triangulate", "--calib", str(tmp / "calib.toml"), *folders, "--fps", "30",
-                 "--out", str(tmp / "o.csv"), "--render", str(tmp / "o.gif")]) == 0
+    assert (
+        main(
+            [
+                "triangulate",
+                "--calib",
+                str(tmp / "calib.toml"),
+                *folders,
+                "--fps",
+                "30",
+                "--out",
+                str(tmp / "o.csv"),
+                "--render",
+                str(tmp / "o.gif"),
+            ]
+        )
+        == 0
+    )
     im = Image.open(tmp / "o.gif")
     assert im.n_frames == 40 and im.size == (480, 480)
     assert (tmp / "o.csv").read_text().startswith("frame,time,person,joint,x,y,z")
@@ -142,12 +213,25 @@ def test_track_file_input_offsets_and_one_euro(scene, tmp_path):
     v = views[1]
     with TrackWriter(track) as w:
         for f in range(3):
-            w.write(f, f / 30, Poses(np.zeros((0, 18, 2)), np.zeros((0, 18)), np.zeros((0, 4)), np.zeros(0),
-                                     "coco18", (1080, 1920)))
+            w.write(
+                f,
+                f / 30,
+                Poses(
+                    np.zeros((0, 18, 2)),
+                    np.zeros((0, 18)),
+                    np.zeros((0, 4)),
+                    np.zeros(0),
+                    "coco18",
+                    (1080, 1920),
+                ),
+            )
         for f in range(v.num_frames):
             kp = v.keypoints[f]
-            w.write(f + 3, (f + 3) / 30, Poses(kp, v.scores[f], np.array([[0, 0, 10, 10]]), np.ones(1),
-                                               "coco18", (1080, 1920)))
+            w.write(
+                f + 3,
+                (f + 3) / 30,
+                Poses(kp, v.scores[f], np.array([[0, 0, 10, 10]]), np.ones(1), "coco18", (1080, 1920)),
+            )
     tv = load_view(track)
     assert tv.num_frames == 43 and tv.image_size == (1920, 1080)
     views[1] = tv
@@ -177,6 +261,10 @@ def test_image_size_mismatch_warns_or_fails(scene):
         from posekit.layouts import get_layout
 
         v = views[0]
-        other = View2D(np.zeros(v.keypoints.shape[:2] + (17, 2)), np.zeros(v.scores.shape[:2] + (17,)),
-                       get_layout("coco17"), "x")
+        other = View2D(
+            np.zeros(v.keypoints.shape[:2] + (17, 2)),
+            np.zeros(v.scores.shape[:2] + (17,)),
+            get_layout("coco17"),
+            "x",
+        )
         reconstruct(calib, [other] + views[1:], 30.0)

@@ -18,7 +18,9 @@ def test_exact_views_reconstruct_ground_truth(name):
 
     if not (DATA / "3d").exists():
         pytest.skip(f"shared 3D ground truth absent ({DATA / '3d'})")
-    gt = {"campus": datasets.load_campus, "shelf": datasets.load_shelf, "panoptic": datasets.load_panoptic}[name](DATA)
+    gt = {"campus": datasets.load_campus, "shelf": datasets.load_shelf, "panoptic": datasets.load_panoptic}[
+        name
+    ](DATA)
     P = max(len(p) for p in gt.frames)
     K = len(gt.layout)
     views = []

@@ -35,8 +35,21 @@ def test_same_2d_agrees_with_pose2sim_trc(demo, tmp_path):
 
     out = tmp_path / "x.trc"
     json = [str(demo / f"pose/cam{c}_json") for c in range(1, 5)]
-    assert main(["triangulate", "--calib", str(demo / "calibration/Calib_qualisys.toml"), *json,
-                 "--fps", "60", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "triangulate",
+                "--calib",
+                str(demo / "calibration/Calib_qualisys.toml"),
+                *json,
+                "--fps",
+                "60",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     ours, ref = read_trc(out), read_trc(demo / "opensim/Balancing_for_IK.trc")
     assert ours.positions.shape[0] == ref.positions.shape[0] == 100
     idx = [ours.marker_names.index(pose2sim_to_posekit(n)) for n in ref.marker_names]

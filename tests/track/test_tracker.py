@@ -8,10 +8,27 @@ from posekit.results import Poses
 from posekit.track import UNTRACKED, Tracker, TrackerConfig
 
 # COCO-17 skeleton in units of the person height, relative to the box center.
-TEMPLATE = np.array([
-    [0, -.42], [.03, -.45], [-.03, -.45], [.06, -.43], [-.06, -.43], [.12, -.3], [-.12, -.3],
-    [.16, -.1], [-.16, -.1], [.18, .05], [-.18, .05], [.08, .02], [-.08, .02], [.09, .25],
-    [-.09, .25], [.1, .48], [-.1, .48]])
+TEMPLATE = np.array(
+    [
+        [0, -0.42],
+        [0.03, -0.45],
+        [-0.03, -0.45],
+        [0.06, -0.43],
+        [-0.06, -0.43],
+        [0.12, -0.3],
+        [-0.12, -0.3],
+        [0.16, -0.1],
+        [-0.16, -0.1],
+        [0.18, 0.05],
+        [-0.18, 0.05],
+        [0.08, 0.02],
+        [-0.08, 0.02],
+        [0.09, 0.25],
+        [-0.09, 0.25],
+        [0.1, 0.48],
+        [-0.1, 0.48],
+    ]
+)
 SIZE = (720, 1280)
 
 
@@ -73,8 +90,8 @@ def test_occluded_ten_frames_keeps_id():
     rng = np.random.default_rng(2)
     frames = []
     for t in range(60):
-        people = [(1000, 300, 250)]                       # a bystander
-        if not 20 <= t < 30:                              # walks behind an occluder
+        people = [(1000, 300, 250)]  # a bystander
+        if not 20 <= t < 30:  # walks behind an occluder
             people.insert(0, (200 + 8 * t, 400, 300))
         frames.append(make_poses(people, rng, kp_noise=2, box_noise=2))
     outs = run(Tracker(), frames)
@@ -107,14 +124,18 @@ def test_new_person_elsewhere_gets_new_id_while_other_is_lost():
     a, b = (300, 400, 300), (1000, 400, 300)
     frames = [make_poses([a])] * 10 + [make_poses([b])] * 10 + [make_poses([a, b])] * 5
     outs = run(Tracker(), frames)
-    assert ids_of(outs, 0)[12:20] == [2] * 8            # b is new, not lost a
+    assert ids_of(outs, 0)[12:20] == [2] * 8  # b is new, not lost a
     assert [list(o.track_ids) for o in outs[20:]] == [[1, 2]] * 5
 
 
 def test_jittery_detections_do_not_spawn_ids():
     rng = np.random.default_rng(3)
-    frames = [make_poses([(400, 400, 300), (800, 380, 280)], rng, kp_noise=6, box_noise=8,
-                         score=rng.uniform(0.4, 1.0, 2)) for _ in range(150)]
+    frames = [
+        make_poses(
+            [(400, 400, 300), (800, 380, 280)], rng, kp_noise=6, box_noise=8, score=rng.uniform(0.4, 1.0, 2)
+        )
+        for _ in range(150)
+    ]
     tracker = Tracker()
     outs = run(tracker, frames)
     assert set(ids_of(outs, 0)[2:]) == {1} and set(ids_of(outs, 1)[2:]) == {2}
@@ -147,7 +168,10 @@ def test_low_score_people_do_not_start_tracks_but_stay_matched():
     outs = run(tracker, [make_poses([(500, 400, 300)], score=0.2)] * 5)
     assert ids_of(outs, 0) == [UNTRACKED] * 5 and tracker.tracks == []
     tracker.reset()
-    outs = run(tracker, [make_poses([(500, 400, 300)], score=0.9)] * 3 + [make_poses([(505, 400, 300)], score=0.2)] * 3)
+    outs = run(
+        tracker,
+        [make_poses([(500, 400, 300)], score=0.9)] * 3 + [make_poses([(505, 400, 300)], score=0.2)] * 3,
+    )
     assert ids_of(outs, 0) == [UNTRACKED, UNTRACKED, 1, 1, 1, 1]
 
 
@@ -169,7 +193,10 @@ def test_tentative_false_positive_consumes_no_id():
     outs = run(tracker, frames)
     assert outs[5].track_ids.tolist() == [1, UNTRACKED]
     assert [t.track_id for t in tracker.tracks] == [1]
-    assert tracker.update(make_poses([(500, 400, 300), (100, 300, 200)]), 10).track_ids.tolist() == [1, UNTRACKED]
+    assert tracker.update(make_poses([(500, 400, 300), (100, 300, 200)]), 10).track_ids.tolist() == [
+        1,
+        UNTRACKED,
+    ]
 
 
 def test_degenerate_boxes_do_not_break_tracking():

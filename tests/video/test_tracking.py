@@ -26,8 +26,13 @@ def lasting_ids(results, fps: float) -> set[int]:
 
 
 @needs_videos
-@pytest.mark.parametrize("clip, people", [("mmaction2_demo_skeleton_two_people_1920x1080.mp4", 2),
-                                          ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 1)])
+@pytest.mark.parametrize(
+    "clip, people",
+    [
+        ("mmaction2_demo_skeleton_two_people_1920x1080.mp4", 2),
+        ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 1),
+    ],
+)
 def test_one_lasting_id_per_person(clip, people):
     results = list(VideoPoseTracker(threads=2).track(VIDEO / clip))
     fps = 28 if "two_people" in clip else 30
@@ -36,16 +41,25 @@ def test_one_lasting_id_per_person(clip, people):
 
 @needs_videos
 def test_blazepose_video_gives_world_coordinates_and_smooth_tracks():
-    results = list(VideoPoseTracker("blazepose", threads=2).track(VIDEO / "ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi",
-                                                                  max_frames=30))
+    results = list(
+        VideoPoseTracker("blazepose", threads=2).track(
+            VIDEO / "ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", max_frames=30
+        )
+    )
     assert len(results) == 30 and [r.index for r in results] == list(range(30))
     assert all(r.poses.world is not None for r in results)
     assert np.all(np.diff([r.time for r in results]) > 0)
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "posekit", *map(str, args)], capture_output=True, text=True, check=False,
-                          env=os.environ.copy(), timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "posekit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+        timeout=900,
+    )
 
 
 @needs_videos
@@ -97,7 +111,9 @@ def test_zero_frame_and_missing_files(tmp_path):
 @needs_videos
 def test_offline_savgol_writes_every_frame_and_renders(tmp_path):
     clip = VIDEO / "posetrack18_000001_mpiinew_test_5frames.mp4"
-    res = run_cli("track", clip, "--smooth", "savgol", "--out", tmp_path / "r.jsonl", "--render", tmp_path / "r.mp4")
+    res = run_cli(
+        "track", clip, "--smooth", "savgol", "--out", tmp_path / "r.jsonl", "--render", tmp_path / "r.mp4"
+    )
     assert res.returncode == 0, res.stderr
     assert [f for f, _, _ in load_tracks(tmp_path / "r.jsonl")] == list(range(5))
     import av

@@ -88,8 +88,13 @@ def test_savgol_with_images_refuses_a_live_source():
 
 def test_track_video_refuses_savgol_rendering_of_a_live_source_before_any_work(tmp_path):
     with pytest.raises(InputError, match="second reading"):
-        track_video(VideoPoseTracker(smooth="savgol"), Synthetic(10, name="rtsp://camera/stream"),
-                    out=tmp_path / "r.jsonl", render=tmp_path / "r.mp4", progress=False)
+        track_video(
+            VideoPoseTracker(smooth="savgol"),
+            Synthetic(10, name="rtsp://camera/stream"),
+            out=tmp_path / "r.jsonl",
+            render=tmp_path / "r.mp4",
+            progress=False,
+        )
     assert not list(tmp_path.iterdir())
 
 
@@ -110,9 +115,10 @@ def test_bad_savgol_parameters_fail_before_tracking():
         VideoPoseTracker(smooth="kalman")
 
 
-@pytest.mark.parametrize("fps, kwargs, max_age", [(10.0, {}, 10), (50.0, {}, 50),
-                                                  (10.0, {"keep_lost": 0.5}, 5),
-                                                  (10.0, {"tracker": {"max_age": 3}}, 3)])
+@pytest.mark.parametrize(
+    "fps, kwargs, max_age",
+    [(10.0, {}, 10), (50.0, {}, 50), (10.0, {"keep_lost": 0.5}, 5), (10.0, {"tracker": {"max_age": 3}}, 3)],
+)
 def test_a_lost_person_keeps_the_id_for_one_second(fps, kwargs, max_age):
     tracker = VideoPoseTracker(**kwargs)
     next(iter(tracker.track(Synthetic(5, fps=fps))))
@@ -120,8 +126,13 @@ def test_a_lost_person_keeps_the_id_for_one_second(fps, kwargs, max_age):
 
 
 def test_track_video_writes_results_and_video(folder, tmp_path):
-    summary = track_video(VideoPoseTracker(smooth="savgol"), folder, out=tmp_path / "r.jsonl",
-                          render=tmp_path / "r.mp4", progress=False)
+    summary = track_video(
+        VideoPoseTracker(smooth="savgol"),
+        folder,
+        out=tmp_path / "r.jsonl",
+        render=tmp_path / "r.mp4",
+        progress=False,
+    )
     assert summary.frames == 20 and summary.track_ids == 1 and summary.error is None
     assert [f for f, _, _ in load_tracks(tmp_path / "r.jsonl")] == list(range(20))
     import av
@@ -133,8 +144,13 @@ def test_track_video_writes_results_and_video(folder, tmp_path):
 @pytest.mark.parametrize("smooth", ["one_euro", "savgol"])
 def test_track_video_keeps_the_frames_before_a_break(smooth, tmp_path):
     out = tmp_path / "r.parquet"
-    s = track_video(VideoPoseTracker(smooth=smooth), Synthetic(30, break_after=12), out=out, on_error="stop",
-                    progress=False)
+    s = track_video(
+        VideoPoseTracker(smooth=smooth),
+        Synthetic(30, break_after=12),
+        out=out,
+        on_error="stop",
+        progress=False,
+    )
     assert s.frames == 12 and "truncated" in (s.error or "")
     assert [f for f, _, _ in load_tracks(out)] == list(range(12))
     with pytest.raises(InputError, match="truncated"):
@@ -153,8 +169,9 @@ def test_renderer_labels_every_drawn_track():
     image = np.full((360, 900, 3), 128, np.uint8)
     poses = Poses.concat([person(150, 0.2, 1), person(450, 0.9, 2), person(780, 0.05, 3)])
     labelled = VideoRenderer()(image, poses)
-    unlabelled = VideoRenderer()(image, Poses.concat([person(150, 0.2, -1), person(450, 0.9, -1),
-                                                        person(780, 0.05, -1)]))
+    unlabelled = VideoRenderer()(
+        image, Poses.concat([person(150, 0.2, -1), person(450, 0.9, -1), person(780, 0.05, -1)])
+    )
     diff = np.abs(labelled.astype(int) - unlabelled.astype(int)).sum(axis=2) > 0
     for p in poses[:2]:
         x1, y1 = int(p.boxes[0, 0]), int(p.boxes[0, 1])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posekit.errors import ModelError
-from posekit.zoo import fetch, store
+from posekit.zoo import fetch, maintenance, store
 from posekit.zoo.records import SourcePackage
 
 FILES = {"models/a.json": b'{"hello": 1}', "models/a.bin": bytes(range(256)) * 100}
@@ -139,9 +139,9 @@ def test_verify_detects_corruption(tmp_path, cache):
     models.mkdir(parents=True)
     (models / "m.onnx").write_bytes(b"abc")
     (models / "m.json").write_text(f'{{"sha256": "{hashlib.sha256(b"abc").hexdigest()}"}}')
-    assert store.verify() == []
+    assert maintenance.verify() == []
     (models / "m.onnx").write_bytes(b"abd")
-    assert any("m.onnx: corrupt" in p for p in store.verify())
+    assert any("m.onnx: corrupt" in p for p in maintenance.verify())
 
 
 def _fake_model(cache: Path, name: str, data: bytes = b"onnx") -> Path:
@@ -155,7 +155,7 @@ def _fake_model(cache: Path, name: str, data: bytes = b"onnx") -> Path:
 def test_verify_names_the_remove_command(cache):
     models = _fake_model(cache, "movenet-lightning")
     (models / "movenet-lightning.onnx").write_bytes(b"corrupt")
-    [problem] = store.check()
+    [problem] = maintenance.check()
     assert "movenet-lightning.onnx: corrupt" in problem.message
     assert problem.remedy == "posekit models remove movenet-lightning"
 
@@ -163,12 +163,12 @@ def test_verify_names_the_remove_command(cache):
 def test_remove_model_takes_both_files_and_leaves_nothing(cache):
     models = _fake_model(cache, "movenet-lightning")
     _fake_model(cache, "movenet-thunder")
-    removed = store.remove_model("movenet-lightning")
+    removed = maintenance.remove_model("movenet-lightning")
     assert sorted(p.name for p in removed) == ["movenet-lightning.json", "movenet-lightning.onnx"]
     assert sorted(p.name for p in models.iterdir()) == ["movenet-thunder.json", "movenet-thunder.onnx"]
-    assert store.remove_model("movenet-lightning") == []  # nothing left: not an error
+    assert maintenance.remove_model("movenet-lightning") == []  # nothing left: not an error
     with pytest.raises(ModelError, match="Did you mean movenet-thunder"):
-        store.remove_model("movenet-thundr")
+        maintenance.remove_model("movenet-thundr")
 
 
 def test_remove_model_waits_for_a_conversion_in_progress(cache):
@@ -177,10 +177,10 @@ def test_remove_model_waits_for_a_conversion_in_progress(cache):
 
     _fake_model(cache, "nanodet")
     done = threading.Event()
-    with store._locked("model-nanodet"):
+    with store.locked("model-nanodet"):
 
         def remove() -> None:
-            store.remove_model("nanodet")
+            maintenance.remove_model("nanodet")
             done.set()
 
         worker = threading.Thread(target=remove)
@@ -193,10 +193,10 @@ def test_remove_model_waits_for_a_conversion_in_progress(cache):
 
 def test_remove_package(tmp_path, cache):
     out = store.install_archive(make_tarball(tmp_path / "ok.tgz", FILES), PKG, WANTED)
-    assert store.remove_package(PKG) == [out]
+    assert maintenance.remove_package(PKG) == [out]
     assert not store.package_installed(PKG)
     assert list((cache / "sources").iterdir()) == []  # no staging or trash left
-    assert store.remove_package(PKG) == []
+    assert maintenance.remove_package(PKG) == []
 
 
 def test_cli_remove_and_verify(cache):

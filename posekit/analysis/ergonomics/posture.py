@@ -30,8 +30,14 @@ def _mid(kp: np.ndarray, lay: Layout, a: str, b: str) -> np.ndarray:
     return (kp[:, lay.index(a)] + kp[:, lay.index(b)]) / 2
 
 
-def posture_2d(keypoints: np.ndarray, layout: str | Layout = "blazepose33", *, scores: np.ndarray | None = None,
-               min_score: float = 0.3, image_size: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
+def posture_2d(
+    keypoints: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    *,
+    scores: np.ndarray | None = None,
+    min_score: float = 0.3,
+    image_size: tuple[int, int] | None = None,
+) -> dict[str, np.ndarray]:
     """Posture angles from a side view, via Sports2D's angles (see angles.py)."""
     lay = get_layout(layout)
     kp = clean_keypoints(np.asarray(keypoints)[..., :2], scores, min_score=min_score, image_size=image_size)
@@ -52,13 +58,16 @@ def posture_2d(keypoints: np.ndarray, layout: str | Layout = "blazepose33", *, s
         out[f"{s}_upper_arm_flexion"] = a[f"{s} shoulder"]
         out[f"{s}_upper_arm_abduction"] = zero
         out[f"{s}_lower_arm_flexion"] = a[f"{s} elbow"]
-        out[f"{s}_wrist_flexion"] = a[f"{s} wrist"] if f"{s} wrist" in a.names else np.full(kp.shape[0], np.nan)
+        out[f"{s}_wrist_flexion"] = (
+            a[f"{s} wrist"] if f"{s} wrist" in a.names else np.full(kp.shape[0], np.nan)
+        )
         out[f"{s}_knee_flexion"] = a[f"{s} knee"]
     return out
 
 
-def posture_3d(world: np.ndarray, layout: str | Layout = "blazepose33",
-               up: tuple[float, float, float] = (0.0, -1.0, 0.0)) -> dict[str, np.ndarray]:
+def posture_3d(
+    world: np.ndarray, layout: str | Layout = "blazepose33", up: tuple[float, float, float] = (0.0, -1.0, 0.0)
+) -> dict[str, np.ndarray]:
     """Posture angles from world coordinates (metres), in the pelvis frame of angles.body_frame."""
     from posekit.analysis.angles import body_frame
 
@@ -82,7 +91,9 @@ def posture_3d(world: np.ndarray, layout: str | Layout = "blazepose33",
             out[f"{s}_upper_arm_abduction"] = a[f"{s} shoulder abduction"]
             out[f"{s}_lower_arm_flexion"] = a[f"{s} elbow flexion"]
             if f"{s}_index" in lay.keypoint_names:
-                out[f"{s}_wrist_flexion"] = 180 - raw_angle([p(f"{s}_elbow"), p(f"{s}_wrist"), p(f"{s}_index")])
+                out[f"{s}_wrist_flexion"] = 180 - raw_angle(
+                    [p(f"{s}_elbow"), p(f"{s}_wrist"), p(f"{s}_index")]
+                )
             else:
                 out[f"{s}_wrist_flexion"] = np.full(w.shape[0], np.nan)
             out[f"{s}_knee_flexion"] = a[f"{s} knee flexion"]

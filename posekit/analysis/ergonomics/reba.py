@@ -67,8 +67,11 @@ def risk_level(score: np.ndarray) -> np.ndarray:
 def trunk_score(flex: np.ndarray, p: RebaParams) -> np.ndarray:
     f = np.nan_to_num(np.asarray(flex, dtype=np.float64))
     tol = p.neutral_tolerance
-    return np.select([np.abs(f) <= tol, (f > tol) & (f <= 20), (f < -tol) & (f >= -20), (f > 20) & (f <= 60), f < -20],
-                     [1, 2, 2, 3, 3], 4)
+    return np.select(
+        [np.abs(f) <= tol, (f > tol) & (f <= 20), (f < -tol) & (f >= -20), (f > 20) & (f <= 60), f < -20],
+        [1, 2, 2, 3, 3],
+        4,
+    )
 
 
 def neck_score(flex: np.ndarray, p: RebaParams) -> np.ndarray:
@@ -130,7 +133,29 @@ def reba(posture: dict[str, np.ndarray], params: RebaParams | None = None) -> Re
     use_left = per_side[1][0] > per_side[0][0]
     pick = lambda i: np.where(use_left, per_side[1][i], per_side[0][i])
     score = pick(0)
-    names = ["trunk_flexion", "neck_flexion", "right_knee_flexion", "right_upper_arm_flexion", "right_lower_arm_flexion"]
+    names = [
+        "trunk_flexion",
+        "neck_flexion",
+        "right_knee_flexion",
+        "right_upper_arm_flexion",
+        "right_lower_arm_flexion",
+    ]
     valid = np.all([np.isfinite(posture[n]) for n in names], axis=0)
-    return RebaResult(trunk, neck, legs, pick(1), pick(2), pick(3), ta, pick(4), score_a, pick(5), pick(6), score,
-                      risk_level(score), np.where(use_left, "left", "right"), valid, p)
+    return RebaResult(
+        trunk,
+        neck,
+        legs,
+        pick(1),
+        pick(2),
+        pick(3),
+        ta,
+        pick(4),
+        score_a,
+        pick(5),
+        pick(6),
+        score,
+        risk_level(score),
+        np.where(use_left, "left", "right"),
+        valid,
+        p,
+    )

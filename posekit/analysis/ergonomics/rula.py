@@ -87,7 +87,11 @@ def neck_score(flex: np.ndarray, side_bend: np.ndarray, p: RulaParams) -> np.nda
 def trunk_score(flex: np.ndarray, twist: np.ndarray, side_bend: np.ndarray, p: RulaParams) -> np.ndarray:
     a = np.abs(np.nan_to_num(np.asarray(flex, dtype=np.float64)))
     s = np.select([a <= p.neutral_tolerance, a <= 20, a <= 60], [1, 2, 3], 4)
-    return s + (np.abs(np.nan_to_num(twist)) > p.twist_threshold) + (np.abs(np.nan_to_num(side_bend)) > p.twist_threshold)
+    return (
+        s
+        + (np.abs(np.nan_to_num(twist)) > p.twist_threshold)
+        + (np.abs(np.nan_to_num(side_bend)) > p.twist_threshold)
+    )
 
 
 def force_score(p: RulaParams) -> int:
@@ -122,5 +126,22 @@ def rula(posture: dict[str, np.ndarray], params: RulaParams | None = None) -> Ru
     level, name = action_level(score)
     names = ["trunk_flexion", "neck_flexion", "right_upper_arm_flexion", "right_lower_arm_flexion"]
     valid = np.all([np.isfinite(posture[n]) for n in names], axis=0)
-    return RulaResult(pick(1), pick(2), pick(3), twist, pick(4), pick(5), neck, trunk, legs, tb, score_b, score,
-                      level, name, np.where(use_left, "left", "right"), valid, p)
+    return RulaResult(
+        pick(1),
+        pick(2),
+        pick(3),
+        twist,
+        pick(4),
+        pick(5),
+        neck,
+        trunk,
+        legs,
+        tb,
+        score_b,
+        score,
+        level,
+        name,
+        np.where(use_left, "left", "right"),
+        valid,
+        p,
+    )

@@ -80,8 +80,12 @@ RULA_C = np.array([
 ])  # fmt: skip
 
 # RULA action levels: (lowest grand score, level, label)
-RULA_LEVELS = ((1, 1, "acceptable"), (3, 2, "investigate further"), (5, 3, "investigate and change soon"),
-               (7, 4, "investigate and change immediately"))
+RULA_LEVELS = (
+    (1, 1, "acceptable"),
+    (3, 2, "investigate further"),
+    (5, 3, "investigate and change soon"),
+    (7, 4, "investigate and change immediately"),
+)
 
 
 def lookup(table: np.ndarray, *scores: np.ndarray) -> np.ndarray:

@@ -34,4 +34,12 @@ from posekit.io.tracks.reading import load_tracks, read_tracks
 from posekit.io.tracks.schema import TRACK_FORMATS, track_columns
 from posekit.io.tracks.writers import WRITERS, FormatWriter, TrackWriter
 
-__all__ = ["TRACK_FORMATS", "WRITERS", "FormatWriter", "TrackWriter", "load_tracks", "read_tracks", "track_columns"]
+__all__ = [
+    "TRACK_FORMATS",
+    "WRITERS",
+    "FormatWriter",
+    "TrackWriter",
+    "load_tracks",
+    "read_tracks",
+    "track_columns",
+]

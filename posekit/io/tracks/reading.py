@@ -36,8 +36,11 @@ def load_tracks(path: str | os.PathLike) -> list[FrameResult]:
 
 def _from_obj(obj: Any, path: Path, where: str) -> FrameResult:
     try:
-        return FrameResult(int(obj["frame"]), float(obj["time"]),
-                           Poses.from_dicts(obj["people"], obj["layout"], tuple(obj["image_size"])))
+        return FrameResult(
+            int(obj["frame"]),
+            float(obj["time"]),
+            Poses.from_dicts(obj["people"], obj["layout"], tuple(obj["image_size"])),
+        )
     except Exception as e:
         raise InputError(f"{path}: {where} is not a valid frame record ({type(e).__name__}: {e})") from None
 
@@ -82,8 +85,13 @@ def _csv_blocks(path: Path, block: int = 4096) -> Iterator[dict[str, np.ndarray]
         rows: list[list[str]] = []
         for row in reader:
             if len(row) != len(header):
-                log.warning("%s: skipping row %d with %d fields (expected %d)", path, reader.line_num,
-                            len(row), len(header))
+                log.warning(
+                    "%s: skipping row %d with %d fields (expected %d)",
+                    path,
+                    reader.line_num,
+                    len(row),
+                    len(header),
+                )
                 continue
             rows.append(row)
             if len(rows) >= block:
@@ -133,7 +141,7 @@ def _group(blocks: Iterator[dict[str, np.ndarray]], path: Path) -> Iterator[Fram
         ends = np.r_[starts[1:], len(frames)]
         for s, e in zip(starts[:-1], ends[:-1]):
             yield frame_from_rows({c: v[s:e] for c, v in b.items()}, path)
-        carry = {c: v[starts[-1]:] for c, v in b.items()} if len(frames) else None
+        carry = {c: v[starts[-1] :] for c, v in b.items()} if len(frames) else None
     if carry is not None and len(carry["frame"]):
         yield frame_from_rows(carry, path)
 
@@ -148,4 +156,8 @@ def _read_parquet(path: Path) -> Iterator[FrameResult]:
 
 #: The reader of each results format (by file suffix).
 READERS: dict[str, Callable[[Path], Iterator[FrameResult]]] = {
-    ".jsonl": _read_jsonl, ".json": _read_json, ".csv": _read_csv, ".parquet": _read_parquet}
+    ".jsonl": _read_jsonl,
+    ".json": _read_json,
+    ".csv": _read_csv,
+    ".parquet": _read_parquet,
+}

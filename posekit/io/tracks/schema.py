@@ -31,18 +31,27 @@ def track_suffix(path: Path) -> str:
     """The results format of `path` from its suffix; InputError for another suffix."""
     s = path.suffix.lower()
     if s not in TRACK_FORMATS:
-        raise InputError(f"{path}: unsupported results file type {s or '(none)'!r}; use one of {', '.join(TRACK_FORMATS)}")
+        raise InputError(
+            f"{path}: unsupported results file type {s or '(none)'!r}; use one of {', '.join(TRACK_FORMATS)}"
+        )
     return s
 
 
-def frame_columns(frame: int, time: float, poses: Poses, *, world: bool, extra: Sequence[str]) -> dict[str, np.ndarray]:
+def frame_columns(
+    frame: int, time: float, poses: Poses, *, world: bool, extra: Sequence[str]
+) -> dict[str, np.ndarray]:
     """One frame's rows as columns. `track_id` is float64 with NaN for "no ids" (written as empty)."""
     n, (h, w) = len(poses), poses.image_size
     ids = np.full(n, np.nan) if poses.track_ids is None else poses.track_ids.astype(np.float64)
-    return {"frame": np.full(n, frame, np.int64), "time": np.full(n, time), "track_id": ids,
-            **poses.to_columns(world=world, extra=extra),
-            "layout": np.full(n, poses.layout.name, object),
-            "image_w": np.full(n, w, np.int64), "image_h": np.full(n, h, np.int64)}
+    return {
+        "frame": np.full(n, frame, np.int64),
+        "time": np.full(n, time),
+        "track_id": ids,
+        **poses.to_columns(world=world, extra=extra),
+        "layout": np.full(n, poses.layout.name, object),
+        "image_w": np.full(n, w, np.int64),
+        "image_h": np.full(n, h, np.int64),
+    }
 
 
 def frame_from_rows(rows: dict[str, np.ndarray], path: Path) -> FrameResult:
@@ -53,8 +62,12 @@ def frame_from_rows(rows: dict[str, np.ndarray], path: Path) -> FrameResult:
         raise InputError(f"{path}: unknown layout {rows['layout'][0]!r} ({e})") from None
     ids = np.asarray(rows["track_id"], dtype=np.float64)
     try:
-        poses = Poses.from_columns(rows, layout, (int(rows["image_h"][0]), int(rows["image_w"][0])),
-                                   track_ids=None if np.isnan(ids).any() else ids.astype(np.int64))
+        poses = Poses.from_columns(
+            rows,
+            layout,
+            (int(rows["image_h"][0]), int(rows["image_w"][0])),
+            track_ids=None if np.isnan(ids).any() else ids.astype(np.int64),
+        )
     except KeyError as e:
         raise InputError(f"{path}: column {e.args[0]} missing for layout {layout.name!r}") from None
     return FrameResult(int(rows["frame"][0]), float(rows["time"][0]), poses)

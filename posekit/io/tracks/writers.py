@@ -26,8 +26,15 @@ class FormatWriter:
     """What a results format implements: `write` one frame, `close` (finish and publish the file),
     `discard` (after an error in `close`: drop what cannot be finished). `TrackWriter` does the rest."""
 
-    def __init__(self, path: Path, *, layout: Layout | None, world: bool | None, extra: Sequence[str] | None,
-                 row_group_frames: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        layout: Layout | None,
+        world: bool | None,
+        extra: Sequence[str] | None,
+        row_group_frames: int,
+    ) -> None:
         self.path = path
 
     def write(self, frame: int, time: float, poses: Poses) -> None:
@@ -49,8 +56,13 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def _frame_json(frame: int, time: float, poses: Poses) -> str:
-    obj = {"frame": int(frame), "time": float(time), "image_size": list(poses.image_size),
-           "layout": poses.layout.name, "people": poses.to_dicts()}
+    obj = {
+        "frame": int(frame),
+        "time": float(time),
+        "image_size": list(poses.image_size),
+        "layout": poses.layout.name,
+        "people": poses.to_dicts(),
+    }
     return json.dumps(obj, allow_nan=False, separators=(",", ":"))
 
 
@@ -102,8 +114,15 @@ class TabularWriter(FormatWriter):
     """Rows of `track_columns`; the layout, world and extra columns are fixed by the arguments or by
     the first frame with people. Subclasses store the rows (`_start` once, then `_append`)."""
 
-    def __init__(self, path: Path, *, layout: Layout | None, world: bool | None, extra: Sequence[str] | None,
-                 row_group_frames: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        layout: Layout | None,
+        world: bool | None,
+        extra: Sequence[str] | None,
+        row_group_frames: int,
+    ) -> None:
         super().__init__(path, layout=layout, world=world, extra=extra, row_group_frames=row_group_frames)
         self._layout, self._world, self._extra = layout, world, None if extra is None else tuple(extra)
         self.columns: list[str] | None = None
@@ -118,8 +137,13 @@ class TabularWriter(FormatWriter):
                 if self._world is None:
                     self._world = poses is not None and poses.world is not None
                 if self._extra is None:  # the per-keypoint arrays (BlazePose's visibility, presence)
-                    self._extra = () if poses is None else tuple(
-                        k for k, v in poses.extra.items() if v.ndim == 2 and v.dtype.kind in "biuf")
+                    self._extra = (
+                        ()
+                        if poses is None
+                        else tuple(
+                            k for k, v in poses.extra.items() if v.ndim == 2 and v.dtype.kind in "biuf"
+                        )
+                    )
                 self.columns = track_columns(self._layout, bool(self._world), self._extra)  # type: ignore[arg-type]
             self._start(self.columns)
         return self.columns
@@ -127,7 +151,12 @@ class TabularWriter(FormatWriter):
     def _warn_once(self, what: str, frame: int) -> None:
         if what not in self._warned:
             self._warned.add(what)
-            log.warning("%s: %s from frame %d on are not stored (the file has no such columns)", self.path, what, frame)
+            log.warning(
+                "%s: %s from frame %d on are not stored (the file has no such columns)",
+                self.path,
+                what,
+                frame,
+            )
 
     def write(self, frame: int, time: float, poses: Poses) -> None:
         if not len(poses):
@@ -135,8 +164,10 @@ class TabularWriter(FormatWriter):
         self._fix_columns(poses)
         assert self._layout is not None and self._extra is not None
         if poses.layout.name != self._layout.name:
-            raise ValueError(f"TrackWriter({self.path}): frame {frame} has layout {poses.layout.name!r}, "
-                             f"the file has {self._layout.name!r}")
+            raise ValueError(
+                f"TrackWriter({self.path}): frame {frame} has layout {poses.layout.name!r}, "
+                f"the file has {self._layout.name!r}"
+            )
         if poses.world is not None and not self._world:
             self._warn_once("world coordinates", frame)
         if set(poses.extra) - set(self._extra):
@@ -223,8 +254,14 @@ class ParquetWriter(TabularWriter):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        typ = {"frame": pa.int64(), "time": pa.float64(), "track_id": pa.int64(), "layout": pa.string(),
-               "image_w": pa.int32(), "image_h": pa.int32()}
+        typ = {
+            "frame": pa.int64(),
+            "time": pa.float64(),
+            "track_id": pa.int64(),
+            "layout": pa.string(),
+            "image_w": pa.int32(),
+            "image_h": pa.int32(),
+        }
         self._schema = pa.schema([(c, typ.get(c, pa.float32())) for c in columns])
         self._pq = pq.ParquetWriter(str(self._out.tmp), self._schema)
 
@@ -242,7 +279,9 @@ class ParquetWriter(TabularWriter):
         for c in self._schema.names:
             data = np.concatenate([b[c] for b in self._pending])
             if c == "track_id":  # NaN = no ids: a null
-                arrays.append(pa.array(np.nan_to_num(data).astype(np.int64), mask=np.isnan(data), type=pa.int64()))
+                arrays.append(
+                    pa.array(np.nan_to_num(data).astype(np.int64), mask=np.isnan(data), type=pa.int64())
+                )
             else:
                 arrays.append(pa.array(data, type=self._schema.field(c).type))
         self._pq.write_table(pa.table(arrays, schema=self._schema))
@@ -260,8 +299,12 @@ class ParquetWriter(TabularWriter):
 
 
 #: The writer class of each results format (by file suffix).
-WRITERS: dict[str, type[FormatWriter]] = {".jsonl": JsonlWriter, ".json": JsonWriter, ".csv": CsvWriter,
-                                          ".parquet": ParquetWriter}
+WRITERS: dict[str, type[FormatWriter]] = {
+    ".jsonl": JsonlWriter,
+    ".json": JsonWriter,
+    ".csv": CsvWriter,
+    ".parquet": ParquetWriter,
+}
 
 
 class TrackWriter:
@@ -270,14 +313,26 @@ class TrackWriter:
     `world` and `extra` (the `Poses.extra` keys to store) fix the tabular columns up front (else
     the first frame with people decides); `row_group_frames` is the Parquet row group size."""
 
-    def __init__(self, path: str | os.PathLike, *, layout: str | Layout | None = None, world: bool | None = None,
-                 extra: Sequence[str] | None = None, row_group_frames: int = 100) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        layout: str | Layout | None = None,
+        world: bool | None = None,
+        extra: Sequence[str] | None = None,
+        row_group_frames: int = 100,
+    ) -> None:
         self.path = Path(path)
         self.format = track_suffix(self.path)
         if self.path.is_dir():
             raise InputError(f"{self.path}: is a directory, cannot write results there")
-        self._writer = WRITERS[self.format](self.path, layout=None if layout is None else get_layout(layout),
-                                            world=world, extra=extra, row_group_frames=row_group_frames)
+        self._writer = WRITERS[self.format](
+            self.path,
+            layout=None if layout is None else get_layout(layout),
+            world=world,
+            extra=extra,
+            row_group_frames=row_group_frames,
+        )
         self._closed = False
         self.frames_written = 0
 

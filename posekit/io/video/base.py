@@ -9,8 +9,26 @@ from typing import Any
 import numpy as np
 
 #: Video file extensions (lower case); other existing files are tried as videos too.
-VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts",
-                              ".mts", ".m2ts", ".wmv", ".flv", ".3gp", ".ogv", ".gif"})
+VIDEO_EXTENSIONS = frozenset(
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".wmv",
+        ".flv",
+        ".3gp",
+        ".ogv",
+        ".gif",
+    }
+)
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
 
 

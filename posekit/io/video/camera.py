@@ -29,7 +29,10 @@ class CameraSource(FrameSource):
             raise InputError(f"{self.name}: cannot open camera {self._index} (not connected or in use?)")
         self._cap.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, timeout * 1000)
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
-        self.size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self.size = (
+            int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+            int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+        )
 
     def _frames(self) -> Generator[Frame, None, None]:
         try:

@@ -46,8 +46,10 @@ class OpenCVSource(FrameSource):
                 ok, bgr = self._cap.read()
                 item = (bgr, self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0) if ok else None
             if self.frame_count and index < self.frame_count - 1:
-                msg = (f"{self.name}: video is truncated or corrupt after frame {index - 1} "
-                       f"({index} of {self.frame_count} frames decoded)")
+                msg = (
+                    f"{self.name}: video is truncated or corrupt after frame {index - 1} "
+                    f"({index} of {self.frame_count} frames decoded)"
+                )
                 if self._on_corrupt == "raise":
                     raise InputError(msg)
                 log.warning("%s", msg)

@@ -37,8 +37,15 @@ from posekit.io.video.sequence import ImageSequenceSource
 log = logging.getLogger("posekit.io.video")
 
 
-def open_source(src: str | os.PathLike | int, *, fps: float | None = None, timeout: float = 10.0,
-                on_corrupt: str = "raise", backend: str = "auto", options: dict[str, str] | None = None) -> FrameSource:
+def open_source(
+    src: str | os.PathLike | int,
+    *,
+    fps: float | None = None,
+    timeout: float = 10.0,
+    on_corrupt: str = "raise",
+    backend: str = "auto",
+    options: dict[str, str] | None = None,
+) -> FrameSource:
     """Open a frame source.
 
     `src` may be a video file (decoded by PyAV, or by OpenCV when PyAV cannot open it; force one
@@ -58,8 +65,11 @@ def open_source(src: str | os.PathLike | int, *, fps: float | None = None, timeo
     if s.lower().startswith(STREAM_SCHEMES):
         return PyAVSource(s, stream=True, timeout=timeout, options=options)
     p = Path(s)
-    if p.is_dir() or (not p.exists() and is_glob_pattern(s)) or (p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-                                                            and p.suffix.lower() != ".gif"):
+    if (
+        p.is_dir()
+        or (not p.exists() and is_glob_pattern(s))
+        or (p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and p.suffix.lower() != ".gif")
+    ):
         return ImageSequenceSource(s, fps=fps or 30.0)
     if not p.exists():
         raise InputError(f"{s}: no such file")

@@ -57,8 +57,9 @@ class PrefetchReader:
         self._q: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._done = False
-        self._thread = threading.Thread(target=_prefetch, args=(source, self._q, self._stop),
-                                        name=f"prefetch:{source.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=_prefetch, args=(source, self._q, self._stop), name=f"prefetch:{source.name}", daemon=True
+        )
         self._thread.start()
         weakref.finalize(self, self._stop.set)
 

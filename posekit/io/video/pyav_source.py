@@ -18,14 +18,23 @@ log = logging.getLogger("posekit.io.video")
 class PyAVSource(FrameSource):
     """A video file or network stream decoded by PyAV (FFmpeg) with threaded decoding."""
 
-    def __init__(self, path: str, *, stream: bool = False, timeout: float = 10.0, on_corrupt: str = "raise",
-                 options: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        stream: bool = False,
+        timeout: float = 10.0,
+        on_corrupt: str = "raise",
+        options: dict[str, str] | None = None,
+    ) -> None:
         import av
 
         super().__init__()
         self.name, self._live, self._on_corrupt = path, stream, on_corrupt
         try:
-            self._container = av.open(path, options=options or {}, timeout=(timeout, timeout) if stream else None)
+            self._container = av.open(
+                path, options=options or {}, timeout=(timeout, timeout) if stream else None
+            )
         except Exception as e:  # av.error.* (InvalidDataError, HTTPError, ExitError for timeouts, ...)
             what = "cannot open stream" if stream else "not a video or unsupported format"
             raise InputError(f"{path}: {what} ({one_line(e)})") from None
@@ -44,8 +53,11 @@ class PyAVSource(FrameSource):
             self._raw = self._decode()
             self._first: np.ndarray | None = next(self._raw, None)
             if self._first is None:
-                raise InputError(f"{path}: video has no frames" if self._problem is None
-                                 else f"{path}: video has no decodable frames ({self._problem})")
+                raise InputError(
+                    f"{path}: video has no frames"
+                    if self._problem is None
+                    else f"{path}: video has no decodable frames ({self._problem})"
+                )
             h, w = self._first.shape[:2]
             self.size = (w, h)
         except BaseException:
@@ -142,19 +154,29 @@ class PyAVSource(FrameSource):
                 index += 1
                 img = next(self._raw, None)
             if self._live:
-                log.warning("%s: stream ended after %d frames%s", self.name, index,
-                            f" ({self._problem})" if self._problem else "")
+                log.warning(
+                    "%s: stream ended after %d frames%s",
+                    self.name,
+                    index,
+                    f" ({self._problem})" if self._problem else "",
+                )
                 return
             expected, end = self.frame_count, self._expected_end()
             if self._problem:
-                self._raise_or_warn(f"{self.name}: video is truncated or corrupt after frame {self._problem_after} "
-                                    f"({self._problem}; {index} frames decoded)")
+                self._raise_or_warn(
+                    f"{self.name}: video is truncated or corrupt after frame {self._problem_after} "
+                    f"({self._problem}; {index} frames decoded)"
+                )
             elif expected and index < expected:
-                self._raise_or_warn(f"{self.name}: video is truncated or corrupt after frame {index - 1} "
-                                    f"({index} of {expected} frames decoded)")
+                self._raise_or_warn(
+                    f"{self.name}: video is truncated or corrupt after frame {index - 1} "
+                    f"({index} of {expected} frames decoded)"
+                )
             elif not expected and end and t + 1 / self.fps < end - 2 / self.fps - 0.1:
-                self._raise_or_warn(f"{self.name}: video is truncated or corrupt after frame {index - 1} "
-                                    f"(frames end at {t + 1 / self.fps:.2f} s of {end:.2f} s)")
+                self._raise_or_warn(
+                    f"{self.name}: video is truncated or corrupt after frame {index - 1} "
+                    f"(frames end at {t + 1 / self.fps:.2f} s of {end:.2f} s)"
+                )
         finally:
             self._container.close()
 

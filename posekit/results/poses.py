@@ -1,47 +1,16 @@
-"""Typed pose results holding numpy arrays.
-
-Coordinate convention (used everywhere in posekit)
---------------------------------------------------
-* Keypoints are (x, y) in pixels of the *original* image: x to the right, y down, origin at the
-  top-left **corner** of the top-left pixel. The center of pixel (col, row) is (col + 0.5, row + 0.5);
-  an image of width W spans x in [0, W].
-* Boxes are (x1, y1, x2, y2) in the same frame (x2, y2 exclusive corners: a box covering the whole
-  image is (0, 0, W, H)).
-* World coordinates (`Poses.world`) are metres in the model's own frame (for BlazePose: origin at
-  the center between the hips, x right, y down, z towards the camera negative, as the model emits
-  them). Each pipeline documents its frame.
-* Scores are in [0, 1]. A keypoint a model did not predict is NaN with score 0.
-
-OpenCV drawing/warping functions put pixel centers at integer coordinates; posekit's drawing and
-transforms modules do the half-pixel shift for you. COCO's annotation files use pixel indices too
-(see `Poses.to_coco`).
-"""
+"""`Poses`: one image's people, in the coordinate convention of `posekit.results` (see its docstring)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from posekit.layouts import Layout, get_layout, get_mapping
-
-BOX_COLUMNS = ("x1", "y1", "x2", "y2")
-WORLD_SUFFIXES = ("wx", "wy", "wz")
-
-
-def keypoint_columns(layout: str | Layout, *, world: bool = False, extra: Sequence[str] = ()) -> list[str]:
-    """The per-keypoint column names of posekit's tables, keypoint by keypoint: `<name>_x`, `<name>_y`,
-    `<name>_score`, then `<name>_wx/_wy/_wz` with `world`, then `<name>_<key>` for each `extra` key."""
-    suffixes = ["x", "y", "score", *(WORLD_SUFFIXES if world else ()), *extra]
-    return [f"{name}_{s}" for name in get_layout(layout).keypoint_names for s in suffixes]
-
-
-def person_columns(layout: str | Layout, *, world: bool = False, extra: Sequence[str] = ()) -> list[str]:
-    """The columns of `Poses.to_columns`: `score`, `x1`, `y1`, `x2`, `y2`, then `keypoint_columns`."""
-    return ["score", *BOX_COLUMNS, *keypoint_columns(layout, world=world, extra=extra)]
+from posekit.results.columns import BOX_COLUMNS, WORLD_SUFFIXES, extra_keys, keypoint_columns
 
 
 def _f32(a: Any, shape: tuple, what: str) -> np.ndarray:
@@ -82,8 +51,9 @@ class Poses:
         k = len(self.layout)
         kp = np.asarray(self.keypoints, dtype=np.float32)
         if kp.ndim != 3 or kp.shape[1:] != (k, 2):
-            raise ValueError(f"Poses.keypoints: expected shape (N, {k}, 2) for layout "
-                             f"{self.layout.name!r}, got {kp.shape}")
+            raise ValueError(
+                f"Poses.keypoints: expected shape (N, {k}, 2) for layout {self.layout.name!r}, got {kp.shape}"
+            )
         n = kp.shape[0]
         self.keypoints = kp
         self.scores = _f32(self.scores, (n, k), "scores")
@@ -104,7 +74,9 @@ class Poses:
         for name, arr in (self.extra or {}).items():
             arr = np.asarray(arr)
             if arr.shape[:2] != (n, k):
-                raise ValueError(f"Poses.extra[{name!r}]: expected shape (N={n}, K={k}, ...), got {arr.shape}")
+                raise ValueError(
+                    f"Poses.extra[{name!r}]: expected shape (N={n}, K={k}, ...), got {arr.shape}"
+                )
             extra[name] = arr
         self.extra = extra
 
@@ -114,8 +86,15 @@ class Poses:
         """No people."""
         lay = get_layout(layout)
         k = len(lay)
-        return cls(np.zeros((0, k, 2)), np.zeros((0, k)), np.zeros((0, 4)), np.zeros(0), lay,
-                   image_size, world=np.zeros((0, k, 3)) if world else None)
+        return cls(
+            np.zeros((0, k, 2)),
+            np.zeros((0, k)),
+            np.zeros((0, 4)),
+            np.zeros(0),
+            lay,
+            image_size,
+            world=np.zeros((0, k, 3)) if world else None,
+        )
 
     @classmethod
     def concat(cls, items: list[Poses]) -> Poses:
@@ -138,10 +117,17 @@ class Poses:
         keys = set(first.extra)
         if any(set(p.extra) != keys for p in items):
             raise ValueError("Poses.concat: all items need the same `extra` keys")
-        return cls(cat(lambda p: p.keypoints), cat(lambda p: p.scores), cat(lambda p: p.boxes),
-                   cat(lambda p: p.person_scores), first.layout, first.image_size,
-                   world=cat(lambda p: p.world), track_ids=cat(lambda p: p.track_ids),
-                   extra={k: cat(lambda p, k=k: p.extra[k]) for k in keys})
+        return cls(
+            cat(lambda p: p.keypoints),
+            cat(lambda p: p.scores),
+            cat(lambda p: p.boxes),
+            cat(lambda p: p.person_scores),
+            first.layout,
+            first.image_size,
+            world=cat(lambda p: p.world),
+            track_ids=cat(lambda p: p.track_ids),
+            extra={k: cat(lambda p, k=k: p.extra[k]) for k in keys},
+        )
 
     # ---------------------------------------------------------------- selection
     def __len__(self) -> int:
@@ -160,12 +146,21 @@ class Poses:
             if index.size == 0:
                 index = index.astype(np.intp)
         opt = lambda a: None if a is None else a[index]
-        return Poses(self.keypoints[index], self.scores[index], self.boxes[index],
-                     self.person_scores[index], self.layout, self.image_size,
-                     world=opt(self.world), track_ids=opt(self.track_ids),
-                     extra={k: v[index] for k, v in self.extra.items()})
+        return Poses(
+            self.keypoints[index],
+            self.scores[index],
+            self.boxes[index],
+            self.person_scores[index],
+            self.layout,
+            self.image_size,
+            world=opt(self.world),
+            track_ids=opt(self.track_ids),
+            extra={k: v[index] for k, v in self.extra.items()},
+        )
 
-    def filter(self, min_score: float = 0.0, *, min_keypoints: int = 0, min_keypoint_score: float = 0.0) -> Poses:
+    def filter(
+        self, min_score: float = 0.0, *, min_keypoints: int = 0, min_keypoint_score: float = 0.0
+    ) -> Poses:
         """People with person_score >= min_score and at least `min_keypoints` keypoints scoring
         >= min_keypoint_score."""
         keep = self.person_scores >= min_score
@@ -180,9 +175,14 @@ class Poses:
         if target.name == self.layout.name:
             return self
         idx = get_mapping(self.layout, target)
-        return replace(self, keypoints=self.keypoints[:, idx], scores=self.scores[:, idx], layout=target,
-                       world=None if self.world is None else self.world[:, idx],
-                       extra={k: v[:, idx] for k, v in self.extra.items()})
+        return replace(
+            self,
+            keypoints=self.keypoints[:, idx],
+            scores=self.scores[:, idx],
+            layout=target,
+            world=None if self.world is None else self.world[:, idx],
+            extra={k: v[:, idx] for k, v in self.extra.items()},
+        )
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per person: keypoints [[x, y], ...], scores, box, score, and
@@ -190,8 +190,12 @@ class Poses:
         clean = _nan_to_none
         out = []
         for i in range(len(self)):
-            d: dict[str, Any] = {"keypoints": clean(self.keypoints[i]), "scores": clean(self.scores[i]),
-                                 "box": clean(self.boxes[i]), "score": clean(self.person_scores[i])}
+            d: dict[str, Any] = {
+                "keypoints": clean(self.keypoints[i]),
+                "scores": clean(self.scores[i]),
+                "box": clean(self.boxes[i]),
+                "score": clean(self.person_scores[i]),
+            }
             if self.track_ids is not None:
                 d["track_id"] = int(self.track_ids[i])
             if self.world is not None:
@@ -202,7 +206,9 @@ class Poses:
         return out
 
     @classmethod
-    def from_dicts(cls, people: list[dict[str, Any]], layout: str | Layout, image_size: tuple[int, int]) -> Poses:
+    def from_dicts(
+        cls, people: list[dict[str, Any]], layout: str | Layout, image_size: tuple[int, int]
+    ) -> Poses:
         """Inverse of `to_dicts` (None → NaN)."""
         lay = get_layout(layout)
         if not people:
@@ -210,22 +216,34 @@ class Poses:
         arr = lambda key: np.array([_none_to_nan(p[key]) for p in people], dtype=np.float32)
         has = lambda key: all(key in p for p in people)
         extra_keys = set(people[0].get("extra", {}))
-        return cls(arr("keypoints"), arr("scores"), arr("box"), arr("score"), lay, image_size,
-                   world=arr("world") if has("world") else None,
-                   track_ids=np.array([p["track_id"] for p in people]) if has("track_id") else None,
-                   extra={k: np.array([_none_to_nan(p["extra"][k]) for p in people]) for k in extra_keys})
+        return cls(
+            arr("keypoints"),
+            arr("scores"),
+            arr("box"),
+            arr("score"),
+            lay,
+            image_size,
+            world=arr("world") if has("world") else None,
+            track_ids=np.array([p["track_id"] for p in people]) if has("track_id") else None,
+            extra={k: np.array([_none_to_nan(p["extra"][k]) for p in people]) for k in extra_keys},
+        )
 
     def to_json(self, **kwargs: Any) -> str:
         """{"layout": name, "image_size": [h, w], "people": to_dicts()} as strict JSON."""
-        return json.dumps({"layout": self.layout.name, "image_size": list(self.image_size),
-                           "people": self.to_dicts()}, allow_nan=False, **kwargs)
+        return json.dumps(
+            {"layout": self.layout.name, "image_size": list(self.image_size), "people": self.to_dicts()},
+            allow_nan=False,
+            **kwargs,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Poses:
         d = json.loads(text)
         return cls.from_dicts(d["people"], d["layout"], tuple(d["image_size"]))
 
-    def to_coco(self, image_id: int, category_id: int = 1, *, pixel_indices: bool = True) -> list[dict[str, Any]]:
+    def to_coco(
+        self, image_id: int, category_id: int = 1, *, pixel_indices: bool = True
+    ) -> list[dict[str, Any]]:
         """COCO keypoint *results* entries, one per person (converting to COCO-17 if needed).
 
         Each is {"image_id", "category_id", "keypoints": [x, y, score] * 17, "score": person score}.
@@ -238,8 +256,15 @@ class Poses:
         xy = np.nan_to_num(p.keypoints.astype(np.float64) - (0.5 if pixel_indices else 0.0), nan=0.0)
         s = np.where(np.isfinite(p.keypoints).all(axis=2), np.nan_to_num(p.scores.astype(np.float64)), 0.0)
         flat = np.concatenate([xy, s[..., None]], axis=2).reshape(len(p), 3 * len(p.layout))
-        return [{"image_id": image_id, "category_id": category_id, "keypoints": [round(v, 6) for v in row.tolist()],
-                 "score": float(p.person_scores[i])} for i, row in enumerate(flat)]
+        return [
+            {
+                "image_id": image_id,
+                "category_id": category_id,
+                "keypoints": [round(v, 6) for v in row.tolist()],
+                "score": float(p.person_scores[i]),
+            }
+            for i, row in enumerate(flat)
+        ]
 
     def to_columns(self, *, world: bool | None = None, extra: Sequence[str] = ()) -> dict[str, np.ndarray]:
         """One (N,) float32 array per column, in the order of `person_columns`: the single place that
@@ -260,7 +285,9 @@ class Poses:
         for key in extra:
             a = self.extra.get(key)
             if a is not None and a.shape != (n, k):
-                raise ValueError(f"Poses.to_columns: extra[{key!r}] has shape {a.shape}, need (N, K) = {(n, k)}")
+                raise ValueError(
+                    f"Poses.to_columns: extra[{key!r}] has shape {a.shape}, need (N, K) = {(n, k)}"
+                )
             planes.append(np.full((n, k), np.nan, np.float32) if a is None else a.astype(np.float32))
         names = keypoint_columns(self.layout, world=world, extra=extra)
         stacked = np.stack(planes, axis=2).reshape(n, k * len(planes))  # keypoint-major, as keypoint_columns
@@ -268,8 +295,14 @@ class Poses:
         return cols
 
     @classmethod
-    def from_columns(cls, columns: Mapping[str, np.ndarray], layout: str | Layout, image_size: tuple[int, int],
-                     *, track_ids: np.ndarray | None = None) -> Poses:
+    def from_columns(
+        cls,
+        columns: Mapping[str, np.ndarray],
+        layout: str | Layout,
+        image_size: tuple[int, int],
+        *,
+        track_ids: np.ndarray | None = None,
+    ) -> Poses:
         """Inverse of `to_columns` (extra columns beyond `person_columns` are ignored unless they are
         `<name>_<key>` for every keypoint). World coordinates and each extra key are left out when
         absent or all NaN. A missing column raises KeyError."""
@@ -292,8 +325,17 @@ class Poses:
             if values is not None:
                 extra[key] = values
         boxes = np.stack([np.asarray(columns[c], dtype=np.float32) for c in BOX_COLUMNS], axis=1)
-        return cls(kp, plane("score"), boxes, np.asarray(columns["score"], dtype=np.float32), lay, image_size,
-                   world=world, track_ids=track_ids, extra=extra)
+        return cls(
+            kp,
+            plane("score"),
+            boxes,
+            np.asarray(columns["score"], dtype=np.float32),
+            lay,
+            image_size,
+            world=world,
+            track_ids=track_ids,
+            extra=extra,
+        )
 
     def to_dataframe(self):
         """pandas DataFrame, one row per person. Columns: `person` (0..N-1), `score`, `x1`, `y1`,
@@ -317,40 +359,13 @@ class Poses:
         except ImportError:
             raise ImportError("Poses.to_supervision needs supervision: pip install supervision") from None
         data = {} if self.track_ids is None else {"tracker_id": self.track_ids.copy()}
-        return sv.KeyPoints(xy=self.keypoints.copy(), class_id=np.zeros(len(self), dtype=int),
-                            keypoint_confidence=self.scores.copy(),
-                            detection_confidence=self.person_scores.copy(), data=data)
-
-
-def extra_keys(columns: Mapping[str, Any] | Sequence[str], layout: str | Layout) -> list[str]:
-    """The `Poses.extra` keys stored in a table: suffixes `key` with a `<name>_<key>` column for every
-    keypoint name, other than x, y, score and the world ones (in the order of the first keypoint's)."""
-    names = get_layout(layout).keypoint_names
-    present = set(columns)
-    first = f"{names[0]}_"
-    base = {"x", "y", "score", *WORLD_SUFFIXES}
-    keys = [c[len(first):] for c in columns if c.startswith(first) and c[len(first):] not in base]
-    return [k for k in keys if all(f"{n}_{k}" in present for n in names)]
-
-
-@dataclass
-class FrameResult:
-    """The poses of one video frame: what tracking yields and what reading a results file gives.
-
-    index: frame number from 0; time: seconds from the first frame; image: the RGB frame, when asked for.
-    Unpacks as (index, time, poses), like the tuples `read_tracks` used to give.
-    """
-
-    index: int
-    time: float
-    poses: Poses
-    image: np.ndarray | None = None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.index, self.time, self.poses))
-
-    def __getitem__(self, i: int) -> Any:  # r[2] is r.poses, as with the tuples read_tracks used to give
-        return (self.index, self.time, self.poses)[i]
+        return sv.KeyPoints(
+            xy=self.keypoints.copy(),
+            class_id=np.zeros(len(self), dtype=int),
+            keypoint_confidence=self.scores.copy(),
+            detection_confidence=self.person_scores.copy(),
+            data=data,
+        )
 
 
 def _nan_to_none(a: np.ndarray) -> Any:
