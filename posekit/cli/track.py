@@ -67,7 +67,13 @@ def cmd_track(args: argparse.Namespace) -> int:
         threads=args.threads,
         tracker=None if args.max_age is None else {"max_age": args.max_age},
     )
-    if args.world == "refined" and tracker.layout_name == "blazepose33" and reopenable(args.input):
+    wants_3d = bool(args.out or args.render)  # refined 3D is only worth its offline pass when written
+    if (
+        args.world == "refined"
+        and wants_3d
+        and tracker.layout_name == "blazepose33"
+        and reopenable(args.input)
+    ):
         from posekit.threed.mono import refine_tracks
 
         tracker.postprocess = refine_tracks  # 3D refined over each person's whole track (docs/3d.md)
