@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from shared_data import needs_shared, shared_path
+
+from .conftest import make_video
 
 pytestmark = pytest.mark.models
 PERSON = ("video", "mmhuman3d_single_person_1080x1920.mp4")  # one person, full body, 12 fps
@@ -134,3 +137,30 @@ def test_analysis_routes_errors(client: TestClient, small_video: Path) -> None:
         r = client.get(f"/v1/jobs/{job_id}/{route}")
         assert r.status_code == 409 and "not done" in r.json()["error"], r.text
     assert client.get(f"/v1/jobs/{job_id}/report", headers={"X-API-Key": "wrong"}).status_code == 401
+
+
+def test_waist_up_person_gets_a_report_without_posture_scores(
+    client: TestClient, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    # the astronaut shows no hips or knees: REBA has no frame to score, and the job still gives a report
+    clip = make_video(tmp_path / "waist-up.mp4", np.ascontiguousarray(astronaut[::2, ::2]), frames=12)
+    job, _ = wait(client, submit(client, clip, "?render=false", ergonomics="reba").json()["id"])
+    assert job["status"] == "done" and "warning" not in job, job
+    s = client.get(f"/v1/jobs/{job['id']}/analysis").json()
+    assert len(s["tracks"]) == 1 and s["ergonomics"][str(s["tracks"][0])]["max_score"] is None, s
+    assert "no frame showed the body parts" in client.get(f"/v1/jobs/{job['id']}/report").text
+
+
+def test_a_failed_analysis_keeps_the_tracking_results(
+    client: TestClient, small_video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("analysis broke")
+
+    monkeypatch.setattr("posekit.serve.engine.run_analysis", broken)
+    job, progress = wait(client, submit(client, small_video, analyze="falls").json()["id"])
+    assert job["status"] == "done" and job["warning"] == "analysis failed: RuntimeError: analysis broke", job
+    assert progress == sorted(progress)
+    assert len(client.get(f"/v1/jobs/{job['id']}/results").text.splitlines()) == 6
+    r = client.get(f"/v1/jobs/{job['id']}/analysis")
+    assert r.status_code == 404 and "analysis broke" in r.json()["error"], r.text
