@@ -239,6 +239,9 @@ def render_report(res: Any) -> str:
                 )
             )
         erg = res.details.get("ergonomics", {}).get(tid)
+        if erg is not None and s["ergonomics"][str(tid)]["max_score"] is None:  # no frame could be scored
+            body.append("<p>Posture risk: no frame showed the body parts the score needs.</p>")
+            erg = None
         if erg is not None:
             info = s["ergonomics"][str(tid)]
             method = info["method"].upper()

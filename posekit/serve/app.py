@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, HTTPException, Query, Request, UploadFile, WebSocket
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from posekit.errors import InputError, PosekitError
 from posekit.layouts import get_layout
+from posekit.serve.analysis import ANALYSES, parse_analysis
 from posekit.serve.auth import HEADER, key_from_headers, key_matches
 from posekit.serve.engine import (
     JOB_OPTIONS,
@@ -233,6 +234,14 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         max_frames: int | None = Query(None, ge=1),
         layout: str | None = Query(None),
         render: bool = Query(True, description="also write the annotated MP4"),
+        analyze: Annotated[
+            str | None,
+            Form(description=f"analyses to run after tracking, comma separated: {', '.join(ANALYSES)}"),
+        ] = None,
+        ergonomics: Annotated[str | None, Form(description="posture risk score: reba or rula")] = None,
+        exercise: Annotated[
+            str | None, Form(description="count repetitions of this exercise (e.g. squat)")
+        ] = None,
     ) -> dict[str, Any]:
         """Queue a video for `posekit track`; poll `GET /v1/jobs/{id}`. Answers 202 with the job."""
         _check_type(file, VIDEO_TYPES, "a video")
@@ -241,7 +250,8 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         models.get(model)
         if layout:
             get_layout(layout)
-        options = {
+        analysis = parse_analysis(analyze, ergonomics, exercise)
+        options: dict[str, Any] = {
             "model": model,
             "smooth": smooth,
             "redetect_every": redetect_every,
@@ -251,6 +261,8 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
             "layout": layout,
             "render": render,
         }
+        if analysis:
+            options["analysis"] = analysis
         assert set(options) <= set(JOB_OPTIONS)
         with tempfile.NamedTemporaryFile(dir=config.data_dir, prefix=".upload-", delete=False) as tmp:
             size = 0
@@ -307,6 +319,27 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         if not path.exists():
             raise HTTPException(404, f"job {job.id} was run without render")
         return FileResponse(path, media_type="video/mp4", filename=f"{job.id}.mp4")
+
+    def _analysis_file(job_id: str, name: str) -> Path:
+        job = _finished(job_id)
+        if not job.options.get("analysis"):
+            raise HTTPException(404, f"job {job.id} was run without analysis (send analyze=… with the video)")
+        path = state["store"].dir(job.id) / "analysis" / name
+        if not path.exists():
+            raise HTTPException(404, f"job {job.id} has no analysis: {job.warning or 'its files are gone'}")
+        return path
+
+    @app.get("/v1/jobs/{job_id}/analysis", dependencies=v1)
+    async def job_analysis(job_id: str) -> FileResponse:
+        """The analysis summary (`posekit analyze`'s summary.json) of a job created with `analyze=…`."""
+        return FileResponse(_analysis_file(job_id, "summary.json"), media_type="application/json")
+
+    @app.get("/v1/jobs/{job_id}/report", dependencies=v1)
+    async def job_report(job_id: str) -> FileResponse:
+        """The analysis report: one self-contained HTML page."""
+        # the report has no scripts; sandboxed anyway, so it gets none of this origin's rights
+        headers = {"Content-Security-Policy": "sandbox"}
+        return FileResponse(_analysis_file(job_id, "report.html"), media_type="text/html", headers=headers)
 
     def _finished(job_id: str) -> Any:
         job = _job(job_id)

@@ -8,6 +8,7 @@ for their frame size before the first frame is decoded.
 from __future__ import annotations
 
 import io
+import shutil
 import threading
 import warnings
 from collections.abc import Callable
@@ -19,10 +20,11 @@ import numpy as np
 from PIL import Image
 
 from posekit import __version__
-from posekit.errors import InputError
+from posekit.errors import InputError, PosekitError
 from posekit.estimator import PoseEstimator
 from posekit.io.images import decode_image
 from posekit.results import Poses
+from posekit.serve.analysis import run_analysis
 
 DEFAULT_MAX_PIXELS = 40_000_000  # 40 MP: larger than any phone photo, far below what would exhaust memory
 
@@ -152,6 +154,7 @@ JOB_OPTIONS: dict[str, type] = {
     "max_frames": int,
     "layout": str,
     "render": bool,
+    "analysis": dict,  # see posekit.serve.analysis.parse_analysis
 }
 
 
@@ -185,6 +188,8 @@ class VideoWork:
             tracker=None if o.get("max_age") is None else {"max_age": int(o["max_age"])},
         )
         render = bool(o.get("render", True))
+        analysis = o.get("analysis")
+        share = 0.9 if analysis else 1.0  # of the progress bar: the analysis takes the rest
         src = open_source(input_path, backend="pyav", on_corrupt="raise")
         known = [x for x in (src.frame_count, o.get("max_frames")) if x]
         total = min(known) if known else None
@@ -205,7 +210,7 @@ class VideoWork:
                             video = VideoWriter(out_dir / "render.mp4", src.fps or 30.0, (w, h))
                         video.write(renderer(r.image, r.poses))
                     n += 1
-                    report(n, n / total if total else 0.5)
+                    report(n, share * n / total if total else 0.5 * share)
             except InputError as exc:  # the video broke off: keep the frames before the break, say so
                 if n == 0:
                     raise
@@ -220,4 +225,12 @@ class VideoWork:
                 video.close()
         if n == 0:
             raise InputError(f"{job.filename}: no frames decoded")
+        if analysis:
+            report(n, share)  # a cancel before the analysis stops here
+            try:
+                run_analysis(out_dir / "results.jsonl", out_dir / "analysis", analysis)
+            except Exception as exc:  # the tracking results stand; the job says why there is no analysis
+                shutil.rmtree(out_dir / "analysis", ignore_errors=True)
+                why = str(exc) if isinstance(exc, PosekitError) else f"{type(exc).__name__}: {exc}"
+                warning = "; ".join(w for w in (warning, f"analysis failed: {why}") if w)
         return warning

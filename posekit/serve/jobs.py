@@ -1,9 +1,10 @@
 """Video jobs: an embedded SQLite store and a bounded pool of worker threads.
 
-Each job lives in `DATA_DIR/jobs/<id>/` (`input.bin`, then `results.jsonl`, `results.parquet` and
-`render.mp4`) with one row in `DATA_DIR/jobs.sqlite3`. Files are written under temporary names and
-renamed once complete, and a row turns `done` only after that, so a server killed at any moment leaves
-either a finished job or one to run again: on start, jobs found `running` are put back in the queue.
+Each job lives in `DATA_DIR/jobs/<id>/` (`input.bin`, then `results.jsonl`, `results.parquet`,
+`render.mp4` and, when asked for, `analysis/`) with one row in `DATA_DIR/jobs.sqlite3`. Files are
+written under temporary names and renamed once complete, and a row turns `done` only after that, so a
+server killed at any moment leaves either a finished job or one to run again: on start, jobs found
+`running` are put back in the queue.
 """
 
 from __future__ import annotations
@@ -295,6 +296,8 @@ class WorkerPool:
             )
             return
         for f in work.iterdir():  # publish: each file is complete; the row says done only after
+            if (d / f.name).is_dir():  # a folder (analysis/) an interrupted attempt already published
+                shutil.rmtree(d / f.name)
             os.replace(f, d / f.name)
         work.rmdir()
         frames = _count_frames(d / "results.jsonl")

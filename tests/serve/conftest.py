@@ -69,7 +69,8 @@ def small_video(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray)
 
 def config(tmp_path: Path, **kw: object) -> ServeConfig:
     kw.setdefault("api_key", KEY)
-    return ServeConfig(data_dir=tmp_path / "data", models=(MODEL,), threads=1, **kw)  # type: ignore[arg-type]
+    kw.setdefault("models", (MODEL,))
+    return ServeConfig(data_dir=tmp_path / "data", threads=1, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -195,6 +195,13 @@ def test_video_upload_shows_progress_then_the_annotated_video(
     page.wait_for_function("document.getElementById('video-out').readyState >= 2", timeout=20_000)
     assert page.evaluate("document.getElementById('video-out').videoWidth") == 256  # the MP4 plays
     save_shot(page.screenshot(), tmp_path, "video.png")
+
+    page.check("#video-analyze")  # the same video with the analysis: a link to its report appears
+    page.set_input_files("#video-file", [])
+    page.set_input_files("#video-file", str(small_video))
+    page.wait_for_selector("#video-report", timeout=60_000)
+    report = page.evaluate("fetch(document.getElementById('video-report').href).then((r) => r.text())")
+    assert "Movement analysis report" in report and "Falls" in report, report[:300]
     page.close()
 
 

@@ -90,8 +90,9 @@ def test_sigkill_mid_job_then_restart_loses_nothing(tmp_path: Path, astronaut: n
     server = Server(data, tmp_path / "server.log")
     try:
 
-        def submit(path: Path) -> str:
-            r = server.http.post("/v1/jobs", files={"file": (path.name, path.read_bytes(), "video/mp4")})
+        def submit(path: Path, **form: str) -> str:
+            files = {"file": (path.name, path.read_bytes(), "video/mp4")}
+            r = server.http.post("/v1/jobs", files=files, data=form)
             assert r.status_code == 202, r.text
             return str(r.json()["id"])
 
@@ -100,7 +101,7 @@ def test_sigkill_mid_job_then_restart_loses_nothing(tmp_path: Path, astronaut: n
         while server.job(first)["status"] != "done":
             assert time.monotonic() < deadline, server.job(first)
             time.sleep(0.1)
-        killed, queued = submit(long), submit(short)
+        killed, queued = submit(long, analyze="angles,falls"), submit(short)
         while not (server.job(killed)["status"] == "running" and server.job(killed)["frames"] >= 2):
             assert time.monotonic() < deadline + 60, server.job(killed)
             time.sleep(0.05)
@@ -122,6 +123,8 @@ def test_sigkill_mid_job_then_restart_loses_nothing(tmp_path: Path, astronaut: n
         lines = server.http.get(f"/v1/jobs/{killed}/results").text.splitlines()
         assert len(lines) == 30  # the interrupted attempt left nothing behind: each frame once
         assert server.http.get(f"/v1/jobs/{killed}/render").status_code == 200
+        summary = server.http.get(f"/v1/jobs/{killed}/analysis").json()  # analysed once, after the restart
+        assert summary["tracks"] and "angles" in summary and summary["falls"] == []
         assert len(server.http.get(f"/v1/jobs/{first}/results").text.splitlines()) == 3
         assert not (data / "jobs" / killed / "work").exists()
     finally:
