@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from zoo.test_user_models import ALL, tiny_onnx
+from user_onnx_models import ALL, tiny_onnx
 
 from posekit.cli.main import main
 from posekit.decode import yolo_pose
