@@ -18,7 +18,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 from skimage import data
-from user_onnx_models import tiny_onnx
+from user_onnx_models import ALL, tiny_onnx
 
 from posekit.cli.main import main
 from posekit.decode import heatmap, openpose, simcc, yolo_pose
@@ -52,7 +52,6 @@ CROP_POSE = (
     )
     + 0.3
 )
-ALL = np.ones(17, bool)
 
 
 @pytest.fixture
