@@ -12,7 +12,8 @@ Steps, in order:
    each peak time is refined below a frame by fitting a parabola through the peak sample and its two
    neighbours (at 30 fps a frame is 33 ms, more than the 20 ms the method reaches).
 Derived: step time (mean interval between consecutive heel strikes of either foot within a bout), cadence
-(steps/min = 60 / step time, the definition gaitkit's annotations use), stride time (same foot), stance
+(steps/min = 60 / step time, the definition gaitkit's annotations use; with only one foot's heel
+strikes found, step time = stride time / 2), stride time (same foot), stance
 (heel strike to toe off) and swing (toe off to heel strike) per foot, and the symmetry index
 100·|L − R| / mean(L, R) of step times ending on each foot. Step length and speed need a scale:
 `metres_per_pixel`.
@@ -169,14 +170,18 @@ def gait_events(
                 nh = bhs[s][bhs[s] > o]
                 if len(nh):
                     swing[s].append(nh[0] - o)
-        events = sorted((v, s) for s in sides for v in bhs[s])
+        # steps need both feet: with one foot unseen, its neighbours' intervals would be strides
+        events = sorted((v, s) for s in sides for v in bhs[s]) if all(len(bhs[s]) for s in sides) else []
         for (ta, sa), (tb_, sb) in itertools.pairwise(events):
             intervals.append(tb_ - ta)
             if sa != sb:
                 step_by_side[sb].append(tb_ - ta)
         moved += abs(pelvis[b - 1] - pelvis[a])
         duration += t[b - 1] - t[a]
-    step_time = _mean(intervals)
+    step_time, stride_time = _mean(intervals), _mean(strides)
+    if step_time is None and stride_time:  # one foot's heel strikes only: a stride is two steps
+        step_time = stride_time / 2
+    cadence = 60.0 / step_time if step_time else None
     sl, sr = _mean(step_by_side["left"]), _mean(step_by_side["right"])
     sym = 100 * abs(sl - sr) / ((sl + sr) / 2) if sl and sr else None
     step_len = speed = None
@@ -186,9 +191,9 @@ def gait_events(
     return GaitResult(
         {s: np.asarray(hs[s]) for s in sides},
         {s: np.asarray(to[s]) for s in sides},
-        60.0 / step_time if step_time else None,
+        cadence,
         step_time,
-        _mean(strides),
+        stride_time,
         {s: _mean(stance[s]) for s in sides},
         {s: _mean(swing[s]) for s in sides},
         sym,

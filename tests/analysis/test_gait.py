@@ -125,6 +125,16 @@ def test_walking_left_and_bad_input():
         gait_events(kp, t, "blazepose33")
 
 
+def test_one_foot_unseen_keeps_the_cadence():
+    kp, t = walk(fps=30.0)
+    kp[:, BP.index("left_heel")] = np.nan
+    g = gait_events(kp, t, "blazepose33")
+    assert len(g.heel_strikes["left"]) == 0 and len(g.heel_strikes["right"]) >= 4
+    assert g.step_time == pytest.approx(STRIDE / 2, rel=0.005) and g.cadence == pytest.approx(
+        2 * 60 / STRIDE, rel=0.005
+    )
+
+
 def test_standing_still_gives_no_events():
     kp, t = walk(pelvis=lambda t: (500.0, 1), stride_s=1e9)
     g = gait_events(kp, t, "blazepose33")
