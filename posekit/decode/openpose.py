@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from posekit.decode.openpose_layouts import BODY25, COCO18, NET_LAYOUTS, NetLayout, layout_for_channels
+from posekit.decode.openpose_render import bridge_parts, net_parts, render_openpose
 
 __all__ = [
     "BODY25",
@@ -36,6 +37,7 @@ __all__ = [
     "NET_LAYOUTS",
     "NetLayout",
     "OpenPosePeople",
+    "bridge_parts",
     "decode_openpose",
     "find_peaks",
     "layout_for_channels",
@@ -172,7 +174,11 @@ def decode_openpose(
     _, h, w = m.shape
     parts = np.ascontiguousarray(m[: net.num_parts].transpose(1, 2, 0))
     big = cv2.resize(parts, (w * stride, h * stride), interpolation=cv2.INTER_CUBIC)
-    big = big.reshape(h * stride, w * stride, net.num_parts)
+    big = big.reshape(h * stride, w * stride, net.num_parts).copy()
+    # beyond the outermost map pixel centres the resize only repeats the edge: a flat band where a peak
+    # near the border shifts outwards and a second, false peak appears; no peak is looked for there
+    edge = stride // 2
+    big[:edge], big[-edge:], big[:, :edge], big[:, -edge:] = 0, 0, 0, 0
     peaks = [find_peaks(np.ascontiguousarray(big[..., p]), peak_threshold) for p in range(net.num_parts)]
 
     # a person: part index → peak index per part type, and the sum of its part and limb scores
@@ -255,68 +261,3 @@ def _to_coco17(
             np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32), np.zeros(0, np.float32)
         )
     return OpenPosePeople(np.stack(kps), np.stack(scores), np.array(person_scores, np.float32))
-
-
-# --- rendering: the training targets the decoder inverts ----------------------------------------
-
-
-def net_parts(coco: np.ndarray, visible: np.ndarray, net: NetLayout) -> tuple[np.ndarray, np.ndarray]:
-    """COCO-17 keypoints (17, 2) → the net layout's parts (P, 2) and visibility; the neck (and BODY_25's
-    mid-hip) is the middle of the shoulders (hips); parts COCO-17 lacks (feet) are not visible."""
-    pts = np.zeros((net.num_parts, 2))
-    vis = np.zeros(net.num_parts, bool)
-    for c, p in enumerate(net.to_coco17):
-        pts[p], vis[p] = coco[c], visible[c]
-    if visible[5] and visible[6]:
-        pts[1], vis[1] = (coco[5] + coco[6]) / 2, True
-    if net is BODY25 and visible[11] and visible[12]:
-        pts[8], vis[8] = (coco[11] + coco[12]) / 2, True
-    return pts, vis
-
-
-def render_openpose(
-    people: np.ndarray,
-    visible: np.ndarray,
-    input_size: tuple[int, int],
-    net: NetLayout = BODY25,
-    stride: int = 8,
-    sigma: float = 7.0,
-    limb_width: float = 1.0,
-) -> np.ndarray:
-    """(1, C, H/stride, W/stride) maps as OpenPose is trained to output them, for COCO-17 people
-    (N, 17, 2) in input pixels: part heatmaps are the max of Gaussians (`sigma` input pixels), the
-    background channel is 1 − their max, and each limb's PAF is its unit vector within `limb_width`
-    map pixels of the segment, averaged where people overlap."""
-    w, h = input_size[0] // stride, input_size[1] // stride
-    out = np.zeros((net.channels, h, w), np.float32)
-    gx = (np.arange(w) + 0.5) * stride
-    gy = (np.arange(h) + 0.5) * stride
-    counts = np.zeros((len(net.limbs), h, w), np.float32)
-    first_paf = net.num_parts + 1
-    for person, vis in zip(people, visible):
-        pts, pvis = net_parts(np.asarray(person, np.float64), np.asarray(vis, bool), net)
-        for p in np.flatnonzero(pvis):
-            g = np.exp(-((gy[:, None] - pts[p, 1]) ** 2 + (gx[None] - pts[p, 0]) ** 2) / (2 * sigma**2))
-            out[p] = np.maximum(out[p], g)
-        for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
-            if not (pvis[a] and pvis[b]):
-                continue
-            pa, pb = pts[a] / stride, pts[b] / stride  # map units, corner origin
-            d = pb - pa
-            length = float(np.hypot(*d))
-            if length < 1e-6:
-                continue
-            u = d / length
-            rx, ry = np.meshgrid(np.arange(w) + 0.5 - pa[0], np.arange(h) + 0.5 - pa[1])
-            along = rx * u[0] + ry * u[1]
-            across = np.abs(rx * u[1] - ry * u[0])
-            mask = (along >= 0) & (along <= length) & (across <= limb_width)
-            out[first_paf + cx][mask] += u[0]
-            out[first_paf + cy][mask] += u[1]
-            counts[li][mask] += 1
-    for li, (cx, cy) in enumerate(net.paf):
-        n = np.maximum(counts[li], 1)
-        out[first_paf + cx] /= n
-        out[first_paf + cy] /= n
-    out[net.num_parts] = 1.0 - out[: net.num_parts].max(0)
-    return out[None]

@@ -68,9 +68,17 @@ def _topdown(
 
 
 def decode_image(
-    kind: str, people: list[Person], image_size: tuple[int, int], image_id: int, rng: np.random.Generator
+    kind: str,
+    people: list[Person],
+    image_size: tuple[int, int],
+    image_id: int,
+    rng: np.random.Generator,
+    *,
+    virtual_joints: bool = True,
 ) -> list[dict[str, Any]]:
-    """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it."""
+    """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it.
+    `virtual_joints` (OpenPose): render the unlabelled joints between labelled ones, as a network that
+    sees the whole person outputs them (`posekit.decode.openpose_render`); without it, only the labels."""
     if kind in ("heatmap", "heatmap-udp"):
         udp = kind == "heatmap-udp"
         size, hm_size = (192, 256), (48, 64)
@@ -110,8 +118,9 @@ def decode_image(
             return []
         kps = np.stack([apply_transform(p[0], m) for p in people])
         vis = np.stack([p[1] for p in people])
-        # min_parts=1: some people have a single labelled joint
-        grouped = openpose.decode_openpose(openpose.render_openpose(kps, vis, size, net), net, min_parts=1)
+        maps = openpose.render_openpose(kps, vis, size, net, virtual_joints=virtual_joints)
+        # min_parts=1: four people have a single labelled joint (the rest of them is unknown)
+        grouped = openpose.decode_openpose(maps, net, min_parts=1)
         return [
             _entry(image_id, invert_points(k, m), s, float(c))
             for k, s, c in zip(grouped.keypoints, grouped.scores, grouped.person_scores)
@@ -151,11 +160,15 @@ def connected_subset(gt: dict[str, Any], net: openpose.NetLayout) -> dict[str, A
     return {**gt, "annotations": keep}
 
 
-def decode_dataset(kind: str, gt: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
-    """COCO result entries for every image of the ground truth `gt`."""
+def decode_dataset(
+    kind: str, gt: dict[str, Any], seed: int = 0, *, virtual_joints: bool = True
+) -> list[dict[str, Any]]:
+    """COCO result entries for every image of the ground truth `gt` (`virtual_joints`: see `decode_image`)."""
     rng = np.random.default_rng(seed)
     people = people_by_image(gt)
     out: list[dict[str, Any]] = []
     for im in gt["images"]:
-        out += decode_image(kind, people[im["id"]], (im["width"], im["height"]), im["id"], rng)
+        out += decode_image(
+            kind, people[im["id"]], (im["width"], im["height"]), im["id"], rng, virtual_joints=virtual_joints
+        )
     return out
