@@ -8,17 +8,21 @@ What it implements, exactly:
   OpenPose does; the PAFs are read at their own resolution, bilinearly interpolated (as accurate on
   the synthetic sets, and half the time);
 - peaks: pixels above `peak_threshold` that are the maximum of their 3×3 neighbourhood, refined by
-  the weighted centroid of that neighbourhood;
+  the weighted centroid of that neighbourhood; none in the half-stride band along the border, beyond
+  the outermost map pixel centres, where the resize only repeats the edge (a flat band that shifted a
+  border peak outwards and made a false second one); a part inside that band is found at its inner
+  edge, at most stride/2 input pixels off;
 - limb scoring: for each limb and each pair of candidate parts, the PAF is sampled at 20 points on
   the segment; the score is the mean of its dot product with the segment's direction plus a
   penalty for segments longer than half the image height; a pair is a candidate when more than 80 %
   of the samples exceed 0.05 and the score is positive. A limb shorter than one PAF pixel (stride)
   is scored by its shortness: there the fields of neighbouring limbs average out (mid-hip→left hip
   against mid-hip→right hip), which is a limit of stride-8 PAFs, not of the person;
-- assembly: per limb, candidate pairs are taken greedily by score with each part used once (the
-  bipartite matching); a limb joins the person that holds one of its parts, merges two people that
-  share no part type, or starts a new person; people with fewer than `min_parts` parts or a low
-  mean score are dropped.
+- assembly: per limb, candidate pairs are matched with each part used once, by the largest total
+  score (the Hungarian method; `matching="greedy"` takes the best pairs first, as OpenPose does, which
+  can leave a neck without its hip where two people overlap); a limb joins the person that holds one
+  of its parts, merges two people that share no part type, or starts a new person; people with
+  fewer than `min_parts` parts or a low mean score are dropped.
 """
 
 from __future__ import annotations
@@ -170,6 +174,8 @@ def decode_openpose(
     matching: str = "optimal",
 ) -> OpenPosePeople:
     """(C, h, w) network output → people, keypoints in the network input's pixels (w·stride × h·stride)."""
+    if matching not in ("optimal", "greedy"):
+        raise ValueError(f"openpose matching {matching!r}: expected 'optimal' or 'greedy'")
     m = np.asarray(maps, np.float32)
     if m.ndim == 4 and m.shape[0] == 1:
         m = m[0]

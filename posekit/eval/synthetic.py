@@ -75,10 +75,13 @@ def decode_image(
     rng: np.random.Generator,
     *,
     virtual_joints: bool = True,
+    min_parts: int = 1,
 ) -> list[dict[str, Any]]:
     """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it.
-    `virtual_joints` (OpenPose): render the unlabelled joints between labelled ones, as a network that
-    sees the whole person outputs them (`posekit.decode.openpose_render`); without it, only the labels."""
+    OpenPose only: `virtual_joints` renders the unlabelled joints between labelled ones, as a network
+    that sees the whole person outputs them (`posekit.decode.openpose_render`; without it, only the
+    labels); `min_parts` is the decoder's (1 here: four people have a single labelled joint and three
+    two, the rest of them unknown; the pipeline's default is 3)."""
     if kind in ("heatmap", "heatmap-udp"):
         udp = kind == "heatmap-udp"
         size, hm_size = (192, 256), (48, 64)
@@ -119,8 +122,7 @@ def decode_image(
         kps = np.stack([apply_transform(p[0], m) for p in people])
         vis = np.stack([p[1] for p in people])
         maps = openpose.render_openpose(kps, vis, size, net, virtual_joints=virtual_joints)
-        # min_parts=1: four people have a single labelled joint (the rest of them is unknown)
-        grouped = openpose.decode_openpose(maps, net, min_parts=1)
+        grouped = openpose.decode_openpose(maps, net, min_parts=min_parts)
         return [
             _entry(image_id, invert_points(k, m), s, float(c))
             for k, s, c in zip(grouped.keypoints, grouped.scores, grouped.person_scores)
@@ -161,14 +163,20 @@ def connected_subset(gt: dict[str, Any], net: openpose.NetLayout) -> dict[str, A
 
 
 def decode_dataset(
-    kind: str, gt: dict[str, Any], seed: int = 0, *, virtual_joints: bool = True
+    kind: str, gt: dict[str, Any], seed: int = 0, *, virtual_joints: bool = True, min_parts: int = 1
 ) -> list[dict[str, Any]]:
-    """COCO result entries for every image of the ground truth `gt` (`virtual_joints`: see `decode_image`)."""
+    """COCO result entries for every image of the ground truth `gt` (the options: see `decode_image`)."""
     rng = np.random.default_rng(seed)
     people = people_by_image(gt)
     out: list[dict[str, Any]] = []
     for im in gt["images"]:
         out += decode_image(
-            kind, people[im["id"]], (im["width"], im["height"]), im["id"], rng, virtual_joints=virtual_joints
+            kind,
+            people[im["id"]],
+            (im["width"], im["height"]),
+            im["id"],
+            rng,
+            virtual_joints=virtual_joints,
+            min_parts=min_parts,
         )
     return out

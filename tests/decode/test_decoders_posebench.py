@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from posekit.decode import openpose
 from posekit.eval.coco import evaluate_keypoints
-from posekit.eval.synthetic import connected_subset, decode_dataset
+from posekit.eval.synthetic import decode_dataset
 
 GT = (
     Path(__file__).resolve().parents[2].parent
@@ -35,15 +34,9 @@ def test_single_and_one_stage_decoders_give_back_the_people(gt, kind):
     assert evaluate_keypoints(gt, decode_dataset(kind, gt))["AP"] >= 0.95
 
 
-def test_openpose_body25_groups_all_the_people(gt):
-    # every labelled person, crowds included; the unlabelled joints between labelled ones are rendered
-    # too, as a network that sees the whole person outputs them (posekit/decode/openpose_render.py)
-    assert evaluate_keypoints(gt, decode_dataset("openpose-body25", gt))["AP"] >= 0.95
-
-
-def test_openpose_coco18_groups_the_limb_linked_people(gt):
-    # COCO-18 on all people is 0.948 (benchmarks/decoders.py): its hips hang from the neck by two long
-    # limbs that cross the people in front; on the people whose labels a limb chain links it passes
-    sub = connected_subset(gt, openpose.COCO18)
-    assert sum(1 for a in sub["annotations"] if a.get("num_keypoints", 0) > 0) >= 140
-    assert evaluate_keypoints(sub, decode_dataset("openpose-coco18", sub))["AP"] >= 0.95
+@pytest.mark.parametrize("kind", ["openpose-body25", "openpose-coco18"])
+def test_openpose_groups_all_the_people(gt, kind):
+    # every labelled person, crowds included (up to 11 people an image); the unlabelled joints between
+    # labelled ones are rendered too, as a network that sees the whole person outputs them
+    # (posekit/decode/openpose_render.py); measured 0.960 (BODY_25) and 0.956 (COCO-18)
+    assert evaluate_keypoints(gt, decode_dataset(kind, gt))["AP"] >= 0.95
