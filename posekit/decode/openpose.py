@@ -8,17 +8,21 @@ What it implements, exactly:
   OpenPose does; the PAFs are read at their own resolution, bilinearly interpolated (as accurate on
   the synthetic sets, and half the time);
 - peaks: pixels above `peak_threshold` that are the maximum of their 3×3 neighbourhood, refined by
-  the weighted centroid of that neighbourhood;
+  the weighted centroid of that neighbourhood; none in the half-stride band along the border, beyond
+  the outermost map pixel centres, where the resize only repeats the edge (a flat band that shifted a
+  border peak outwards and made a false second one); a part inside that band is found at its inner
+  edge, at most stride/2 input pixels off;
 - limb scoring: for each limb and each pair of candidate parts, the PAF is sampled at 20 points on
   the segment; the score is the mean of its dot product with the segment's direction plus a
   penalty for segments longer than half the image height; a pair is a candidate when more than 80 %
   of the samples exceed 0.05 and the score is positive. A limb shorter than one PAF pixel (stride)
   is scored by its shortness: there the fields of neighbouring limbs average out (mid-hip→left hip
   against mid-hip→right hip), which is a limit of stride-8 PAFs, not of the person;
-- assembly: per limb, candidate pairs are taken greedily by score with each part used once (the
-  bipartite matching); a limb joins the person that holds one of its parts, merges two people that
-  share no part type, or starts a new person; people with fewer than `min_parts` parts or a low
-  mean score are dropped.
+- assembly: per limb, candidate pairs are matched with each part used once, by the largest total
+  score (the Hungarian method; `matching="greedy"` takes the best pairs first, as OpenPose does, which
+  can leave a neck without its hip where two people overlap); a limb joins the person that holds one
+  of its parts, merges two people that share no part type, or starts a new person; people with
+  fewer than `min_parts` parts or a low mean score are dropped.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from posekit.decode.openpose_layouts import BODY25, COCO18, NET_LAYOUTS, NetLayout, layout_for_channels
+from posekit.decode.openpose_render import bridge_parts, net_parts, render_openpose
 
 __all__ = [
     "BODY25",
@@ -36,6 +42,7 @@ __all__ = [
     "NET_LAYOUTS",
     "NetLayout",
     "OpenPosePeople",
+    "bridge_parts",
     "decode_openpose",
     "find_peaks",
     "layout_for_channels",
@@ -132,8 +139,17 @@ def _limb_candidates(
     return sorted(found, key=lambda c: -c[2])
 
 
-def _match(cands: list[tuple[int, int, float]], limit: int) -> list[tuple[int, int, float]]:
-    """Greedy bipartite matching: best pairs first, each part used at most once."""
+def _match(cands: list[tuple[int, int, float]], limit: int, optimal: bool) -> list[tuple[int, int, float]]:
+    """Bipartite matching, each part used at most once: the pairs of the largest total score
+    (`optimal`, the Hungarian method), or greedily the best pairs first (OpenPose's)."""
+    if optimal and cands:
+        na, nb = max(c[0] for c in cands) + 1, max(c[1] for c in cands) + 1
+        weight = np.zeros((na, nb))
+        for i, j, s in cands:
+            weight[i, j] = s  # every candidate scores > 0, so the best total never takes a non-candidate
+        rows, cols = linear_sum_assignment(weight, maximize=True)
+        picked = [(int(i), int(j), float(weight[i, j])) for i, j in zip(rows, cols) if weight[i, j] > 0]
+        return sorted(picked, key=lambda c: -c[2])
     used_a: set[int] = set()
     used_b: set[int] = set()
     out = []
@@ -155,8 +171,11 @@ def decode_openpose(
     peak_threshold: float = 0.1,
     min_parts: int = 3,
     min_mean_score: float = 0.2,
+    matching: str = "optimal",
 ) -> OpenPosePeople:
     """(C, h, w) network output → people, keypoints in the network input's pixels (w·stride × h·stride)."""
+    if matching not in ("optimal", "greedy"):
+        raise ValueError(f"openpose matching {matching!r}: expected 'optimal' or 'greedy'")
     m = np.asarray(maps, np.float32)
     if m.ndim == 4 and m.shape[0] == 1:
         m = m[0]
@@ -172,7 +191,11 @@ def decode_openpose(
     _, h, w = m.shape
     parts = np.ascontiguousarray(m[: net.num_parts].transpose(1, 2, 0))
     big = cv2.resize(parts, (w * stride, h * stride), interpolation=cv2.INTER_CUBIC)
-    big = big.reshape(h * stride, w * stride, net.num_parts)
+    big = big.reshape(h * stride, w * stride, net.num_parts).copy()
+    # beyond the outermost map pixel centres the resize only repeats the edge: a flat band where a peak
+    # near the border shifts outwards and a second, false peak appears; no peak is looked for there
+    edge = stride // 2
+    big[:edge], big[-edge:], big[:, :edge], big[:, -edge:] = 0, 0, 0, 0
     peaks = [find_peaks(np.ascontiguousarray(big[..., p]), peak_threshold) for p in range(net.num_parts)]
 
     # a person: part index → peak index per part type, and the sum of its part and limb scores
@@ -183,7 +206,7 @@ def decode_openpose(
     for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
         paf_x, paf_y = m[first_paf + cx], m[first_paf + cy]
         cands = _limb_candidates(peaks[a], peaks[b], paf_x, paf_y, h * stride, float(stride), stride)
-        for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b]))):
+        for i, j, s in _match(cands, min(len(peaks[a]), len(peaks[b])), matching == "optimal"):
             pa, pb = owner[a].get(i), owner[b].get(j)
             if pa is not None and pb is not None:
                 if pa != pb and not set(people[pa]) & set(people[pb]):
@@ -255,68 +278,3 @@ def _to_coco17(
             np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32), np.zeros(0, np.float32)
         )
     return OpenPosePeople(np.stack(kps), np.stack(scores), np.array(person_scores, np.float32))
-
-
-# --- rendering: the training targets the decoder inverts ----------------------------------------
-
-
-def net_parts(coco: np.ndarray, visible: np.ndarray, net: NetLayout) -> tuple[np.ndarray, np.ndarray]:
-    """COCO-17 keypoints (17, 2) → the net layout's parts (P, 2) and visibility; the neck (and BODY_25's
-    mid-hip) is the middle of the shoulders (hips); parts COCO-17 lacks (feet) are not visible."""
-    pts = np.zeros((net.num_parts, 2))
-    vis = np.zeros(net.num_parts, bool)
-    for c, p in enumerate(net.to_coco17):
-        pts[p], vis[p] = coco[c], visible[c]
-    if visible[5] and visible[6]:
-        pts[1], vis[1] = (coco[5] + coco[6]) / 2, True
-    if net is BODY25 and visible[11] and visible[12]:
-        pts[8], vis[8] = (coco[11] + coco[12]) / 2, True
-    return pts, vis
-
-
-def render_openpose(
-    people: np.ndarray,
-    visible: np.ndarray,
-    input_size: tuple[int, int],
-    net: NetLayout = BODY25,
-    stride: int = 8,
-    sigma: float = 7.0,
-    limb_width: float = 1.0,
-) -> np.ndarray:
-    """(1, C, H/stride, W/stride) maps as OpenPose is trained to output them, for COCO-17 people
-    (N, 17, 2) in input pixels: part heatmaps are the max of Gaussians (`sigma` input pixels), the
-    background channel is 1 − their max, and each limb's PAF is its unit vector within `limb_width`
-    map pixels of the segment, averaged where people overlap."""
-    w, h = input_size[0] // stride, input_size[1] // stride
-    out = np.zeros((net.channels, h, w), np.float32)
-    gx = (np.arange(w) + 0.5) * stride
-    gy = (np.arange(h) + 0.5) * stride
-    counts = np.zeros((len(net.limbs), h, w), np.float32)
-    first_paf = net.num_parts + 1
-    for person, vis in zip(people, visible):
-        pts, pvis = net_parts(np.asarray(person, np.float64), np.asarray(vis, bool), net)
-        for p in np.flatnonzero(pvis):
-            g = np.exp(-((gy[:, None] - pts[p, 1]) ** 2 + (gx[None] - pts[p, 0]) ** 2) / (2 * sigma**2))
-            out[p] = np.maximum(out[p], g)
-        for li, ((a, b), (cx, cy)) in enumerate(zip(net.limbs, net.paf)):
-            if not (pvis[a] and pvis[b]):
-                continue
-            pa, pb = pts[a] / stride, pts[b] / stride  # map units, corner origin
-            d = pb - pa
-            length = float(np.hypot(*d))
-            if length < 1e-6:
-                continue
-            u = d / length
-            rx, ry = np.meshgrid(np.arange(w) + 0.5 - pa[0], np.arange(h) + 0.5 - pa[1])
-            along = rx * u[0] + ry * u[1]
-            across = np.abs(rx * u[1] - ry * u[0])
-            mask = (along >= 0) & (along <= length) & (across <= limb_width)
-            out[first_paf + cx][mask] += u[0]
-            out[first_paf + cy][mask] += u[1]
-            counts[li][mask] += 1
-    for li, (cx, cy) in enumerate(net.paf):
-        n = np.maximum(counts[li], 1)
-        out[first_paf + cx] /= n
-        out[first_paf + cy] /= n
-    out[net.num_parts] = 1.0 - out[: net.num_parts].max(0)
-    return out[None]

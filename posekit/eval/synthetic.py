@@ -68,9 +68,20 @@ def _topdown(
 
 
 def decode_image(
-    kind: str, people: list[Person], image_size: tuple[int, int], image_id: int, rng: np.random.Generator
+    kind: str,
+    people: list[Person],
+    image_size: tuple[int, int],
+    image_id: int,
+    rng: np.random.Generator,
+    *,
+    virtual_joints: bool = True,
+    min_parts: int = 1,
 ) -> list[dict[str, Any]]:
-    """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it."""
+    """COCO result entries for one image (width, height) after rendering `kind`'s output and decoding it.
+    OpenPose only: `virtual_joints` renders the unlabelled joints between labelled ones, as a network
+    that sees the whole person outputs them (`posekit.decode.openpose_render`; without it, only the
+    labels); `min_parts` is the decoder's (1 here: four people have a single labelled joint and three
+    two, the rest of them unknown; the pipeline's default is 3)."""
     if kind in ("heatmap", "heatmap-udp"):
         udp = kind == "heatmap-udp"
         size, hm_size = (192, 256), (48, 64)
@@ -110,8 +121,8 @@ def decode_image(
             return []
         kps = np.stack([apply_transform(p[0], m) for p in people])
         vis = np.stack([p[1] for p in people])
-        # min_parts=1: some people have a single labelled joint
-        grouped = openpose.decode_openpose(openpose.render_openpose(kps, vis, size, net), net, min_parts=1)
+        maps = openpose.render_openpose(kps, vis, size, net, virtual_joints=virtual_joints)
+        grouped = openpose.decode_openpose(maps, net, min_parts=min_parts)
         return [
             _entry(image_id, invert_points(k, m), s, float(c))
             for k, s, c in zip(grouped.keypoints, grouped.scores, grouped.person_scores)
@@ -151,11 +162,21 @@ def connected_subset(gt: dict[str, Any], net: openpose.NetLayout) -> dict[str, A
     return {**gt, "annotations": keep}
 
 
-def decode_dataset(kind: str, gt: dict[str, Any], seed: int = 0) -> list[dict[str, Any]]:
-    """COCO result entries for every image of the ground truth `gt`."""
+def decode_dataset(
+    kind: str, gt: dict[str, Any], seed: int = 0, *, virtual_joints: bool = True, min_parts: int = 1
+) -> list[dict[str, Any]]:
+    """COCO result entries for every image of the ground truth `gt` (the options: see `decode_image`)."""
     rng = np.random.default_rng(seed)
     people = people_by_image(gt)
     out: list[dict[str, Any]] = []
     for im in gt["images"]:
-        out += decode_image(kind, people[im["id"]], (im["width"], im["height"]), im["id"], rng)
+        out += decode_image(
+            kind,
+            people[im["id"]],
+            (im["width"], im["height"]),
+            im["id"],
+            rng,
+            virtual_joints=virtual_joints,
+            min_parts=min_parts,
+        )
     return out

@@ -119,6 +119,37 @@ def test_openpose_groups_a_crowd(net):
         assert err[best].max() < 2.0, "every part of a found person belongs to one true person"
 
 
+def test_openpose_bridges_unlabelled_joints_between_labelled_ones():
+    vis = np.zeros(17, bool)
+    vis[[5, 6, 9]] = True  # both shoulders and the left wrist, no left elbow
+    pts, pvis = openpose.net_parts(POSE, vis, openpose.BODY25)
+    got, filled = openpose.bridge_parts(pts, pvis, openpose.BODY25)
+    assert np.flatnonzero(filled).tolist() == [6]  # the left elbow, and nothing beyond the labels
+    np.testing.assert_allclose(got[6], (POSE[5] + POSE[9]) / 2)
+    vis = np.zeros(17, bool)
+    vis[[0, 11]] = True  # nose and left hip: the neck between them on COCO-18's nose-neck-hip chain
+    pts, pvis = openpose.net_parts(POSE, vis, openpose.COCO18)
+    got, filled = openpose.bridge_parts(pts, pvis, openpose.COCO18)
+    assert np.flatnonzero(filled).tolist() == [1]
+    np.testing.assert_allclose(got[1], (POSE[0] + POSE[11]) / 2)
+    # rendered, the wrist is joined to the shoulders through the virtual elbow; from the labels alone it is not
+    vis = np.zeros((1, 17), bool)
+    vis[0, [5, 6, 9, 11, 12]] = True
+    for virtual, people in ((True, 1), (False, 2)):
+        maps = openpose.render_openpose(POSE[None], vis, (192, 256), virtual_joints=virtual)
+        assert len(openpose.decode_openpose(maps, "body25", min_parts=1).keypoints) == people
+
+
+def test_openpose_finds_people_at_the_border():
+    # the right wrist 1.4 px inside the last map pixel centre: the resize repeats the edge beyond it,
+    # which made a false second wrist peak (a person of its own) 4 px outside
+    people = POSE[None] + [192 - 4 - 1.4 - POSE[:, 0].max(), 0]
+    maps = openpose.render_openpose(people, ALL[None], (192, 256))
+    found = openpose.decode_openpose(maps, "body25", min_parts=1)
+    assert len(found.keypoints) == 1
+    assert np.abs(found.keypoints[0] - people[0]).max() < 2.0
+
+
 def test_openpose_layout_from_channels_and_errors():
     assert openpose.layout_for_channels(78) is openpose.BODY25
     assert openpose.layout_for_channels(57) is openpose.COCO18
