@@ -548,7 +548,47 @@ def opensim_ik(python: str | None, pose2sim_python: str | None) -> None:
             out,
             theirs,
         )
+    if python:  # the fit diagnostic runs on OpenSim's side
+        marker_fit(python, model, inputs[-1][1], out, trial)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def marker_fit(python: str, model: Path, trc: Path, ours: Path, trial: Path) -> None:
+    """Marker fit of Pose2Sim's .mot and of ours on the same model and TRC; segment lengths of the model
+    against Pose2Sim's body-kinematics CSV of its IK (benchmarks/ik_marker_fit.py)."""
+    stem = "S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b"
+    script = str(ROOT / "benchmarks/ik_marker_fit.py")
+    fits = []
+    for mot in (trial / f"{stem}.mot", ours):
+        cmd = [python, script, str(model), str(trc), str(mot), str(trial / f"{stem}.csv")]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        if res.returncode != 0:
+            print(f"marker fit not run: {(res.stderr or 'no output').strip().splitlines()[-1]}\n")
+            return
+        fits.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    print(
+        "Segment lengths (distance between body origins, mm, mean over every tenth frame): the shipped "
+        "scaled model posed with Pose2Sim's angles, and Pose2Sim's body-kinematics CSV of that IK:\n"
+    )
+    print("| segment | model | Pose2Sim's CSV |")
+    print("| --- | ---: | ---: |")
+    for k, v in fits[0]["segments_mm"].items():
+        print(f"| {k} | {v['model']:.1f} | {v['csv']:.1f} |")
+    print(
+        f"\nMarker fit on that model and `{trc.name}` (RMS model marker − TRC marker, mm; mean signed "
+        "difference x, y, z in mm), Pose2Sim's .mot against posekit's:\n"
+    )
+    print("| marker | Pose2Sim RMS | posekit RMS | Pose2Sim mean (x, y, z) | posekit mean (x, y, z) |")
+    print("| --- | ---: | ---: | --- | --- |")
+    for n, v in fits[0]["markers"].items():
+        w = fits[1]["markers"][n]
+        fmt = ", ".join
+        print(
+            f"| {n} | {v['rms_mm']:.1f} | {w['rms_mm']:.1f} | {fmt(f'{x:+.0f}' for x in v['mean_mm'])} "
+            f"| {fmt(f'{x:+.0f}' for x in w['mean_mm'])} |"
+        )
+    worse = sum(fits[0]["markers"][n]["rms_mm"] > fits[1]["markers"][n]["rms_mm"] for n in fits[0]["markers"])
+    print(f"\nPose2Sim's angles fit {worse} of {len(fits[0]['markers'])} markers worse than posekit's.\n")
 
 
 def main() -> None:

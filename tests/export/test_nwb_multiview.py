@@ -97,3 +97,33 @@ def test_wrong_calibration_gives_an_error_and_no_file(tmp_path):
     with pytest.raises(InputError, match="NWB export only"):
         export_results(table, "c3d", tmp_path / "t.c3d", calibration=calib)
     assert list(tmp_path.iterdir()) == [table]
+
+
+def test_multiview_result_to_nwb(tmp_path):
+    from posekit.export.nwb_multiview import write_result_nwb
+    from posekit.threed.pipeline import MultiViewResult
+
+    calib = make_rig(3)
+    pos = walking_person(6, len(NAMES), seed=4)[:, None]  # (F, T=1, K, 3)
+    F, T, K = pos.shape[:3]
+    result = MultiViewResult(
+        positions=pos,
+        raw_positions=pos,
+        errors=np.zeros((F, T, K)),
+        n_cameras=np.full((F, T, K), 2),
+        camera_errors=np.zeros((F, T, 2, K)),
+        used=np.ones((F, T, 2, K), bool),
+        views=np.zeros((F, T, 2), int),
+        track_ids=np.array([7]),
+        layout=get_layout("coco17"),
+        fps=FPS,
+        camera_names=[calib.names[2], calib.names[0]],  # two of the three cameras, in another order
+    )
+    out = tmp_path / "r.nwb"
+    write_result_nwb(out, result, calib)
+    assert validate_nwb(out) == []
+    got, cams = read_multiview_nwb(out)
+    back = np.stack([got["MultiCameraPoseEstimation_person7"][n] for n in NAMES], 1)
+    np.testing.assert_allclose(back, pos[:, 0])
+    assert sorted(cams) == sorted(result.camera_names)
+    np.testing.assert_allclose(cams[calib.names[2]]["intrinsic_matrix"], calib.cameras[2].matrix)
