@@ -481,23 +481,30 @@ def _ik_table(label: str, mot: Path, theirs: dict[str, np.ndarray]) -> None:
     print()
 
 
-def pose2sim_trc(python: str, work: Path) -> Path:
-    """Pose2Sim 0.8.4's own triangulation + Butterworth filter of its shipped demo trial (the TRC its IK
-    result was named after), run with `python` (a Python that has pose2sim==0.8.4) in a scratch copy."""
+def pose2sim_trc(python: str, work: Path) -> tuple[Path, Path]:
+    """Pose2Sim 0.8.4's own triangulation + Butterworth filter of its shipped demo (the balancing trial
+    its IK result was named after, and the static trial for scaling), run with `python` (a Python that
+    has pose2sim==0.8.4) in a scratch copy. Returns (balancing TRC, static TRC)."""
     src = demo_data.pose2sim_demo("0.8.4") / "Pose2Sim/S00_Demo_BatchSession"
     shutil.copytree(src, work / "S00_Demo_BatchSession")
-    trial = work / "S00_Demo_BatchSession/S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial"
-    for old in trial.glob("pose/*/*.old"):  # stale copies shipped next to the JSON files
+    person = work / "S00_Demo_BatchSession/S00_P00_SingleParticipant"
+    for old in person.glob("*/pose/*/*.old"):  # stale copies shipped next to the JSON files
         old.unlink()
     steps = "from Pose2Sim import Pose2Sim; Pose2Sim.calibration(); Pose2Sim.personAssociation(); " + (
         "Pose2Sim.triangulation(); Pose2Sim.filtering()"
     )
-    subprocess.run([python, "-c", steps], cwd=trial, check=True, capture_output=True, timeout=900)
-    return trial / "pose-3d/S00_P00_T01_BalancingTrial_0-100_filt_butterworth.trc"
+    for trial in ("S00_P00_T01_BalancingTrial", "S00_P00_T00_StaticTrial"):
+        subprocess.run(
+            [python, "-c", steps], cwd=person / trial, check=True, capture_output=True, timeout=900
+        )
+    return (
+        person / "S00_P00_T01_BalancingTrial/pose-3d/S00_P00_T01_BalancingTrial_0-100_filt_butterworth.trc",
+        person / "S00_P00_T00_StaticTrial/pose-3d/S00_P00_T00_StaticTrial_0-12_filt_butterworth.trc",
+    )
 
 
 def opensim_ik(python: str | None, pose2sim_python: str | None) -> None:
-    from posekit.export.ik import run_ik
+    from posekit.export.ik import run_ik, scale_model
     from posekit.export.mot import read_mot
     from posekit.export.trc import read_trc
 
@@ -514,10 +521,11 @@ def opensim_ik(python: str | None, pose2sim_python: str | None) -> None:
         )
     ]
     work = Path(tempfile.mkdtemp())
+    models: list[tuple[str, Path]] = []
     if pose2sim_python:
         try:
             t0 = time.perf_counter()
-            trc = pose2sim_trc(pose2sim_python, work)
+            trc, static = pose2sim_trc(pose2sim_python, work)
             new, old = read_trc(trc), read_trc(inputs[0][1])
             d = np.linalg.norm(new.positions - old.positions, axis=-1) * 1000
             legs = [i for i, n in enumerate(new.marker_names) if n[1:] in ("Hip", "Knee", "Ankle")]
@@ -531,25 +539,40 @@ def opensim_ik(python: str | None, pose2sim_python: str | None) -> None:
                 f"max {d.max():.1f} mm).\n"
             )
             inputs.append((f"`{trc.name}` (Pose2Sim 0.8.4, regenerated)", trc))
+            scaled = work / "scaled_by_posekit.osim"
+            try:
+                scale_model(
+                    s / "OpenSim_Setup/Scaling_Setup_Pose2Sim_Body25b.xml",
+                    s / "OpenSim_Setup/Model_Pose2Sim_Body25b.osim",
+                    static,
+                    scaled,
+                    python=python,
+                )
+                models.append((f"the generic body25b model scaled by posekit on `{static.name}`", scaled))
+            except Exception as e:  # report and go on: scaling is optional
+                print(f"scaling not run: {e}\n")
         except (OSError, subprocess.SubprocessError) as e:
             print(f"Pose2Sim 0.8.4 not run: {e}\n")
-    for label, trc in inputs:
-        out = work / f"ik{len(label)}.mot"
+    runs = [(label, trc, "the shipped scaled body25b model", model) for label, trc in inputs]
+    runs += [(inputs[-1][0], inputs[-1][1], label, m) for label, m in models]
+    for i, (label, trc, model_label, model_path) in enumerate(runs):
+        out = work / f"ik{i}.mot"
         t0 = time.perf_counter()
         try:
-            run_ik(trc, model, setup, out, python=python)
+            run_ik(trc, model_path, setup, out, python=python)
         except Exception as e:  # report and go on: IK is optional
             print(f"not run: {e}\n")
             return
+        if i == len(inputs) - 1:
+            ours = out  # the shipped model on the last input: the marker-fit comparison below
         _ik_table(
-            f"IK of {label} with the shipped scaled body25b model and IK setup "
-            f"({time.perf_counter() - t0:.0f} s), against "
+            f"IK of {label} with {model_label} and the IK setup ({time.perf_counter() - t0:.0f} s), against "
             "`S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot`:",
             out,
             theirs,
         )
     if python:  # the fit diagnostic runs on OpenSim's side
-        marker_fit(python, model, inputs[-1][1], out, trial)
+        marker_fit(python, model, inputs[-1][1], ours, trial)
     shutil.rmtree(work, ignore_errors=True)
 
 
