@@ -1,6 +1,6 @@
 """Triangulated (multi-camera) results to NWB with ndx-pose's multi-camera types.
 
-Layout of the file (ndx-pose >= 0.3): every calibrated camera is a `CalibratedCamera` device of the
+Layout of the file (ndx-pose >= 0.4): every calibrated camera is a `CalibratedCamera` device of the
 NWB file (intrinsic matrix K in OpenCV's pixel convention, the world → camera rotation R and
 translation t, distortion coefficients), stored once. Each person is one `MultiCameraPoseEstimation`
 in the processing module "behavior": its `PoseEstimationSeries` hold the 3D keypoints in the
@@ -39,7 +39,7 @@ def _modules():
         from ndx_pose import CalibratedCamera, MultiCameraPoseEstimation
     except ImportError:
         raise InputError(
-            "NWB export with cameras needs pynwb and ndx-pose >= 0.3: pip install posekit[mocap]"
+            "NWB export with cameras needs pynwb and ndx-pose >= 0.4: pip install posekit[mocap]"
         ) from None
     return pynwb, CalibratedCamera, MultiCameraPoseEstimation
 
