@@ -62,6 +62,14 @@ def _scale_here(setup: str, model: str, static_trc: str, out: str) -> None:
         raise RuntimeError("OpenSim scaling wrote no model")
 
 
+def _is_number(a: str) -> bool:
+    try:
+        float(a)
+    except ValueError:
+        return False
+    return True
+
+
 def _dispatch(args: list[str], python: str | None, timeout: float, what: str) -> None:
     """Run this file's __main__ with `args` under `python` (or here when None and opensim imports)."""
     from posekit.errors import InputError
@@ -77,13 +85,16 @@ def _dispatch(args: list[str], python: str | None, timeout: float, what: str) ->
             ) from None
         _main(args)
         return
-    res = subprocess.run(
-        [python, os.path.abspath(__file__), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    args = [a if a in ("", "ik", "scale") or _is_number(a) else os.path.abspath(a) for a in args]
+    with tempfile.TemporaryDirectory() as cwd:  # OpenSim drops an opensim.log in its working directory
+        res = subprocess.run(
+            [python, os.path.abspath(__file__), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=cwd,
+        )
     if res.returncode != 0:
         tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["no output"]
         raise InputError(f"OpenSim {what} failed: {tail[0]}")
