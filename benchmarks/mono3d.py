@@ -1,6 +1,6 @@
 """Monocular 3D and motion-capture exports, all figures of issue 9 in one run (Markdown on stdout).
 
-    python benchmarks/mono3d.py [--opensim-python PATH] [--skip-samples]
+    python benchmarks/mono3d.py [--opensim-python PATH] [--pose2sim-python PATH] [--skip-samples] [--only-ik-nwb]
 
 1. PA-MPJPE on Pose2Sim's demo: BlazePose's raw world landmarks against posekit's refined 3D, per camera
    and mean, with the scale error (`pose2sim==0.10.49` videos cam01–04, reference
@@ -12,8 +12,10 @@
 3. samples_3d.json (Human3.6M, MPI-INF-3DHP): MPJPE (root-relative), PA-MPJPE, scale error, root depth.
 4. Exports of the demo's cam01 motion, read back: BVH (bvhio forward kinematics, Blender import when
    Debian's `blender` is installed), C3D (ezc3d and c3d), TRC, NWB (pynwb validator), OpenPose JSON;
-   OpenSim IK (with `opensim` importable, or --opensim-python) on the reference TRC against Pose2Sim's
-   own IK result (`pose2sim==0.8.4`).
+   NWB MultiCameraPoseEstimation of the reference triangulation with the demo's calibrated cameras.
+   OpenSim IK (with `opensim` importable, or --opensim-python) on the reference TRC, and on the TRC that
+   Pose2Sim 0.8.4 itself makes from its demo (--pose2sim-python: a Python with pose2sim==0.8.4), against
+   Pose2Sim's own IK result (`pose2sim==0.8.4`). `--only-ik-nwb` runs just these two checks.
 """
 
 from __future__ import annotations
@@ -308,7 +310,7 @@ def section_samples() -> None:
     )
 
 
-def section_exports(runs, opensim_python: str | None) -> None:
+def section_exports(runs, opensim_python: str | None, pose2sim_python: str | None = None) -> None:
     from posekit.export.api import export_results
     from posekit.export.bvh import BVH_JOINTS, solve_bvh
     from posekit.export.c3d import read_c3d
@@ -382,7 +384,8 @@ def section_exports(runs, opensim_python: str | None) -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
-    opensim_ik(opensim_python)
+    nwb_multicamera()
+    opensim_ik(opensim_python, pose2sim_python)
 
 
 def blender_check(bvh: Path, solved) -> str:
@@ -425,48 +428,190 @@ def blender_check(bvh: Path, solved) -> str:
     return f"imports; bone heads vs posekit joints max {err * 1000:.3f} mm ({len(data)} frames)"
 
 
-def opensim_ik(python: str | None) -> None:
-    from posekit.export.ik import run_ik
+IK_COORDS = (
+    "hip_flexion_r",
+    "hip_flexion_l",
+    "knee_angle_r",
+    "knee_angle_l",
+    "ankle_angle_r",
+    "ankle_angle_l",
+)
+
+
+def nwb_multicamera() -> None:
+    """The reference triangulation (TRC) with the demo's calibration as ndx-pose MultiCameraPoseEstimation."""
+    from posekit.export import export_results
+    from posekit.export.nwb import validate_nwb
+    from posekit.export.nwb_multiview import read_multiview_nwb
+    from posekit.export.trc import read_trc, y_up_to_z_up
+    from posekit.threed.calib_io import read_calibration
+
+    demo = demo_data.pose2sim_demo("0.4.15") / "Pose2Sim/Demo"
+    trc = demo / "opensim/Balancing_for_IK.trc"
+    calib = read_calibration(demo / "calibration/Calib_qualisys.toml")
+    out = Path(tempfile.mkdtemp()) / "tri.nwb"
+    export_results(trc, "nwb", out, calibration=calib)
+    errors = validate_nwb(out)
+    people, cams = read_multiview_nwb(out)
+    ref = read_trc(trc)
+    d = people["MultiCameraPoseEstimation_person0"]
+    back = np.stack([d[n] for n in ref.marker_names], 1)
+    diff = np.nanmax(np.abs(back - y_up_to_z_up(ref.positions)))
+    k = max(float(np.abs(cams[c.name]["intrinsic_matrix"] - c.matrix).max()) for c in calib.cameras)
+    print(
+        f"NWB MultiCameraPoseEstimation of the reference triangulation with the demo's {len(cams)} calibrated "
+        f"cameras: validator {errors or 'valid'}; 3D read back vs input max {diff * 1000:.4f} mm; "
+        f"intrinsics read back max abs diff {k:.2e}\n"
+    )
+    shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def _ik_table(label: str, mot: Path, theirs: dict[str, np.ndarray]) -> None:
     from posekit.export.mot import read_mot
+
+    _, ours = read_mot(mot)
+    print(f"{label}\n")
+    print("| coordinate | RMSE (°) | mean difference (°) | SD of difference (°) | correlation |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for k in IK_COORDS:
+        n = min(len(ours[k]), len(theirs[k]))
+        d = ours[k][:n] - theirs[k][:n]
+        r = np.corrcoef(ours[k][:n], theirs[k][:n])[0, 1]
+        print(f"| {k} | {np.sqrt(np.mean(d**2)):.2f} | {d.mean():+.2f} | {d.std():.2f} | {r:.3f} |")
+    print()
+
+
+def pose2sim_trc(python: str, work: Path) -> tuple[Path, Path]:
+    """Pose2Sim 0.8.4's own triangulation + Butterworth filter of its shipped demo (the balancing trial
+    its IK result was named after, and the static trial for scaling), run with `python` (a Python that
+    has pose2sim==0.8.4) in a scratch copy. Returns (balancing TRC, static TRC)."""
+    src = demo_data.pose2sim_demo("0.8.4") / "Pose2Sim/S00_Demo_BatchSession"
+    shutil.copytree(src, work / "S00_Demo_BatchSession")
+    person = work / "S00_Demo_BatchSession/S00_P00_SingleParticipant"
+    for old in person.glob("*/pose/*/*.old"):  # stale copies shipped next to the JSON files
+        old.unlink()
+    steps = "from Pose2Sim import Pose2Sim; Pose2Sim.calibration(); Pose2Sim.personAssociation(); " + (
+        "Pose2Sim.triangulation(); Pose2Sim.filtering()"
+    )
+    for trial in ("S00_P00_T01_BalancingTrial", "S00_P00_T00_StaticTrial"):
+        subprocess.run(
+            [python, "-c", steps], cwd=person / trial, check=True, capture_output=True, timeout=900
+        )
+    return (
+        person / "S00_P00_T01_BalancingTrial/pose-3d/S00_P00_T01_BalancingTrial_0-100_filt_butterworth.trc",
+        person / "S00_P00_T00_StaticTrial/pose-3d/S00_P00_T00_StaticTrial_0-12_filt_butterworth.trc",
+    )
+
+
+def opensim_ik(python: str | None, pose2sim_python: str | None) -> None:
+    from posekit.export.ik import run_ik, scale_model
+    from posekit.export.mot import read_mot
+    from posekit.export.trc import read_trc
 
     print("## 5. OpenSim inverse kinematics (opensim package) against Pose2Sim's own IK result\n")
     s = demo_data.pose2sim_demo("0.8.4") / "Pose2Sim"
     trial = s / "S00_Demo_BatchSession/S00_P00_SingleParticipant/S00_P00_OpenSim"
-    trc = demo_data.pose2sim_demo("0.4.15") / "Pose2Sim/Demo/opensim/Balancing_for_IK.trc"
-    out = Path(tempfile.mkdtemp()) / "ik.mot"
-    t0 = time.perf_counter()
-    try:
-        run_ik(
-            trc,
-            trial / "Model_Pose2Sim_body25b_scaled.osim",
-            s / "OpenSim_Setup/IK_Setup_Pose2Sim_Body25b.xml",
-            out,
-            python=python,
-        )
-    except Exception as e:  # report and go on: IK is optional
-        print(f"not run: {e}\n")
-        return
-    took = time.perf_counter() - t0
-    _, ours = read_mot(out)
+    model = trial / "Model_Pose2Sim_body25b_scaled.osim"
+    setup = s / "OpenSim_Setup/IK_Setup_Pose2Sim_Body25b.xml"
     _, theirs = read_mot(trial / "S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot")
+    inputs = [
+        (
+            "`Balancing_for_IK.trc` of pose2sim 0.4.15",
+            demo_data.pose2sim_demo("0.4.15") / "Pose2Sim/Demo/opensim/Balancing_for_IK.trc",
+        )
+    ]
+    work = Path(tempfile.mkdtemp())
+    models: list[tuple[str, Path]] = []
+    if pose2sim_python:
+        try:
+            t0 = time.perf_counter()
+            trc, static = pose2sim_trc(pose2sim_python, work)
+            new, old = read_trc(trc), read_trc(inputs[0][1])
+            d = np.linalg.norm(new.positions - old.positions, axis=-1) * 1000
+            legs = [i for i, n in enumerate(new.marker_names) if n[1:] in ("Hip", "Knee", "Ankle")]
+            worst = int(np.argmax(d.mean(0)))
+            print(
+                f"Pose2Sim 0.8.4 run on its own demo trial ({time.perf_counter() - t0:.0f} s: calibration "
+                "conversion, person association, triangulation, Butterworth 4th order 6 Hz) writes "
+                f"`{trc.name}`. Against 0.4.15's `Balancing_for_IK.trc`: hip, knee and ankle markers differ "
+                f"by at most {d[:, legs].max():.1e} mm; over all markers the mean difference is "
+                f"{d.mean():.2f} mm (largest: {new.marker_names[worst]}, mean {d[:, worst].mean():.2f} mm, "
+                f"max {d.max():.1f} mm).\n"
+            )
+            inputs.append((f"`{trc.name}` (Pose2Sim 0.8.4, regenerated)", trc))
+            scaled = work / "scaled_by_posekit.osim"
+            try:
+                scale_model(
+                    s / "OpenSim_Setup/Scaling_Setup_Pose2Sim_Body25b.xml",
+                    s / "OpenSim_Setup/Model_Pose2Sim_Body25b.osim",
+                    static,
+                    scaled,
+                    python=python,
+                )
+                models.append((f"the generic body25b model scaled by posekit on `{static.name}`", scaled))
+            except Exception as e:  # report and go on: scaling is optional
+                print(f"scaling not run: {e}\n")
+        except (OSError, subprocess.SubprocessError) as e:
+            print(f"Pose2Sim 0.8.4 not run: {e}\n")
+    runs = [(label, trc, "the shipped scaled body25b model", model) for label, trc in inputs]
+    runs += [(inputs[-1][0], inputs[-1][1], label, m) for label, m in models]
+    for i, (label, trc, model_label, model_path) in enumerate(runs):
+        out = work / f"ik{i}.mot"
+        t0 = time.perf_counter()
+        try:
+            run_ik(trc, model_path, setup, out, python=python)
+        except Exception as e:  # report and go on: IK is optional
+            print(f"not run: {e}\n")
+            return
+        if i == len(inputs) - 1:
+            ours = out  # the shipped model on the last input: the marker-fit comparison below
+        _ik_table(
+            f"IK of {label} with {model_label} and the IK setup ({time.perf_counter() - t0:.0f} s), against "
+            "`S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot`:",
+            out,
+            theirs,
+        )
+    if python:  # the fit diagnostic runs on OpenSim's side
+        marker_fit(python, model, inputs[-1][1], ours, trial)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def marker_fit(python: str, model: Path, trc: Path, ours: Path, trial: Path) -> None:
+    """Marker fit of Pose2Sim's .mot and of ours on the same model and TRC; segment lengths of the model
+    against Pose2Sim's body-kinematics CSV of its IK (benchmarks/ik_marker_fit.py)."""
+    stem = "S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b"
+    script = str(ROOT / "benchmarks/ik_marker_fit.py")
+    fits = []
+    for mot in (trial / f"{stem}.mot", ours):
+        cmd = [python, script, str(model), str(trc), str(mot), str(trial / f"{stem}.csv")]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        if res.returncode != 0:
+            print(f"marker fit not run: {(res.stderr or 'no output').strip().splitlines()[-1]}\n")
+            return
+        fits.append(json.loads(res.stdout.strip().splitlines()[-1]))
     print(
-        f"IK of {len(next(iter(ours.values())))} frames in {took:.0f} s. RMSE (degrees) against "
-        "`S00_P00_T01_BalancingTrial_filt_butterworth_0-100_body25b.mot`:\n"
+        "Segment lengths (distance between body origins, mm, mean over every tenth frame): the shipped "
+        "scaled model posed with Pose2Sim's angles, and Pose2Sim's body-kinematics CSV of that IK:\n"
     )
-    print("| coordinate | RMSE (°) |")
-    print("| --- | ---: |")
-    for k in (
-        "hip_flexion_r",
-        "hip_flexion_l",
-        "knee_angle_r",
-        "knee_angle_l",
-        "ankle_angle_r",
-        "ankle_angle_l",
-    ):
-        n = min(len(ours[k]), len(theirs[k]))
-        print(f"| {k} | {np.sqrt(np.mean((ours[k][:n] - theirs[k][:n]) ** 2)):.2f} |")
-    print()
-    shutil.rmtree(out.parent, ignore_errors=True)
+    print("| segment | model | Pose2Sim's CSV |")
+    print("| --- | ---: | ---: |")
+    for k, v in fits[0]["segments_mm"].items():
+        print(f"| {k} | {v['model']:.1f} | {v['csv']:.1f} |")
+    print(
+        f"\nMarker fit on that model and `{trc.name}` (RMS model marker − TRC marker, mm; mean signed "
+        "difference x, y, z in mm), Pose2Sim's .mot against posekit's:\n"
+    )
+    print("| marker | Pose2Sim RMS | posekit RMS | Pose2Sim mean (x, y, z) | posekit mean (x, y, z) |")
+    print("| --- | ---: | ---: | --- | --- |")
+    for n, v in fits[0]["markers"].items():
+        w = fits[1]["markers"][n]
+        fmt = ", ".join
+        print(
+            f"| {n} | {v['rms_mm']:.1f} | {w['rms_mm']:.1f} | {fmt(f'{x:+.0f}' for x in v['mean_mm'])} "
+            f"| {fmt(f'{x:+.0f}' for x in w['mean_mm'])} |"
+        )
+    worse = sum(fits[0]["markers"][n]["rms_mm"] > fits[1]["markers"][n]["rms_mm"] for n in fits[0]["markers"])
+    print(f"\nPose2Sim's angles fit {worse} of {len(fits[0]['markers'])} markers worse than posekit's.\n")
 
 
 def main() -> None:
@@ -476,13 +621,23 @@ def main() -> None:
         default=os.environ.get("POSEKIT_OPENSIM_PYTHON"),
         help="a Python with the opensim package (its wheel pins its own NumPy)",
     )
+    ap.add_argument(
+        "--pose2sim-python",
+        default=os.environ.get("POSEKIT_POSE2SIM_PYTHON"),
+        help="a Python with pose2sim==0.8.4: regenerate the TRC behind Pose2Sim's IK result for section 5",
+    )
     ap.add_argument("--skip-samples", action="store_true")
+    ap.add_argument("--only-ik-nwb", action="store_true", help="only the multi-camera NWB and IK checks")
     args = ap.parse_args()
+    if args.only_ik_nwb:
+        nwb_multicamera()
+        opensim_ik(args.opensim_python, args.pose2sim_python)
+        return
     runs = section_demo()
     section_depth(runs)
     if not args.skip_samples:
         section_samples()
-    section_exports(runs, args.opensim_python)
+    section_exports(runs, args.opensim_python, args.pose2sim_python)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--height", type=float, default=None, help="the person's height in metres (scales the 3D)")
     p.add_argument("--body", default="body25", choices=["body25", "coco18"], help="OpenPose keypoint order")
+    p.add_argument(
+        "--calibration", default=None, help="nwb of a triangulation result: its cameras (TOML, ...)"
+    )
     p.set_defaults(func=cmd_export)
 
 
@@ -40,6 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         refined=not args.raw,
         height=args.height,
         body=args.body,
+        calibration=args.calibration,
     )
     print(f"wrote {out}")
     return 0

@@ -3,7 +3,8 @@
 Results: a track file of `posekit track`, frames [(frame, time, Poses), ...], or a triangulation
 result of `posekit triangulate` (.trc, or its Parquet/CSV table: 3D formats and NWB only).
 Formats (`FORMATS`): bvh, trc, mot, c3d (3D, one person: `track_id`, default the person seen in most
-frames); nwb (every person; 3D when the results have it, else 2D); openpose (a folder, one JSON per
+frames); nwb (every person; 3D when the results have it, else 2D; a triangulation result with its
+`calibration` uses ndx-pose's MultiCameraPoseEstimation and stores the cameras); openpose (a folder, one JSON per
 frame), coco (one JSON array), csv, parquet, jsonl (posekit's own tables; every person).
 3D comes from BlazePose's world landmarks, refined by `posekit.threed.mono` unless `refined=False`.
 Files are written atomically: on any error no output is left behind.
@@ -13,11 +14,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posekit.errors import InputError
 from posekit.export.motion import Motion, motions_from_frames, pick, read_frames, y_up
+
+if TYPE_CHECKING:
+    from posekit.threed.camera import Calibration
 
 FORMATS = ("bvh", "trc", "mot", "c3d", "nwb", "openpose", "coco", "csv", "parquet", "jsonl")
 THREE_D = ("bvh", "trc", "mot", "c3d")
@@ -57,6 +62,7 @@ def export_results(
     refined: bool = True,
     height: float | None = None,
     body: str = "body25",
+    calibration: str | os.PathLike | Calibration | None = None,
 ) -> Path:
     """Write `results` (a results file path, or [(frame, time, Poses), ...]) as format `to` at `out`."""
     fmt = str(to).lower().lstrip(".")
@@ -64,7 +70,9 @@ def export_results(
         raise InputError(f"unknown export format {to!r}; use one of {', '.join(FORMATS)}")
     out = Path(out)
     if isinstance(results, (str, os.PathLike)) and _triangulated(Path(results)):
-        return _export_triangulated(Path(results), fmt, out, track_id)
+        return _export_triangulated(Path(results), fmt, out, track_id, calibration)
+    if calibration is not None:
+        raise InputError("a calibration goes with NWB export of a triangulation result only")
     frames = read_frames(results) if isinstance(results, (str, os.PathLike)) else list(results)
     source = str(results) if isinstance(results, (str, os.PathLike)) else "results"
     if not frames or not any(len(p) for _, _, p in frames):
@@ -109,7 +117,9 @@ def _triangulated(path: Path) -> bool:
     return path.suffix.lower() == ".trc" or (path.is_file() and is_triangulation_table(path))
 
 
-def _export_triangulated(path: Path, fmt: str, out: Path, track_id: int | None) -> Path:
+def _export_triangulated(
+    path: Path, fmt: str, out: Path, track_id: int | None, calibration: str | os.PathLike | Calibration | None
+) -> Path:
     """3D formats from a triangulation result (TRC or the long table of `posekit triangulate`)."""
     from posekit.export.multiview import motions_from_triangulation
 
@@ -118,7 +128,17 @@ def _export_triangulated(path: Path, fmt: str, out: Path, track_id: int | None) 
             f"{path}: a triangulation result has no 2D keypoints for {fmt}; use one of "
             f"{', '.join((*THREE_D, 'nwb'))}"
         )
+    if calibration is not None and fmt != "nwb":
+        raise InputError(f"a calibration goes with NWB export only, not {fmt}")
     motions = motions_from_triangulation(path)
+    if fmt == "nwb" and calibration is not None:  # ndx-pose's multi-camera types with the cameras
+        from posekit.export.nwb_multiview import write_multiview_nwb
+        from posekit.threed.calib_io import read_calibration
+        from posekit.threed.camera import Calibration
+
+        calib = calibration if isinstance(calibration, Calibration) else read_calibration(calibration)
+        write_multiview_nwb(out, motions, calib, source=path.name)
+        return out
     if fmt == "nwb":
         from posekit.export.nwb import write_nwb
 

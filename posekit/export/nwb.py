@@ -39,7 +39,7 @@ def write_nwb(
     video: str | None = None,
 ) -> None:
     """Write the motions (one per person) to an NWB file, atomically."""
-    pynwb, PoseEstimation, PoseEstimationSeries, Skeleton, Skeletons = _modules()
+    pynwb, PoseEstimation, PoseEstimationSeries, _, Skeletons = _modules()
     if not motions:
         raise InputError(f"{path}: no people to write")
     if dims not in (2, 3):
@@ -54,11 +54,7 @@ def write_nwb(
     for m in motions:
         data = m.need_3d(f"{path}: NWB with dims=3") if dims == 3 else m.keypoints
         name = f"person{m.track_id}" if m.track_id >= 0 else "person"
-        sk = Skeleton(
-            name=f"skeleton_{name}",
-            nodes=list(m.names),
-            edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2),
-        )
+        sk = skeleton_for(m, name)
         skeletons.append(sk)
         series = [
             PoseEstimationSeries(
@@ -89,6 +85,24 @@ def write_nwb(
     behavior.add(Skeletons(skeletons=skeletons))
     for e in estimations:
         behavior.add(e)
+    write_nwbfile(path, nwb)
+
+
+def skeleton_for(m: Motion, name: str):
+    """The ndx-pose Skeleton of a person: nodes = keypoint names, edges = the layout's bones."""
+    from ndx_pose import Skeleton
+
+    return Skeleton(
+        name=f"skeleton_{name}",
+        nodes=list(m.names),
+        edges=np.array(m.layout.skeleton, dtype="uint8").reshape(-1, 2),
+    )
+
+
+def write_nwbfile(path: str | os.PathLike, nwb) -> None:
+    """Write an NWBFile atomically (pynwb writes through HDF5 to a path, so: temp file, then rename)."""
+    import pynwb
+
     tmpdir = Path(path).parent if Path(path).parent.exists() else None
     fd, tmp = tempfile.mkstemp(suffix=".nwb", dir=tmpdir)
     os.close(fd)
