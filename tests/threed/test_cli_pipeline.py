@@ -268,3 +268,17 @@ def test_image_size_mismatch_warns_or_fails(scene):
             "x",
         )
         reconstruct(calib, [other] + views[1:], 30.0)
+
+
+def test_triangulate_to_c3d_matches_trc(scene):
+    """C3D output (millimetres, the calibration's Z-up frame) holds the same points as the TRC (metres, Y up)."""
+    ezc3d = pytest.importorskip("ezc3d")
+    tmp, folders, _ = scene
+    common = ["triangulate", "--calib", str(tmp / "calib.toml"), *folders, "--fps", "30", "--filter", "none"]
+    assert main([*common, "--out", str(tmp / "c.trc")]) == 0
+    assert main([*common, "--out", str(tmp / "c.c3d")]) == 0
+    trc = read_trc(tmp / "c.trc")
+    c3d = ezc3d.c3d(str(tmp / "c.c3d"))
+    points = c3d["data"]["points"][:3].transpose(2, 1, 0) / 1000.0  # (frames, markers, 3) metres
+    assert c3d["parameters"]["POINT"]["LABELS"]["value"] == trc.marker_names
+    np.testing.assert_allclose(points, y_up_to_z_up(trc.positions), atol=1e-5, equal_nan=True)
