@@ -9,13 +9,15 @@ of two 1920×1080 clips of ../shared/data/video (manifest rows set max_frames). 
 wall time of a whole run, worker start-up and model loading included (what a user waits for);
 "steady" figures use the workers' own item time instead (the done records' `seconds`, summed and
 shared among min(workers, items) workers), i.e. without start-up. Ray's own start-up (ray.init) is
-printed apart and is not in the run figures.
+printed apart and is not in the run figures. The machine's load average is printed before and
+after: on a shared machine the figures mean little without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -73,6 +75,9 @@ def main() -> int:
     manifest.write_text("path,max_frames\n" + "".join(f"{v},{half}\n" for v in VIDEOS))
     names = " and ".join(v.name for v in VIDEOS)
     print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min); {os.cpu_count()} CPUs"
+    )
+    print(
         f"model {args.model}; {len(images)} images; {half} frames of {names} each; 1 ONNX thread per worker"
     )
 
@@ -119,6 +124,7 @@ def main() -> int:
         f"Ray (1 worker) vs plain pipeline: {100 * (img_s / ri - 1):+.0f}% time on images, "
         f"{100 * (vid_s / rv - 1):+.0f}% on video (start-up included)"
     )
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     return 0
 
 

@@ -4,8 +4,17 @@ from posekit.batch import run_batch
 summary = run_batch(["clips/", "manifest.csv"], "out", engine="ray", workers=8)
 """
 
+from posekit.batch.analysis import AnalysisOptions, parse_analyses
 from posekit.batch.inputs import WorkItem, expand_inputs
 from posekit.batch.run import BatchSummary, run_batch
 from posekit.batch.worker import BatchSettings
 
-__all__ = ["BatchSettings", "BatchSummary", "WorkItem", "expand_inputs", "run_batch"]
+__all__ = [
+    "AnalysisOptions",
+    "BatchSettings",
+    "BatchSummary",
+    "WorkItem",
+    "expand_inputs",
+    "parse_analyses",
+    "run_batch",
+]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from posekit.batch.analysis import AnalysisOptions, clean_temporary, needs_analysis, parse_analyses
 from posekit.batch.inputs import WorkItem, expand_inputs
 from posekit.batch.worker import BatchSettings
 from posekit.batch.writer import OutputDir, read_done, write_failures, write_summary
@@ -58,6 +59,7 @@ class BatchSummary:
     wall_s: float
     engine: str
     workers: int
+    analysed: int = 0  # videos with their analysis written (--analyze), this run or before
 
     @property
     def images_per_s(self) -> float:
@@ -90,12 +92,17 @@ def run_batch(
     smooth: str = "one_euro",
     threads: int = 1,
     progress: bool = True,
+    analyze: str | Sequence[str] | AnalysisOptions | None = None,
+    ergonomics: str | None = None,
+    report: bool = False,
 ) -> BatchSummary:
     """Poses of every image and video of `inputs` into the dataset folder `out` (see
     `posekit.batch.writer` for its files). engine: "local" (a process pool of `workers`, default
     one per core) or "ray" (actors on the cluster at `address`, or on a local Ray started for the
     run). Videos are cut into chunks of `chunk_seconds`, tracking state carried across (identical
-    results; a dead worker resumes at the last chunk)."""
+    results; a dead worker resumes at the last chunk). analyze: "angles,reps,falls" (see
+    `posekit.batch.analysis.ANALYSES`; or `AnalysisOptions`), ergonomics: "reba"/"rula", report:
+    also report.html: each video's analysis goes to `out/analysis/<key>/` once its rows are written."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if smooth not in SMOOTHING:
@@ -103,19 +110,32 @@ def run_batch(
     if chunk_seconds <= 0:
         raise ValueError(f"chunk_seconds must be > 0, got {chunk_seconds}")
     t0 = time.perf_counter()
+    analysis = (
+        analyze
+        if isinstance(analyze, AnalysisOptions)
+        else parse_analyses(analyze, ergonomics=ergonomics, report=report)
+    )
     items = expand_inputs(inputs)
     model = model or DEFAULT
     lay, world = model_schema(model, layout)
     settings = BatchSettings(
-        str(Path(out).resolve()), model, lay, world, float(chunk_seconds), smooth, max(1, int(threads))
+        str(Path(out).resolve()),
+        model,
+        lay,
+        world,
+        float(chunk_seconds),
+        smooth,
+        max(1, int(threads)),
+        analysis,
     )
     outdir = OutputDir(Path(settings.out))
     outdir.prepare(settings.dataset_settings())
+    clean_temporary(outdir)
 
     records: dict[str, dict[str, Any]] = {}
     for it in items:
         rec = read_done(outdir, it.key)
-        if rec is not None:
+        if rec is not None and not needs_analysis(it, rec, analysis):
             records[it.key] = rec
     todo = [it for it in items if it.key not in records]
     done_before = len(records)
@@ -130,7 +150,7 @@ def run_batch(
         disable=not progress,
     )
 
-    def report(item: WorkItem, record: dict[str, Any] | None, error: str | None) -> None:
+    def on_item(item: WorkItem, record: dict[str, Any] | None, error: str | None) -> None:
         if record is None:
             unfinished[item.key] = (item, error or "unknown error")
         else:
@@ -148,18 +168,18 @@ def run_batch(
             from posekit.batch.engine_local import run_local
 
             nworkers = workers or os.cpu_count() or 1
-            run_local(todo, settings, nworkers, report)
+            run_local(todo, settings, nworkers, on_item)
         elif todo:
             from posekit.batch.engine_ray import run_ray
 
-            nworkers = run_ray(todo, settings, workers, report, address=address)
+            nworkers = run_ray(todo, settings, workers, on_item, address=address)
     finally:
         bar.close()
 
     failures = [
-        {"input": r["source"], "kind": r["kind"], "error": r["error"]}
+        {"input": r["source"], "kind": r["kind"], "error": err}
         for it in items
-        if (r := records.get(it.key)) is not None and r.get("error")
+        if (r := records.get(it.key)) is not None and (err := _errors(r, analysis is not None))
     ]
     failures += [{"input": it.source, "kind": it.kind, "error": err} for it, err in unfinished.values()]
     write_failures(outdir, failures)
@@ -178,6 +198,19 @@ def run_batch(
         round(time.perf_counter() - t0, 3),
         engine,
         nworkers,
+        sum(
+            1
+            for r in finished
+            if analysis and isinstance(a := r.get("analysis"), dict) and not a.get("error")
+        ),
     )
     write_summary(outdir, summary.to_dict())
     return summary
+
+
+def _errors(record: dict[str, Any], analysed: bool) -> str | None:
+    """An item's failure: the error of its poses (unreadable, truncated) and, when this run asks
+    for analyses, of its analysis."""
+    a = record.get("analysis") if analysed else None
+    errs = [e for e in (record.get("error"), a.get("error") if isinstance(a, dict) else None) if e]
+    return "; ".join(errs) or None

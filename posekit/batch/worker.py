@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from posekit.batch.analysis import AnalysisOptions, analyze_item, needs_analysis
 from posekit.batch.inputs import WorkItem
 from posekit.batch.writer import (
     OutputDir,
@@ -48,11 +49,12 @@ class BatchSettings:
     chunk_seconds: float = 60.0
     smooth: str = "one_euro"
     threads: int = 1  # ONNX Runtime threads per worker: one worker per core scales best
+    analysis: AnalysisOptions | None = None  # --analyze: run on each video once its rows are written
 
     def dataset_settings(self) -> dict[str, Any]:
         """The settings a dataset's rows depend on (stored in _state/run.json)."""
         d = asdict(self)
-        del d["out"], d["threads"]
+        del d["out"], d["threads"], d["analysis"]
         return d
 
 
@@ -93,12 +95,24 @@ class ItemProcessor:
         return poses.to_layout(self.settings.layout)
 
     def run(self, item: WorkItem) -> dict[str, Any]:
-        """Process `item` unless it is done; returns its done record (`skipped` True if it was
-        done before). An unreadable input is a finished item with `error` set; any other exception
-        leaves the item unfinished (it is retried)."""
-        done = read_done(self.out, item.key)
-        if done is not None:
-            return {**done, "skipped": True}
+        """Process `item` unless it is done; returns its done record (`skipped` True if its poses
+        were done before). An unreadable input is a finished item with `error` set; any other
+        exception leaves the item unfinished (it is retried). With `--analyze`, a video is
+        finished once its analysis is in the record too; the poses' record is written first, so
+        a worker that dies during the analysis leaves only the analysis to redo."""
+        analysis = self.settings.analysis
+        record = read_done(self.out, item.key)
+        skipped = record is not None
+        if record is None:
+            record = self._poses(item)
+            write_done(self.out, item.key, record)
+        if needs_analysis(item, record, analysis):
+            assert analysis is not None
+            record["analysis"] = analyze_item(self.out, item, record, analysis)
+            write_done(self.out, item.key, record)
+        return {**record, "skipped": skipped}
+
+    def _poses(self, item: WorkItem) -> dict[str, Any]:
         t0 = time.perf_counter()
         record: dict[str, Any] = {
             "source": item.source,
@@ -113,8 +127,7 @@ class ItemProcessor:
         except InputError as exc:
             record["error"] = str(exc)
         record["seconds"] = round(time.perf_counter() - t0, 4)
-        write_done(self.out, item.key, record)
-        return {**record, "skipped": False}
+        return record
 
     def _image(self, item: WorkItem) -> dict[str, Any]:
         image = load_image(item.source)

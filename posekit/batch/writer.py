@@ -4,6 +4,7 @@
     DIR/poses/<key>-c<chunk>.parquet   a video chunk's people (no file for a chunk without people)
     DIR/failures.parquet               input, kind, error: one row per item that failed
     DIR/summary.json                   items, frames, people, failures, wall time, throughput
+    DIR/analysis/<key>/                with --analyze: a video's analysis (see posekit.batch.analysis)
     DIR/_state/run.json                the settings the dataset was made with (a re-run must match)
     DIR/_state/<key>.done.json         written after an item's last partition: the item is finished
     DIR/_state/<key>.ckpt              a video's progress: last finished chunk and tracking state

@@ -27,13 +27,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--smooth", default="one_euro", choices=["one_euro", "none"])
     p.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads per worker")
+    p.add_argument(
+        "--analyze",
+        default=None,
+        metavar="LIST",
+        help="per video, once its rows are written: comma-separated angles, reps (or reps=EXERCISE), "
+        "falls, activity, gait; into DIR/analysis/<item>/ (summary.json, per-frame CSV)",
+    )
+    p.add_argument(
+        "--ergonomics", choices=["reba", "rula"], default=None, help="per video: posture risk score"
+    )
+    p.add_argument("--report", action="store_true", help="with --analyze: also each video's report.html")
+    p.add_argument(
+        "--analysis-min-frames",
+        type=int,
+        default=10,
+        metavar="N",
+        help="with --analyze: tracks seen in fewer frames are not analysed (default 10)",
+    )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_batch)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from posekit.batch import run_batch
+    from posekit.batch.analysis import parse_analyses
 
+    analysis = parse_analyses(
+        args.analyze, ergonomics=args.ergonomics, report=args.report, min_frames=args.analysis_min_frames
+    )
     s = run_batch(
         args.inputs,
         args.out,
@@ -46,11 +68,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         smooth=args.smooth,
         threads=args.threads,
         progress=not args.no_progress,
+        analyze=analysis,
     )
     print(
         f"{s.items} items ({s.done_before} done before, {s.processed} now), {s.frames} frames, {s.people} people, "
         f"{s.failures} failures; {s.wall_s:.1f} s ({s.images_per_s:.2f} images/s, "
         f"{s.video_frames_per_s:.2f} video frames/s); dataset: {args.out}/poses"
+        + (f"; {s.analysed} videos analysed: {args.out}/analysis" if analysis else "")
     )
     if s.unfinished:
         print(

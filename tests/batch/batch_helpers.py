@@ -8,10 +8,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from posekit.batch import AnalysisOptions
+
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 VIDEO = SHARED / "video" / "posetrack18_000001_mpiinew_test_5frames.mp4"  # 5 frames @ 30 fps, 2-3 players
 FRAMES = SHARED / "video" / "posetrack18_000001_mpiinew_test_frames"
 CHUNK_S = 0.034  # one frame per chunk at 30 fps: every frame boundary is a chunk boundary
+#: `--analyze angles,reps,falls --ergonomics reba`, tracks of 3+ frames (the clip has 5)
+ANALYSIS = AnalysisOptions(angles=True, reps="any", falls=True, ergonomics="reba", min_frames=3)
 
 
 def read_rows(out: Path) -> pd.DataFrame:

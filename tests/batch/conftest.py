@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from batch_helpers import CHUNK_S, FRAMES, SHARED, VIDEO
+from batch_helpers import ANALYSIS, CHUNK_S, FRAMES, SHARED, VIDEO
 
 from posekit.batch import run_batch
 
@@ -25,5 +25,7 @@ def batch_inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 @pytest.fixture(scope="session")
 def local_run(batch_inputs: list[str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("local") / "out"
-    run_batch(batch_inputs, out, engine="local", workers=2, chunk_seconds=CHUNK_S, progress=False)
+    run_batch(
+        batch_inputs, out, engine="local", workers=2, chunk_seconds=CHUNK_S, progress=False, analyze=ANALYSIS
+    )
     return out

@@ -1,5 +1,5 @@
 """The Ray engine on a real local Ray (one session for the module: Ray starts slowly): the same
-dataset as the local engine, row for row, and an actor killed mid-video is restarted and resumed."""
+dataset and the same analyses as the local engine, row for row and byte for byte, and an actor killed mid-video is restarted and resumed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from batch_helpers import CHUNK_S, read_rows
+from batch_helpers import ANALYSIS, CHUNK_S, read_rows
 
 from posekit.batch import run_batch
 
@@ -40,13 +40,25 @@ def ray_session() -> Iterator[None]:
 def test_ray_and_local_engines_write_the_same_dataset(
     local_run: Path, tmp_path: Path, batch_inputs: list[str]
 ) -> None:
-    s = run_batch(batch_inputs, tmp_path, engine="ray", workers=2, chunk_seconds=CHUNK_S, progress=False)
-    assert (s.processed, s.failures, s.unfinished) == (4, 1, 0)
+    s = run_batch(
+        batch_inputs,
+        tmp_path,
+        engine="ray",
+        workers=2,
+        chunk_seconds=CHUNK_S,
+        progress=False,
+        analyze=ANALYSIS,
+    )
+    assert (s.processed, s.failures, s.unfinished, s.analysed) == (4, 1, 0, 1)
     assert sorted(p.name for p in (tmp_path / "poses").iterdir()) == sorted(
         p.name for p in (local_run / "poses").iterdir()
     )
     pd.testing.assert_frame_equal(read_rows(tmp_path), read_rows(local_run), check_exact=True)
     assert pq.read_table(tmp_path / "failures.parquet").equals(pq.read_table(local_run / "failures.parquet"))
+    # --analyze: the same files, byte for byte (summary.json and the per-frame CSVs)
+    ray_files = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "analysis").rglob("*.*")}
+    local_files = {p.relative_to(local_run): p.read_bytes() for p in (local_run / "analysis").rglob("*.*")}
+    assert any(p.name == "summary.json" for p in ray_files) and ray_files == local_files
 
 
 def _actor_pids() -> list[int]:
