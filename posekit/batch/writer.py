@@ -32,25 +32,15 @@ import pyarrow.parquet as pq
 from posekit.errors import InputError
 from posekit.io.atomic import atomic_write, write_json_atomic
 from posekit.io.tracks import track_columns
-from posekit.io.tracks.schema import frame_columns
+from posekit.io.tracks.schema import arrow_schema, frame_columns
 from posekit.results import Poses
-
-_TYPES = {
-    "source": pa.string(),
-    "frame": pa.int64(),
-    "time": pa.float64(),
-    "track_id": pa.int64(),
-    "layout": pa.string(),
-    "image_w": pa.int32(),
-    "image_h": pa.int32(),
-}
 
 
 def row_schema(layout: str, world: bool) -> pa.Schema:
     """`source`, then the shared tabular columns of `posekit.io.tracks` (frame, time, track_id,
     score, box, keypoints, world when the model gives it, layout, image size)."""
     cols = ["source", *track_columns(layout, world)]
-    return pa.schema([(c, _TYPES.get(c, pa.float32())) for c in cols])
+    return arrow_schema(cols)
 
 
 def person_rows(source: str, frame: int, time: float, poses: Poses, world: bool) -> dict[str, np.ndarray]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +21,23 @@ INT_COLUMNS = ("frame", "image_w", "image_h")  # track_id is an int too, but may
 def track_columns(layout: str | Layout, world: bool = False, extra: Sequence[str] = ()) -> list[str]:
     """The tabular column names for a layout (see the `posekit.io.tracks` docstring)."""
     return [*HEAD, *person_columns(layout, world=world, extra=extra), *TAIL]
+
+
+def arrow_schema(columns: Sequence[str]) -> Any:
+    """The Parquet (pyarrow) schema of a results table with these columns: the one place that types them
+    (ids and sizes as integers, time as float64, names as strings, every measurement float32)."""
+    import pyarrow as pa
+
+    types = {
+        "source": pa.string(),
+        "frame": pa.int64(),
+        "time": pa.float64(),
+        "track_id": pa.int64(),
+        "layout": pa.string(),
+        "image_w": pa.int32(),
+        "image_h": pa.int32(),
+    }
+    return pa.schema([(c, types.get(c, pa.float32())) for c in columns])
 
 
 def empty_columns() -> list[str]:

@@ -15,7 +15,14 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.atomic import AtomicFile
-from posekit.io.tracks.schema import INT_COLUMNS, empty_columns, frame_columns, track_columns, track_suffix
+from posekit.io.tracks.schema import (
+    INT_COLUMNS,
+    arrow_schema,
+    empty_columns,
+    frame_columns,
+    track_columns,
+    track_suffix,
+)
 from posekit.layouts import Layout, get_layout
 from posekit.results import Poses
 
@@ -251,18 +258,9 @@ class ParquetWriter(TabularWriter):
         self._pq: Any = None
 
     def _start(self, columns: list[str]) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        typ = {
-            "frame": pa.int64(),
-            "time": pa.float64(),
-            "track_id": pa.int64(),
-            "layout": pa.string(),
-            "image_w": pa.int32(),
-            "image_h": pa.int32(),
-        }
-        self._schema = pa.schema([(c, typ.get(c, pa.float32())) for c in columns])
+        self._schema = arrow_schema(columns)
         self._pq = pq.ParquetWriter(str(self._out.tmp), self._schema)
 
     def _append(self, cols: dict[str, np.ndarray]) -> None:
