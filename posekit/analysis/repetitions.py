@@ -1,6 +1,7 @@
 """Repetition counting: class-agnostic (no exercise label) and per named exercise.
 
-Class-agnostic method (few parameters, fixed on a two-fold split of RepCount, see docs/analysis.md):
+Class-agnostic method (two free parameters, checked by k-fold cross-validation on RepCount, see
+docs/analysis.md):
 1. Missing frames (NaN) are filled by linear interpolation; coordinates are centred on their median
    and divided by the median shoulder-hip distance, so the method does not depend on image size.
 2. The (T, 2K) trajectory is lightly smoothed and reduced to its first 3 principal components.
@@ -26,7 +27,7 @@ from posekit.analysis.angles import ANGLES, compute_angles
 from posekit.errors import InputError
 from posekit.layouts import Layout, get_layout
 
-# Fixed on RepCount with a two-fold split (benchmarks/analysis.py); not tuned per clip.
+# Fixed, not tuned per clip; benchmarks/analysis.py cross-validates smoothing and prominence (2-, 5-fold).
 SMOOTH_PERIODS = 0.1
 MIN_DISTANCE_PERIODS = 0.6
 MIN_PROMINENCE = 0.2
