@@ -10,6 +10,30 @@ from onnx import TensorProto, helper, numpy_helper
 
 ALL = np.ones(17, bool)  # every COCO-17 keypoint visible
 
+# a standing person, COCO-17 order, in pixels of a 192×256 crop (the top-down input size)
+STANDING_POSE = np.array(
+    [
+        [96, 40],
+        [104, 32],
+        [88, 32],
+        [112, 36],
+        [80, 36],
+        [124, 72],
+        [68, 72],
+        [132, 110],
+        [60, 110],
+        [136, 146],
+        [56, 146],
+        [112, 150],
+        [80, 150],
+        [114, 196],
+        [78, 196],
+        [116, 236],
+        [76, 236],
+    ],
+    np.float64,
+)
+
 
 def tiny_onnx(path: Path, input_name: str, input_shape: list, outputs: dict[str, np.ndarray]) -> Path:
     """A graph: each output = its constant + 0 × mean(input)."""

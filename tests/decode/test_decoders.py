@@ -6,34 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from user_onnx_models import ALL, STANDING_POSE
 
 from posekit.decode import heatmap, openpose, simcc, yolo_pose
 from posekit.layouts import COCO17
 
 # a standing person, COCO-17 order, in a 192×256 crop, inside the middle 80 % as a 1.25 crop margin leaves it
-POSE = 0.85 * np.array(
-    [
-        [96, 40],
-        [104, 32],
-        [88, 32],
-        [112, 36],
-        [80, 36],
-        [124, 72],
-        [68, 72],
-        [132, 110],
-        [60, 110],
-        [136, 146],
-        [56, 146],
-        [112, 150],
-        [80, 150],
-        [114, 196],
-        [78, 196],
-        [116, 236],
-        [76, 236],
-    ],
-    np.float64,
-) + [14.4, 19.2]
-ALL = np.ones(17, bool)
+POSE = 0.85 * STANDING_POSE + [14.4, 19.2]
 
 
 def _jittered(rng: np.random.Generator) -> np.ndarray:

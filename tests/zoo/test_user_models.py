@@ -18,7 +18,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 from skimage import data
-from user_onnx_models import ALL, tiny_onnx
+from user_onnx_models import ALL, STANDING_POSE, tiny_onnx
 
 from posekit.cli.main import main
 from posekit.decode import heatmap, openpose, simcc, yolo_pose
@@ -27,31 +27,7 @@ from posekit.zoo import get_record, model_names
 REAL_CACHE = Path(os.environ.get("POSEKIT_CACHE") or Path.home() / ".cache" / "posekit")
 
 # a standing person in a 192×256 crop (COCO-17 order), used for the top-down kinds
-CROP_POSE = (
-    np.array(
-        [
-            [96, 40],
-            [104, 32],
-            [88, 32],
-            [112, 36],
-            [80, 36],
-            [124, 72],
-            [68, 72],
-            [132, 110],
-            [60, 110],
-            [136, 146],
-            [56, 146],
-            [112, 150],
-            [80, 150],
-            [114, 196],
-            [78, 196],
-            [116, 236],
-            [76, 236],
-        ],
-        np.float64,
-    )
-    + 0.3
-)
+CROP_POSE = STANDING_POSE + 0.3
 
 
 @pytest.fixture
