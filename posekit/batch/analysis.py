@@ -26,14 +26,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from posekit.analysis.options import choose_analyses
 from posekit.batch.inputs import WorkItem
 from posekit.batch.writer import OutputDir
 from posekit.errors import InputError
 from posekit.results import FrameResult
-
-#: What `--analyze` takes (comma-separated); `reps=EXERCISE` counts one exercise.
-ANALYSES = ("angles", "reps", "falls", "activity", "gait")
-ERGONOMICS = ("reba", "rula")
 
 
 @dataclass(frozen=True)
@@ -69,30 +66,10 @@ def parse_analyses(
         if report:
             raise InputError("--report needs --analyze or --ergonomics (a report of which analyses?)")
         return None
-    if ergonomics is not None and ergonomics not in ERGONOMICS:
-        raise InputError(f"--ergonomics: expected {' or '.join(ERGONOMICS)}, got {ergonomics!r}")
     if min_frames < 1:
         raise InputError(f"analysis min_frames must be >= 1, got {min_frames}")
-    chosen: dict[str, Any] = {}
-    for name in names:
-        base, _, arg = name.partition("=")
-        if base not in ANALYSES:
-            raise InputError(
-                f"--analyze: unknown analysis {base!r}; use {', '.join(ANALYSES)} (reps=EXERCISE)"
-            )
-        if arg and base != "reps":
-            raise InputError(f"--analyze: {base} takes no argument, got {name!r}")
-        if base == "reps":
-            from posekit.analysis.repetitions import EXERCISES
-
-            if arg and arg not in EXERCISES:
-                raise InputError(f"--analyze: unknown exercise {arg!r}; use one of {', '.join(EXERCISES)}")
-            chosen["reps"] = arg or "any"
-        else:
-            chosen[base] = True
-    return AnalysisOptions(
-        ergonomics=ergonomics, report=report, min_score=min_score, min_frames=min_frames, **chosen
-    )
+    choice = choose_analyses(names, ergonomics=ergonomics, field="--analyze", ergonomics_field="--ergonomics")
+    return AnalysisOptions(**asdict(choice), report=report, min_score=min_score, min_frames=min_frames)
 
 
 def needs_analysis(item: WorkItem, record: dict[str, Any], options: AnalysisOptions | None) -> bool:

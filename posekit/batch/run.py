@@ -101,7 +101,7 @@ def run_batch(
     one per core) or "ray" (actors on the cluster at `address`, or on a local Ray started for the
     run). Videos are cut into chunks of `chunk_seconds`, tracking state carried across (identical
     results; a dead worker resumes at the last chunk). analyze: "angles,reps,falls" (see
-    `posekit.batch.analysis.ANALYSES`; or `AnalysisOptions`), ergonomics: "reba"/"rula", report:
+    `posekit.analysis.options.ANALYSES`; or `AnalysisOptions`), ergonomics: "reba"/"rula", report:
     also report.html: each video's analysis goes to `out/analysis/<key>/` once its rows are written."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")

@@ -6,14 +6,11 @@ report.html) go into the job's `analysis/` folder.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from posekit.errors import InputError
-
-#: what `analyze=` may list (comma separated)
-ANALYSES = ("angles", "reps", "ergonomics", "gait", "falls", "activity")
-ERGONOMICS = ("reba", "rula")
+from posekit.analysis.options import choose_analyses
 
 
 def parse_analysis(
@@ -24,29 +21,8 @@ def parse_analysis(
     `exercise` implies `reps` and `ergonomics` implies the ergonomics analysis (as `posekit analyze
     --reps squat --ergonomics reba` does); raises InputError naming the field when a value is unknown.
     """
-    from posekit.analysis import EXERCISES
-
-    names = [n.strip().lower() for n in (analyze or "").split(",") if n.strip()]
-    unknown = [n for n in names if n not in ANALYSES]
-    if unknown:
-        raise InputError(f"analyze: unknown analysis {unknown[0][:40]!r}; choose from {', '.join(ANALYSES)}")
-    erg = (ergonomics or "").strip().lower() or None
-    if erg is not None and erg not in ERGONOMICS:
-        raise InputError(f"ergonomics: expected reba or rula, got {erg[:40]!r}")
-    if "ergonomics" in names and erg is None:
-        raise InputError("ergonomics: say which method (ergonomics=reba or ergonomics=rula)")
-    ex = (exercise or "").strip().lower() or None
-    if ex is not None and ex not in EXERCISES:
-        raise InputError(f"exercise: unknown exercise {ex[:40]!r}; choose from {', '.join(EXERCISES)}")
-    chosen: dict[str, Any] = {
-        "angles": "angles" in names,
-        "reps": ex or ("any" if "reps" in names else None),
-        "ergonomics": erg,
-        "gait": "gait" in names,
-        "falls": "falls" in names,
-        "activity": "activity" in names,
-    }
-    return chosen if any(chosen.values()) else None
+    choice = choose_analyses((analyze or "").split(","), ergonomics=ergonomics, exercise=exercise)
+    return asdict(choice) if choice.asked() else None
 
 
 def run_analysis(results: Path, out_dir: Path, options: dict[str, Any]) -> dict[str, Any]:

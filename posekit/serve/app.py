@@ -24,9 +24,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from posekit.analysis.options import ANALYSES
 from posekit.errors import InputError, PosekitError
 from posekit.layouts import get_layout
-from posekit.serve.analysis import ANALYSES, parse_analysis
+from posekit.serve.analysis import parse_analysis
 from posekit.serve.auth import HEADER, key_from_headers, key_matches
 from posekit.serve.engine import (
     JOB_OPTIONS,
