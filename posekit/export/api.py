@@ -20,6 +20,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.export.motion import Motion, motions_from_frames, pick, read_frames, y_up
+from posekit.io.atomic import atomic_path
 
 if TYPE_CHECKING:
     from posekit.threed.camera import Calibration
@@ -161,13 +162,8 @@ def _export_2d(frames: list, fmt: str, out: Path, body: str) -> Path:
 
         if out.suffix.lower() != "." + fmt:
             raise InputError(f"{out}: a {fmt} file needs the .{fmt} suffix")
-        tmp = out.with_name(f".{out.name}.partial{out.suffix}")
-        try:
-            with TrackWriter(tmp) as w:
-                for index, time, poses in frames:
-                    w.write(index, time, poses)
-            os.replace(tmp, out)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        # CSV is written in place as frames come (so a live reader sees it grow): publish it whole
+        with atomic_path(out, suffix=f".partial{out.suffix}", what="results") as tmp, TrackWriter(tmp) as w:
+            for index, time, poses in frames:
+                w.write(index, time, poses)
     return out

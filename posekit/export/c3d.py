@@ -8,13 +8,12 @@ a missing point (NaN) has residual −1, as C3D marks invalid samples. Axes are 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from posekit.errors import InputError
-from posekit.io.atomic import atomic_write
+from posekit.io.atomic import atomic_path
 
 
 def _ezc3d():
@@ -49,17 +48,8 @@ def write_c3d(
     res = np.zeros((1, p.shape[1], p.shape[0]))
     res[0][missing] = -1.0
     c["data"]["meta_points"] = {"residuals": res, "camera_masks": np.zeros((7, p.shape[1], p.shape[0]), bool)}
-    # ezc3d writes to a path: write next to the target, then move it in place through atomic_write.
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".c3d", dir=path.parent if path.parent.exists() else None)
-    os.close(fd)
-    try:
-        c.write(tmp)
-        data = Path(tmp).read_bytes()
-    finally:
-        os.unlink(tmp)
-    with atomic_write(path, "wb") as f:
-        f.write(data)
+    with atomic_path(path, suffix=".c3d", what="C3D") as tmp:  # ezc3d writes to a path itself
+        c.write(str(tmp))
 
 
 def read_c3d(path: str | os.PathLike) -> tuple[np.ndarray, list[str], float]:

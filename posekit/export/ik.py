@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+from posekit.io.atomic import atomic_path
+
 
 def _run_here(trc: str, model: str, setup: str, out: str, start: float | None, end: float | None) -> None:
     import opensim as osim
@@ -116,17 +118,10 @@ def scale_model(
     for p, what in ((setup, "scaling setup"), (generic_model, "model"), (static_trc, "static TRC")):
         if not os.path.isfile(p):
             raise InputError(f"{p}: no such {what} file")
-    out = os.fspath(out)
-    fd, tmp = tempfile.mkstemp(suffix=".osim", dir=os.path.dirname(os.path.abspath(out)))
-    os.close(fd)
-    os.unlink(tmp)  # the ScaleTool must create it: an empty file would read as success
-    try:
-        args = ["scale", os.fspath(setup), os.fspath(generic_model), os.fspath(static_trc), tmp]
+    with atomic_path(out, suffix=".osim", what="an OpenSim model") as tmp:
+        os.unlink(tmp)  # the ScaleTool must create it: an empty file would read as success
+        args = ["scale", os.fspath(setup), os.fspath(generic_model), os.fspath(static_trc), str(tmp)]
         _dispatch(args, python, timeout, "scaling")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def run_ik(
@@ -148,17 +143,10 @@ def run_ik(
     for p, what in ((trc, "TRC"), (model, "model"), (setup, "IK setup")):
         if not os.path.isfile(p):
             raise InputError(f"{p}: no such {what} file")
-    out = os.fspath(out)
-    fd, tmp = tempfile.mkstemp(suffix=".mot", dir=os.path.dirname(os.path.abspath(out)))
-    os.close(fd)
-    try:
-        args = [os.fspath(trc), os.fspath(model), os.fspath(setup), tmp]
+    with atomic_path(out, suffix=".mot", what="joint angles") as tmp:
+        args = [os.fspath(trc), os.fspath(model), os.fspath(setup), str(tmp)]
         args += ["" if start is None else str(start), "" if end is None else str(end)]
         _dispatch(["ik", *args], python, timeout, "inverse kinematics")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _main(a: list[str]) -> None:

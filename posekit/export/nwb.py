@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from posekit.errors import InputError
 from posekit.export.motion import Motion
-from posekit.io.atomic import atomic_write
+from posekit.io.atomic import atomic_path
 
 
 def _modules():
@@ -103,17 +102,8 @@ def write_nwbfile(path: str | os.PathLike, nwb) -> None:
     """Write an NWBFile atomically (pynwb writes through HDF5 to a path, so: temp file, then rename)."""
     import pynwb
 
-    tmpdir = Path(path).parent if Path(path).parent.exists() else None
-    fd, tmp = tempfile.mkstemp(suffix=".nwb", dir=tmpdir)
-    os.close(fd)
-    try:
-        with pynwb.NWBHDF5IO(tmp, "w") as io:
-            io.write(nwb)
-        data_bytes = Path(tmp).read_bytes()
-    finally:
-        os.unlink(tmp)
-    with atomic_write(path, "wb") as f:
-        f.write(data_bytes)
+    with atomic_path(path, suffix=".nwb", what="NWB") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
+        io.write(nwb)
 
 
 def read_nwb(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:

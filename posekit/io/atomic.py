@@ -102,6 +102,24 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, encoding: str | N
     out.commit()
 
 
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, suffix: str = ".tmp", what: str = "a file") -> Iterator[Path]:
+    """A temporary path next to `path` for a library that writes files by name itself (HDF5, C3D,
+    OpenCV's FileStorage, OpenSim); published onto `path` when the block succeeds, removed if it raises.
+    `suffix` keeps the real extension for libraries that pick the format from the name.
+
+        with atomic_path("trial.c3d", suffix=".c3d") as tmp:
+            c3d.write(str(tmp))
+    """
+    out = AtomicFile(path, suffix=suffix, what=what)
+    try:
+        yield out.tmp
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()
+
+
 def write_json_atomic(path: str | os.PathLike, obj: Any, *, indent: int | None = 2, **kwargs: Any) -> None:
     """json.dump `obj` to `path` atomically (UTF-8, trailing newline)."""
     text = json.dumps(obj, indent=indent, ensure_ascii=False, **kwargs)

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from posekit.errors import InputError
-from posekit.io.atomic import atomic_write
+from posekit.io.atomic import atomic_path, atomic_write
 from posekit.threed.camera import Calibration, Camera
 
 if sys.version_info >= (3, 11):
@@ -249,21 +249,24 @@ def read_opencv(path: str | os.PathLike, extrinsics: str | os.PathLike | None = 
 def write_opencv(intri_path: str | os.PathLike, extri_path: str | os.PathLike, calib: Calibration) -> None:
     """Write EasyMocap-style intri.yml / extri.yml (via a temporary file, then renamed)."""
     for path, kind in ((intri_path, "intri"), (extri_path, "extri")):
-        tmp = Path(str(path) + ".tmp.yml")
-        fs = cv2.FileStorage(str(tmp), cv2.FILE_STORAGE_WRITE)
-        fs.startWriteStruct("names", cv2.FileNode_SEQ)
-        for c in calib.cameras:
-            fs.write("", c.name)
-        fs.endWriteStruct()
-        for c in calib.cameras:
-            if kind == "intri":
-                fs.write(f"K_{c.name}", c.matrix)
-                fs.write(f"dist_{c.name}", c.distortions.reshape(1, -1))
-                fs.write(f"W_{c.name}", float(c.size[0]))
-                fs.write(f"H_{c.name}", float(c.size[1]))
-            else:
-                fs.write(f"R_{c.name}", c.rotation.reshape(3, 1))
-                fs.write(f"Rot_{c.name}", c.R)
-                fs.write(f"T_{c.name}", c.translation.reshape(3, 1))
-        fs.release()
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".yml", what="a calibration") as tmp:
+            _write_opencv_file(tmp, kind, calib)
+
+
+def _write_opencv_file(tmp: Path, kind: str, calib: Calibration) -> None:
+    fs = cv2.FileStorage(str(tmp), cv2.FILE_STORAGE_WRITE)
+    fs.startWriteStruct("names", cv2.FileNode_SEQ)
+    for c in calib.cameras:
+        fs.write("", c.name)
+    fs.endWriteStruct()
+    for c in calib.cameras:
+        if kind == "intri":
+            fs.write(f"K_{c.name}", c.matrix)
+            fs.write(f"dist_{c.name}", c.distortions.reshape(1, -1))
+            fs.write(f"W_{c.name}", float(c.size[0]))
+            fs.write(f"H_{c.name}", float(c.size[1]))
+        else:
+            fs.write(f"R_{c.name}", c.rotation.reshape(3, 1))
+            fs.write(f"Rot_{c.name}", c.R)
+            fs.write(f"T_{c.name}", c.translation.reshape(3, 1))
+    fs.release()

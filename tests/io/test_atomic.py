@@ -6,6 +6,7 @@ import pytest
 
 from posekit.errors import InputError
 from posekit.io import atomic_write, load_image, write_image_atomic, write_json_atomic
+from posekit.io.atomic import atomic_path
 
 
 def test_atomic_write_replaces(tmp_path):
@@ -39,3 +40,15 @@ def test_json_and_image(tmp_path):
     with pytest.raises(InputError, match="cannot write image"):
         write_image_atomic(tmp_path / "y.png", np.zeros((5, 7, 3), np.float32))
     assert sorted(os.listdir(tmp_path)) == ["x.json", "x.png"]
+
+
+def test_atomic_path_for_libraries_that_write_by_name(tmp_path):
+    p = tmp_path / "trial.c3d"
+    with atomic_path(p, suffix=".c3d") as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".c3d" and not p.exists()
+        tmp.write_bytes(b"new")
+    assert p.read_bytes() == b"new"
+    with pytest.raises(RuntimeError), atomic_path(p, suffix=".c3d") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("the library failed")
+    assert p.read_bytes() == b"new" and os.listdir(tmp_path) == ["trial.c3d"]
