@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from posekit.analysis.options import choose_analyses
+from posekit.analysis.options import AnalysisChoice, choose_analyses
 from posekit.batch.inputs import WorkItem
 from posekit.batch.writer import OutputDir
 from posekit.errors import InputError
@@ -34,15 +34,9 @@ from posekit.results import FrameResult
 
 
 @dataclass(frozen=True)
-class AnalysisOptions:
-    """The analyses run on each video item (the arguments of `posekit.analysis.analyze`)."""
+class AnalysisOptions(AnalysisChoice):
+    """The analyses run on each video item (`AnalysisChoice`) and how their results are written."""
 
-    angles: bool = False
-    reps: str | None = None  # "any" (class-agnostic) or an exercise name
-    ergonomics: str | None = None  # "reba" or "rula"
-    falls: bool = False
-    activity: bool = False
-    gait: bool = False
     report: bool = False  # also write report.html
     min_score: float = 0.3
     min_frames: int = 10  # tracks seen in fewer frames are not analysed
