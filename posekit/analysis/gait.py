@@ -26,8 +26,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posekit.analysis.gait_contact import (
+    CONTACT_METHODS,
+    foot_velocity_events,
+    speed_heel_strikes,
+    speed_toe_offs,
+)
 from posekit.errors import InputError
 from posekit.layouts import Layout, get_layout
+
+CONTACT_WINDOW_S = 0.25  # contact events are searched this close to the extremes: under half a step
 
 
 @dataclass
@@ -107,15 +115,34 @@ def refine_peaks(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return out
 
 
-def _peak_times(y: np.ndarray, t: np.ndarray, dist: int) -> np.ndarray:
+def _peak_frames(y: np.ndarray, dist: int) -> np.ndarray:
+    """Sub-frame positions of the prominent peaks of y, at least `dist` frames apart."""
     from scipy.signal import find_peaks
 
     if len(y) < 3:
         return np.zeros(0)
     prom = 0.2 * (np.percentile(y, 95) - np.percentile(y, 5))
-    idx = find_peaks(y, distance=dist, prominence=max(prom, 1e-9))[0]
-    f = refine_peaks(y, idx)
-    return np.interp(f, np.arange(len(t)), t)
+    return refine_peaks(y, find_peaks(y, distance=dist, prominence=max(prom, 1e-9))[0])
+
+
+def _contact_frames(
+    contact: str,
+    heel: np.ndarray,
+    toe: np.ndarray,
+    hs: np.ndarray,
+    to: np.ndarray,
+    fps: float,
+    cutoff_hz: float,
+    fraction: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The heel strike and toe off frames of `contact`, searched near the foot-minus-pelvis extremes."""
+    heel = np.stack([lowpass(heel[:, i], fps, cutoff_hz) for i in (0, 1)], axis=1)
+    toe = np.stack([lowpass(toe[:, i], fps, cutoff_hz) for i in (0, 1)], axis=1)
+    w = max(2, round(CONTACT_WINDOW_S * fps))
+    if contact == "velocity":
+        return speed_heel_strikes(heel, hs, fps, w, fraction), speed_toe_offs(toe, to, fps, w, fraction)
+    up = -(heel[:, 1] + toe[:, 1]) / 2  # image y points down
+    return foot_velocity_events(up, hs, fps, w, "hs"), foot_velocity_events(up, to, fps, w, "to")
 
 
 def gait_events(
@@ -127,8 +154,21 @@ def gait_events(
     min_stride_s: float = 0.5,
     cutoff_hz: float = 6.0,
     min_bout_s: float = 1.0,
+    contact: str = "position",
+    speed_fraction: float = 0.2,
+    cadence_from: str = "steps",
 ) -> GaitResult:
-    """Gait from (T, K, 2) image keypoints of one person walking across the view (side view)."""
+    """Gait from (T, K, 2) image keypoints of one person walking across the view (side view).
+
+    contact: which foot-contact definition times the events (gait_contact.py): "position" (Stenum,
+    the foot's extremes relative to the pelvis), "velocity" (heel/toe speed in the image crossing
+    `speed_fraction` of its swing peak) or "foot_velocity" (O'Connor et al. 2007).
+    cadence_from: "steps" (60 / mean interval of consecutive heel strikes) or "strides" (120 / mean
+    same-foot stride time, which a constant left/right timing bias does not move)."""
+    if contact not in CONTACT_METHODS:
+        raise InputError(f"gait: contact must be one of {', '.join(CONTACT_METHODS)}, got {contact!r}")
+    if cadence_from not in ("steps", "strides"):
+        raise InputError(f"gait: cadence_from must be 'steps' or 'strides', got {cadence_from!r}")
     lay = get_layout(layout)
     kp = np.asarray(keypoints, dtype=np.float64)
     t = np.asarray(time, dtype=np.float64)
@@ -137,6 +177,7 @@ def gait_events(
     heel = "heel" if "left_heel" in lay.keypoint_names else "ankle"
     toe = "foot_index" if "left_foot_index" in lay.keypoint_names else "ankle"
     x = lambda n: _fill(kp[:, lay.index(n), 0], t)
+    xy = lambda n: np.stack([x(n), _fill(kp[:, lay.index(n), 1], t)], axis=1)
     pelvis = (x("left_hip") + x("right_hip")) / 2
     if not np.isfinite(pelvis).all():
         raise InputError("gait: the hips are seen in fewer than 2 frames")
@@ -153,12 +194,16 @@ def gait_events(
     bouts = walking_bouts(pelvis, fps, min_bout_s)
     moved = duration = 0.0
     for a, b, direction in bouts:
-        tb = t[a:b]
         bhs, bto = {}, {}
         for s in sides:
-            front = lowpass(direction * (x(f"{s}_{heel}") - pelvis), fps, cutoff_hz)[a:b]
-            back = lowpass(direction * (x(f"{s}_{toe}") - pelvis), fps, cutoff_hz)[a:b]
-            bhs[s], bto[s] = _peak_times(front, tb, dist), _peak_times(-back, tb, dist)
+            front = lowpass(direction * (x(f"{s}_{heel}") - pelvis), fps, cutoff_hz)
+            back = lowpass(direction * (x(f"{s}_{toe}") - pelvis), fps, cutoff_hz)
+            fh, ft = a + _peak_frames(front[a:b], dist), a + _peak_frames(-back[a:b], dist)
+            if contact != "position":
+                fh, ft = _contact_frames(
+                    contact, xy(f"{s}_{heel}"), xy(f"{s}_{toe}"), fh, ft, fps, cutoff_hz, speed_fraction
+                )
+            bhs[s], bto[s] = (np.interp(f[np.isfinite(f)], np.arange(len(t)), t) for f in (fh, ft))
             hs[s] += bhs[s].tolist()
             to[s] += bto[s].tolist()
             strides += np.diff(bhs[s]).tolist()
@@ -179,7 +224,7 @@ def gait_events(
         moved += abs(pelvis[b - 1] - pelvis[a])
         duration += t[b - 1] - t[a]
     step_time, stride_time = _mean(intervals), _mean(strides)
-    if step_time is None and stride_time:  # one foot's heel strikes only: a stride is two steps
+    if stride_time and (step_time is None or cadence_from == "strides"):  # a stride is two steps
         step_time = stride_time / 2
     cadence = 60.0 / step_time if step_time else None
     sl, sr = _mean(step_by_side["left"]), _mean(step_by_side["right"])

@@ -1,0 +1,112 @@
+"""Foot-contact definitions (gait_contact.py) on a synthetic walk whose feet really rest during stance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posekit.analysis.gait import gait_events
+from posekit.errors import InputError
+
+from .synth import BP, body
+
+STRIDE = 1.1  # s
+SWING = 0.4  # share of the stride
+SPEED = 240.0  # pelvis, px/s
+LIFT = 20.0  # foot clearance in swing, px
+
+
+def feet(t: np.ndarray, shift: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ground x and height of one foot: at rest in stance (heel strike at phase 0, toe off at 1 - SWING),
+    then a raised-cosine speed profile over the swing, which covers a stride length."""
+    length, tsw = SPEED * STRIDE, SWING * STRIDE
+    cyc = t / STRIDE - shift
+    n, phase = np.floor(cyc), cyc - np.floor(cyc)
+    tau = np.clip((phase - (1 - SWING)) * STRIDE, 0, None)  # time into the swing
+    x = length * (n + tau / tsw - np.sin(2 * np.pi * tau / tsw) / (2 * np.pi))
+    h = LIFT * (1 - np.cos(2 * np.pi * tau / tsw)) / 2
+    return x, h
+
+
+def walk(fps: float) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(int(6 * fps)) / fps + 0.013  # events fall between frames
+    kp = np.stack([body(origin=(0.0, 700.0)) for _ in t])
+    for i in range(len(BP)):
+        kp[:, i, 0] += SPEED * t + 100
+    for side, shift in (("right", 0.0), ("left", 0.5)):
+        x, h = feet(t, shift)
+        for n, dx in (("heel", -10.0), ("foot_index", 30.0), ("ankle", 0.0)):
+            kp[:, BP.index(f"{side}_{n}"), 0] = 100 + 0.5 * SPEED * STRIDE + x + dx
+            kp[:, BP.index(f"{side}_{n}"), 1] = 700.0 - h
+    return kp, t
+
+
+def dense_events(side: str, kind: str, fraction: float) -> np.ndarray:
+    """The same definition on the analytic trajectory at 10 kHz (speed crossing or vertical extreme)."""
+    shift = 0.0 if side == "right" else 0.5
+    t = np.arange(0, 7, 1e-4)
+    x, h = feet(t, shift)
+    out = []
+    for n in range(7):
+        t0 = (n + shift) * STRIDE  # heel strike; the swing is the SWING * STRIDE before it
+        if t0 < SWING * STRIDE:
+            continue
+        sw = (t > t0 - SWING * STRIDE) & (t <= t0)
+        ts, xs, hs = t[sw], x[sw], h[sw]
+        if fraction > 0:
+            s = np.hypot(np.gradient(xs, ts), np.gradient(hs, ts))
+            below = s < fraction * s.max()
+            k = np.argmax(s)
+            out.append(ts[k + np.argmax(below[k:])] if kind == "hs" else ts[np.nonzero(below[:k])[0][-1]])
+        else:  # fastest descent of the last half of the swing, fastest rise of the first half
+            v = np.gradient(hs, ts)
+            out.append(ts[np.argmin(v)] if kind == "hs" else ts[np.argmax(v)])
+    return np.asarray(out)
+
+
+def near(detected: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    return np.array([np.min(np.abs(truth - d)) for d in detected])
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.3])
+def test_velocity_contact_times_the_speed_crossing(fraction):
+    kp, t = walk(fps=60.0)
+    g = gait_events(kp, t, "blazepose33", contact="velocity", speed_fraction=fraction)
+    for side in ("left", "right"):
+        assert len(g.heel_strikes[side]) >= 4 and len(g.toe_offs[side]) >= 4
+        assert near(g.heel_strikes[side], dense_events(side, "hs", fraction)).max() < 0.012
+        assert near(g.toe_offs[side], dense_events(side, "to", fraction)).max() < 0.012
+
+
+def test_velocity_contact_is_later_than_the_position_extreme():
+    """The heel is farthest ahead of the pelvis while it still moves at the pelvis' speed: before it rests."""
+    kp, t = walk(fps=60.0)
+    pos = gait_events(kp, t, "blazepose33")
+    vel = gait_events(kp, t, "blazepose33", contact="velocity", speed_fraction=0.05)
+    for side in ("left", "right"):
+        hs_true = (np.arange(6) + (0.0 if side == "right" else 0.5)) * STRIDE
+        assert np.median(near(vel.heel_strikes[side], hs_true)) < np.median(
+            near(pos.heel_strikes[side], hs_true)
+        )
+    assert vel.cadence == pytest.approx(120 / STRIDE, rel=0.01)
+
+
+def test_foot_velocity_contact_finds_the_vertical_extremes():
+    kp, t = walk(fps=60.0)
+    g = gait_events(kp, t, "blazepose33", contact="foot_velocity")
+    for side in ("left", "right"):
+        assert len(g.heel_strikes[side]) >= 4 and len(g.toe_offs[side]) >= 4
+        assert near(g.heel_strikes[side], dense_events(side, "hs", 0)).max() < 0.012
+        assert near(g.toe_offs[side], dense_events(side, "to", 0)).max() < 0.012
+
+
+def test_cadence_from_strides_and_bad_options():
+    kp, t = walk(fps=30.0)
+    steps = gait_events(kp, t, "blazepose33")
+    strides = gait_events(kp, t, "blazepose33", cadence_from="strides")
+    assert strides.cadence == pytest.approx(120 / STRIDE, rel=0.01)
+    assert steps.cadence == pytest.approx(120 / STRIDE, rel=0.01)
+    with pytest.raises(InputError, match="contact"):
+        gait_events(kp, t, "blazepose33", contact="force")
+    with pytest.raises(InputError, match="cadence_from"):
+        gait_events(kp, t, "blazepose33", cadence_from="bouts")
