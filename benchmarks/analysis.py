@@ -10,7 +10,7 @@
 3. REBA tables against ergonomics-metrics (sdist in ~/.cache/posekit/thirdparty), cell by cell.
 4. Falls on synthetic falls (latency) and a flip (no alarm).
 5. Gait on gaitkit's annotated example trials (side-view projection): event timing and cadence errors,
-   side by side with gaitkit's own detectors (run in their own venv, --gaitkit).
+   side by side with gaitkit's own detectors (run in their own venv, --gaitkit); see benchmarks/gait.py.
 """
 
 from __future__ import annotations
@@ -268,200 +268,12 @@ def bench_falls_real() -> None:
     print(f"false alarms in total: {total}" + ("" if demo.exists() else " (Sports2D demo video not found)"))
 
 
-GAITKIT = ("gaitkit-1.5.0.tar.gz", "de1f0c258152c5eac2e3d0382fb57e321c69091ee7923ce0849ff24d9640d861")
-GAIT_TOL_S = 0.25  # one-to-one matching window: a quarter stride, nearer than any other event of that kind
-# Run inside gaitkit's own venv: every detector on every example trial, events as frame numbers.
-GAITKIT_RUN = """
-import json, sys, warnings, gaitkit
-warnings.filterwarnings("ignore")
-out = {}
-for name in sys.argv[1:]:
-    trial = gaitkit.load_example(name)
-    for m in gaitkit.list_methods():
-        try:
-            r = gaitkit.detect(trial, method=m, auto_install_deps=False)
-            out.setdefault(name, {})[m] = {k: {s: r.hs_frames(s) if k == "hs" else r.to_frames(s)
-                for s in ("left", "right")} for k in ("hs", "to")}
-        except Exception as exc:
-            out.setdefault(name, {})[m] = {"error": type(exc).__name__ + ": " + str(exc)[:80]}
-print(json.dumps(out))
-"""
-
-
-def match_events(det: np.ndarray, ref: list[float], tol: float) -> list[float]:
-    """Signed errors (det - ref) of a one-to-one matching: closest pairs first, each event used once."""
-    pairs = sorted(
-        (abs(d - r), i, j) for i, d in enumerate(det) for j, r in enumerate(ref) if abs(d - r) <= tol
-    )
-    used_d: set[int] = set()
-    used_r: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i not in used_d and j not in used_r:
-            used_d.add(i)
-            used_r.add(j)
-            out.append(float(det[i] - ref[j]))
-    return out
-
-
-def cadence_of(hs: list[float]) -> float | None:
-    """Steps/min from all heel strikes of both feet: 60 / mean interval (the annotations' definition)."""
-    h = np.sort(np.asarray(hs, dtype=np.float64))
-    return float(60.0 / np.mean(np.diff(h))) if len(h) > 1 else None
-
-
-def _errors(det: dict, ref: dict, fps: float) -> tuple[list[float], int]:
-    """det: side -> times (s); ref: side -> frames. Signed errors (s) of the matched pairs, references."""
-    e = [
-        x
-        for s in ("left", "right")
-        for x in match_events(np.asarray(det[s]), [f / fps for f in ref[s]], GAIT_TOL_S)
-    ]
-    return e, sum(len(v) for v in ref.values())
-
-
-def gait_line(label: str, hs: dict, to: dict, gt: dict, checked: dict, fps: float) -> str:
-    """hs/to: side -> event times (s); gt / checked: annotations as given / passing the checks (frames)."""
-    cells = []
-    for kind, det in (("hs", hs), ("to", to)):
-        e, n_ref = _errors(det, gt[f"{kind}_frames"], fps)
-        ec, n_chk = _errors(det, checked[f"{kind}_frames"], fps)
-        n_det = sum(len(v) for v in det.values())
-        cell = f"{kind.upper()} {len(e)}/{n_ref} ({n_det} det.)"
-        if e:
-            cell += f" |err| {1000 * np.mean(np.abs(e)):3.0f} ms bias {1000 * np.mean(e):+4.0f}"
-        if ec:
-            cell += f", checked {len(ec)}/{n_chk} {1000 * np.mean(np.abs(ec)):3.0f} ms"
-        cells.append(cell)
-    c = cadence_of([x for s in hs for x in hs[s]])
-    cells.append(f"cadence {c:5.1f}" if c else "cadence   -")
-    return f"  {label:<24} " + "; ".join(cells)
-
-
-def check_annotations(d: dict) -> tuple[dict, list[str]]:
-    """Annotations that pass two checks of plain kinematics, independent of any detector: (1) no second
-    event of the same foot and kind within GAIT_TOL_S (two labels for one event: both are ambiguous, dropped);
-    (2) a toe off is followed by the toe moving forward (>= 100 mm/s over the next 100 ms; a planted foot
-    has not left the ground). Returns the kept annotations and one note per dropped one."""
-    fps = float(d["fps"])
-    pos, prog, _ = _markers(d)
-    w = max(1, int(0.1 * fps))
-    gt, kept, notes = d["ground_truth"], {}, []
-    for kind in ("hs", "to"):
-        kept[f"{kind}_frames"] = {}
-        for side, frames in gt[f"{kind}_frames"].items():
-            v = np.abs(np.gradient(pos[f"{side}_toe"][:, prog])) * fps
-            ok = []
-            for f in frames:
-                dup = [g for g in frames if g != f and abs(g - f) <= GAIT_TOL_S * fps]
-                if dup:
-                    notes.append(f"{side} {kind.upper()} {f}: duplicate of {dup[0]}")
-                elif kind == "to" and np.mean(v[f : f + w]) < 100:
-                    notes.append(f"{side} TO {f}: toe still planted ({np.mean(v[f : f + w]):.0f} mm/s)")
-                else:
-                    ok.append(f)
-            kept[f"{kind}_frames"][side] = ok
-    return kept, notes
-
-
-def _gaitkit_events(names: list[str], py: str) -> dict:
-    import json
-
-    if not Path(py).exists():
-        return {}
-    r = subprocess.run([py, "-c", GAITKIT_RUN, *names], capture_output=True, text=True, timeout=900)
-    if r.returncode:
-        print(f"gaitkit run failed: {r.stderr.strip().splitlines()[-1:]}")
-        return {}
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-def _markers(d: dict) -> tuple[dict[str, np.ndarray], int, int]:
-    """Marker trajectories (mm), the progression axis and the vertical axis."""
-    frames = d["angle_frames"]
-    pos = {
-        k: np.array([f["landmark_positions"][k] for f in frames], dtype=np.float64)
-        for k in frames[0]["landmark_positions"]
-    }
-    hips = (pos["left_hip"] + pos["right_hip"]) / 2
-    vert = int(np.argmax(np.nanmean(hips - (pos["left_toe"] + pos["right_toe"]) / 2, axis=0)))
-    horiz = [a for a in range(3) if a != vert]
-    prog = max(horiz, key=lambda a: np.nanmax(hips[:, a]) - np.nanmin(hips[:, a]))
-    return pos, prog, vert
-
-
-def _side_view(d: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Mocap markers (mm) -> (T, K, 2) blazepose33 side view: x = progression axis, y = -vertical."""
-    names = {"hip": "hip", "knee": "knee", "ankle": "ankle", "heel": "heel", "toe": "foot_index"}
-    names["shoulder"] = "shoulder"
-    pos, prog, vert = _markers(d)
-    n = len(d["angle_frames"])
-    kp = np.full((n, len(BP), 2), np.nan)
-    for side in ("left", "right"):
-        for src, dst in names.items():
-            p = pos[f"{side}_{src}"]
-            kp[:, BP.index(f"{side}_{dst}")] = np.stack([p[:, prog], -p[:, vert]], axis=1)
-    return kp, np.arange(n) / float(d["fps"])
-
-
 def bench_gait(gaitkit_python: str) -> None:
-    print("\n== Gait on gaitkit's example trials (motion capture markers projected to a side view) ==")
-    import json
-    import tarfile
+    """Gait lives in benchmarks/gait.py (per trial, pooled, 30 fps with noise); run here in the same run."""
+    import gait
 
-    from posekit.analysis.gait import gait_events
-
-    sdist = THIRD / "gk" / GAITKIT[0]
-    if not sdist.exists() or hashlib.sha256(sdist.read_bytes()).hexdigest() != GAITKIT[1]:
-        print(
-            "skipped: pip download --no-deps --no-binary gaitkit gaitkit==1.5.0 -d ~/.cache/posekit/thirdparty/gk"
-        )
-        return
-    trials = {}
-    with tarfile.open(sdist) as tf:
-        for m in sorted(x for x in tf.getnames() if "/data/example_" in x):
-            d = json.load(tf.extractfile(m))  # type: ignore[arg-type]
-            gt = d.get("ground_truth") or {}
-            name = Path(m).stem.removeprefix("example_")
-            if not gt.get("hs_frames") or not any(gt["hs_frames"].values()):
-                print(f"{name}: no annotated events, skipped")
-                continue
-            trials[name] = d
-    theirs = _gaitkit_events(list(trials), gaitkit_python)
-    print(
-        f"one-to-one matching within {1000 * GAIT_TOL_S:.0f} ms per foot; |err| = mean absolute timing error "
-        "of the matched events, bias = mean signed (detected - annotated), checked = against the annotations "
-        "passing the checks; cadence = 60 / mean interval between consecutive heel strikes of both feet"
-    )
-    for name, d in trials.items():
-        fps, gt = float(d["fps"]), d["ground_truth"]
-        checked, notes = check_annotations(d)
-        merged = [f for s in ("left", "right") for f in gt["hs_frames"][s]]
-        merged = [
-            f for i, f in enumerate(sorted(merged)) if i == 0 or f - sorted(merged)[i - 1] > GAIT_TOL_S * fps
-        ]
-        print(
-            f"{name} ({fps:.0f} fps): annotated cadence {gt['cadence']:.1f}, "
-            f"{cadence_of([f / fps for f in merged]):.1f} with duplicates merged; "
-            + (
-                f"annotations failing the checks: {'; '.join(notes)}"
-                if notes
-                else "all annotations pass the checks"
-            )
-        )
-        kp, t = _side_view(d)
-        g = gait_events(kp, t, "blazepose33", metres_per_pixel=0.001)
-        print(gait_line("posekit (2D side view)", g.heel_strikes, g.toe_offs, gt, checked, fps))
-        for method, ev in theirs.get(name, {}).items():
-            if "error" in ev:
-                print(f"  gaitkit {method:<16} failed: {ev['error']}")
-                continue
-            conv = {k: {s: [f / fps for f in ev[k][s]] for s in ev[k]} for k in ("hs", "to")}
-            print(gait_line(f"gaitkit {method} (3D)", conv["hs"], conv["to"], gt, checked, fps))
-    if not theirs:
-        print(
-            f"gaitkit's own detectors not run: no {gaitkit_python} (python -m venv; pip install gaitkit==1.5.0)"
-        )
+    sys.argv = [sys.argv[0], "--gaitkit", gaitkit_python]
+    gait.main()
 
 
 def main() -> None:
@@ -471,8 +283,13 @@ def main() -> None:
         "--gaitkit", default="/work/.venv-gaitkit/bin/python", help="python of a venv with gaitkit"
     )
     ap.add_argument("--clips", type=int, default=5, help="RepCount clips run through Sports2D")
-    ap.add_argument("--only", choices=("reps",), help="run only this part (e.g. while iterating on it)")
+    ap.add_argument(
+        "--only", choices=("reps", "gait"), help="run only this part (e.g. while iterating on it)"
+    )
     args = ap.parse_args()
+    if args.only == "gait":
+        bench_gait(args.gaitkit)
+        return
     clips = repcount() if (DATA / "repcount-dev").exists() else []
     if not clips:
         print(f"{DATA / 'repcount-dev'} not found: angle and repetition figures skipped")
