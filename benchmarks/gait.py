@@ -15,69 +15,27 @@ and kind. The choice rule for the defaults (docs/analysis.md, Gait) was fixed be
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import subprocess
-import sys
-import tarfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from gait_trials import (
+    TOL_S,
+    Events,
+    _merge,
+    cadence_of,
+    check_annotations,
+    gaitkit_events,
+    heel_contacts,
+    load_trials,
+    match_events,
+    side_view,
+)
 
 from posekit.analysis.gait import gait_events
-from posekit.layouts import get_layout
 
-BP = get_layout("blazepose33")
-THIRD = Path.home() / ".cache" / "posekit" / "thirdparty"
-GAITKIT = ("gaitkit-1.5.0.tar.gz", "de1f0c258152c5eac2e3d0382fb57e321c69091ee7923ce0849ff24d9640d861")
-TOL_S = 0.25  # one-to-one matching window: a quarter stride, nearer than any other event of that kind
-MM_PER_PX = 3.4  # a 1.7 m person 500 px tall
 NOISE_PX = 2.0
 VIDEO_FPS = 30.0
 FRACTIONS = (0.1, 0.2, 0.3, 0.5)  # velocity thresholds measured (fraction of the swing speed peak)
-# Run inside gaitkit's own venv: every detector on every example trial, events as frame numbers.
-GAITKIT_RUN = """
-import json, sys, warnings, gaitkit
-warnings.filterwarnings("ignore")
-out = {}
-for name in sys.argv[1:]:
-    trial = gaitkit.load_example(name)
-    for m in gaitkit.list_methods():
-        try:
-            r = gaitkit.detect(trial, method=m, auto_install_deps=False)
-            out.setdefault(name, {})[m] = {k: {s: r.hs_frames(s) if k == "hs" else r.to_frames(s)
-                for s in ("left", "right")} for k in ("hs", "to")}
-        except Exception as exc:
-            out.setdefault(name, {})[m] = {"error": type(exc).__name__ + ": " + str(exc)[:80]}
-print(json.dumps(out))
-"""
-Events = dict[str, dict[str, list[float]]]  # kind ("hs"/"to") -> side -> times (s)
-
-
-def match_events(det: np.ndarray, ref: list[float], tol: float) -> list[float]:
-    """Signed errors (det - ref) of a one-to-one matching: closest pairs first, each event used once."""
-    pairs = sorted(
-        (abs(d - r), i, j) for i, d in enumerate(det) for j, r in enumerate(ref) if abs(d - r) <= tol
-    )
-    used_d: set[int] = set()
-    used_r: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i not in used_d and j not in used_r:
-            used_d.add(i)
-            used_r.add(j)
-            out.append(float(det[i] - ref[j]))
-    return out
-
-
-def cadence_of(hs: list[float]) -> float | None:
-    """Steps/min from all heel strikes of both feet: 60 / mean interval (the annotations' definition)."""
-    h = np.sort(np.asarray(hs, dtype=np.float64))
-    return float(60.0 / np.mean(np.diff(h))) if len(h) > 1 else None
 
 
 @dataclass
@@ -103,6 +61,12 @@ class Score:
     def mae_ms(self, k: str) -> float:
         return 1000 * float(np.mean(np.abs(self.err[k]))) if self.err[k] else np.nan
 
+    def shifted_ms(self, k: str) -> float:
+        """Mean abs error left after the best constant shift (an oracle: the spread a definition cannot
+        remove by timing every event earlier or later)."""
+        e = np.asarray(self.err[k])
+        return 1000 * float(np.mean(np.abs(e - np.median(e)))) if e.size else np.nan
+
     def cell(self, k: str) -> str:
         e = self.err[k]
         if not e:
@@ -111,92 +75,6 @@ class Score:
             f"{len(e) / self.runs:.1f}/{self.n_ref[k] // self.runs} ({self.n_det[k] / self.runs:.1f} det.) "
             f"{self.mae_ms(k):3.0f} ms, bias {1000 * np.mean(e):+4.0f}"
         )
-
-
-def _markers(d: dict) -> tuple[dict[str, np.ndarray], int, int]:
-    """Marker trajectories (mm), the progression axis and the vertical axis."""
-    frames = d["angle_frames"]
-    pos = {
-        k: np.array([f["landmark_positions"][k] for f in frames], dtype=np.float64)
-        for k in frames[0]["landmark_positions"]
-    }
-    hips = (pos["left_hip"] + pos["right_hip"]) / 2
-    vert = int(np.argmax(np.nanmean(hips - (pos["left_toe"] + pos["right_toe"]) / 2, axis=0)))
-    horiz = [a for a in range(3) if a != vert]
-    prog = max(horiz, key=lambda a: np.nanmax(hips[:, a]) - np.nanmin(hips[:, a]))
-    return pos, prog, vert
-
-
-def side_view(d: dict) -> np.ndarray:
-    """Mocap markers (mm) -> (T, 33, 2) BlazePose side view in pixels: x = progression, y = -vertical."""
-    names = {"hip": "hip", "knee": "knee", "ankle": "ankle", "heel": "heel", "toe": "foot_index"}
-    names["shoulder"] = "shoulder"
-    pos, prog, vert = _markers(d)
-    kp = np.full((len(d["angle_frames"]), len(BP), 2), np.nan)
-    for side in ("left", "right"):
-        for src, dst in names.items():
-            p = pos[f"{side}_{src}"]
-            kp[:, BP.index(f"{side}_{dst}")] = np.stack([p[:, prog], -p[:, vert]], axis=1) / MM_PER_PX
-    return kp
-
-
-def check_annotations(d: dict) -> tuple[Events, list[str]]:
-    """Annotations (frames) that pass two checks of plain kinematics, independent of any detector: (1) no
-    second event of the same foot and kind within TOL_S (two labels for one event: both dropped); (2) a toe
-    off is followed by the toe moving forward (>= 100 mm/s over the next 100 ms)."""
-    fps = float(d["fps"])
-    pos, prog, _ = _markers(d)
-    w = max(1, int(0.1 * fps))
-    gt, kept, notes = d["ground_truth"], {}, []
-    for kind in ("hs", "to"):
-        kept[kind] = {}
-        for side, frames in gt[f"{kind}_frames"].items():
-            v = np.abs(np.gradient(pos[f"{side}_toe"][:, prog])) * fps
-            ok = []
-            for f in frames:
-                dup = [g for g in frames if g != f and abs(g - f) <= TOL_S * fps]
-                if dup:
-                    notes.append(f"{side} {kind.upper()} {f}: duplicate of {dup[0]}")
-                elif kind == "to" and np.mean(v[f : f + w]) < 100:
-                    notes.append(f"{side} TO {f}: toe still planted ({np.mean(v[f : f + w]):.0f} mm/s)")
-                else:
-                    ok.append(f)
-            kept[kind][side] = ok
-    return kept, notes
-
-
-def load_trials() -> dict[str, dict]:
-    sdist = THIRD / "gk" / GAITKIT[0]
-    if not sdist.exists() or hashlib.sha256(sdist.read_bytes()).hexdigest() != GAITKIT[1]:
-        print(
-            "skipped: pip download --no-deps --no-binary gaitkit gaitkit==1.5.0 -d ~/.cache/posekit/thirdparty/gk"
-        )
-        return {}
-    trials = {}
-    with tarfile.open(sdist) as tf:
-        for m in sorted(x for x in tf.getnames() if "/data/example_" in x):
-            d = json.load(tf.extractfile(m))  # type: ignore[arg-type]
-            gt = d.get("ground_truth") or {}
-            name = Path(m).stem.removeprefix("example_")
-            n_ev = sum(len(v) for k in ("hs_frames", "to_frames") for v in (gt.get(k) or {}).values())
-            print(
-                f"{name}: {d.get('description')}, {d['fps']:.0f} Hz, {len(d['angle_frames'])} frames; "
-                f"event source {gt.get('event_source')!r}, {n_ev} annotated events"
-            )
-            if n_ev:
-                trials[name] = d
-    return trials
-
-
-def gaitkit_events(names: list[str], py: str) -> dict:
-    if py == "none" or not Path(py).exists():
-        print(f"gaitkit's own detectors not run (no {py}; python -m venv, pip install gaitkit==1.5.0)")
-        return {}
-    r = subprocess.run([py, "-c", GAITKIT_RUN, *names], capture_output=True, text=True, timeout=900)
-    if r.returncode:
-        print(f"gaitkit run failed: {r.stderr.strip().splitlines()[-1:]}")
-        return {}
-    return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 DETECTORS = {
@@ -208,14 +86,18 @@ CONDITIONS = ("150 Hz markers", "30 fps", f"30 fps + {NOISE_PX:g} px noise")
 
 
 def runs(kp: np.ndarray, fps: float, cond: str, seeds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(keypoints, times) of every run of a condition."""
+    """(keypoints, times) of every run of a condition: at 30 fps, five phases of the frame grid (0, 1/5, ...
+    of a frame), the markers linearly interpolated there (exact at 150 Hz: every 5th sample)."""
     t = np.arange(len(kp)) / fps
     if cond == CONDITIONS[0]:
         return [(kp, t)]
-    step = round(fps / VIDEO_FPS)
     out = []
-    for phase in range(step):
-        k, tt = kp[phase::step], t[phase::step]
+    for phase in range(5):
+        tt = np.arange(phase / 5, (len(kp) - 1) / fps * VIDEO_FPS, 1.0) / VIDEO_FPS
+        flat = kp.reshape(len(kp), -1)
+        k = np.stack([np.interp(tt, t, flat[:, j]) for j in range(flat.shape[1])], axis=1).reshape(
+            len(tt), *kp.shape[1:]
+        )
         if cond == CONDITIONS[1]:
             out.append((k, tt))
         else:
@@ -223,12 +105,6 @@ def runs(kp: np.ndarray, fps: float, cond: str, seeds: int) -> list[tuple[np.nda
                 rng = np.random.default_rng(1000 * phase + seed)
                 out.append((k + rng.normal(0, NOISE_PX, k.shape), tt))
     return out
-
-
-def _merge(times: list[float]) -> list[float]:
-    """Sorted times with each one within TOL_S of the previous dropped (two labels of one event)."""
-    h = sorted(times)
-    return [x for i, x in enumerate(h) if i == 0 or x - h[i - 1] > TOL_S]
 
 
 def measure(trials: dict[str, dict], seeds: int) -> tuple[dict, dict]:
@@ -298,9 +174,10 @@ def report(scores: dict, truths: dict, theirs: dict, trials: dict) -> None:
                     )
         print(f"\n-- {cond}: pooled over {', '.join(names)} --")
         print(
-            "| detector | HS matched, mean abs error | TO matched, mean abs error | mean abs cadence error steps / strides |"
+            "| detector | HS matched, mean abs error | TO matched, mean abs error | "
+            "after the best constant shift HS / TO (oracle) | mean abs cadence error steps / strides |"
         )
-        print("| --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- |")
         for det in DETECTORS:
             pooled = pool([scores[(n, cond, det)] for n in names])
             cad = {
@@ -308,7 +185,8 @@ def report(scores: dict, truths: dict, theirs: dict, trials: dict) -> None:
                 for e in ("steps", "strides")
             }
             print(
-                f"| {det} | {pooled.cell('hs')} | {pooled.cell('to')} | {cad['steps']:.2f} / {cad['strides']:.2f} |"
+                f"| {det} | {pooled.cell('hs')} | {pooled.cell('to')} | {pooled.shifted_ms('hs'):.0f} / "
+                f"{pooled.shifted_ms('to'):.0f} ms | {cad['steps']:.2f} / {cad['strides']:.2f} |"
             )
 
 
@@ -324,7 +202,7 @@ def pool(scs: list[Score]) -> Score:
     return out
 
 
-def leave_one_trial_out(scores: dict, truths: dict) -> None:
+def leave_one_trial_out(scores: dict, truths: dict) -> Score:
     """The velocity threshold chosen on the other trials (lowest mean of HS and TO mean abs error at 30 fps
     with noise), measured on the held-out one."""
     cond = CONDITIONS[2]
@@ -348,32 +226,75 @@ def leave_one_trial_out(scores: dict, truths: dict) -> None:
     print(f"held-out pooled: HS {p.cell('hs')}; TO {p.cell('to')}")
     allbest = min(FRACTIONS, key=lambda f: loss(f, names))
     print(f"chosen on all trials: {allbest:.0%}")
+    return p
 
 
-def heel_contacts(trials: dict[str, dict]) -> None:
-    """Each annotated heel strike next to the position method's and to when the heel marker reaches the
-    floor (within 2 mm of its lowest level, the trial's 2nd percentile): which definition the annotator used."""
+def choose_defaults(scores: dict, truths: dict, velocity_held_out: Score) -> None:
+    """The rule fixed before the first run: at 30 fps with noise (posekit's use), the contact definition
+    with the lowest pooled mean of the HS and TO mean abs errors (the velocity threshold at its held-out
+    figure) replaces "position" only if it is lower by more than 2 ms and matches as many events; the
+    cadence estimator with the lower mean abs cadence error replaces "steps" only if lower by > 0.2."""
+    cond, names = CONDITIONS[2], list(truths)
+    cands = {"position": pool([scores[(n, cond, "position (Stenum)")] for n in names])}
+    cands["velocity (held out)"] = velocity_held_out
+    cands["foot_velocity"] = pool([scores[(n, cond, "foot_velocity (O'Connor)")] for n in names])
+    loss = {k: (p.mae_ms("hs") + p.mae_ms("to")) / 2 for k, p in cands.items()}
+    matched = {k: len(p.err["hs"]) + len(p.err["to"]) for k, p in cands.items()}
+    best = min(loss, key=lambda k: loss[k])
+    keep = best == "position" or loss[best] > loss["position"] - 2 or matched[best] < matched["position"]
+    print(f"\n-- defaults by the rule ({cond}) --")
     print(
-        "\n-- annotated heel strikes (frames) vs the position method (150 Hz) and the heel reaching the floor --"
+        "contact: "
+        + ", ".join(f"{k} {v:.1f} ms ({matched[k] / cands[k].runs:.1f} events)" for k, v in loss.items())
     )
-    for name, d in trials.items():
-        fps, gt = float(d["fps"]), d["ground_truth"]
-        pos, _, vert = _markers(d)
+    print(f"-> default contact: {'position' if keep else best}")
+    cad = {
+        e: np.mean(
+            [abs(np.nanmean(scores[(n, cond, "position (Stenum)")].cadence[e]) - truths[n][1]) for n in names]
+        )
+        for e in ("steps", "strides")
+    }
+    print(
+        f"cadence (position): steps {cad['steps']:.2f}, strides {cad['strides']:.2f} steps/min mean abs error"
+    )
+    print(f"-> default cadence: {'strides' if cad['strides'] < cad['steps'] - 0.2 else 'steps'}")
+
+
+def consistency(everything: dict[str, dict], seeds: int) -> None:
+    """Every trial, annotated or not: how far the events and cadence move from the trial's own rate
+    (100 or 150 Hz markers) to 30 fps with noise, per contact definition (no annotation needed)."""
+    cond = CONDITIONS[2]
+    print(f"\n-- all trials: {cond} against the same detector at the markers' own rate --")
+    print(
+        "| trial | detector | events found at 30 fps (vs own rate) | mean abs shift | cadence own rate -> 30 fps |"
+    )
+    print("| --- | --- | --- | --- | --- |")
+    for name, d in everything.items():
+        fps = float(d["fps"])
         kp = side_view(d)
-        g = gait_events(kp, np.arange(len(kp)) / fps, "blazepose33")
-        for side in ("left", "right"):
-            z = pos[f"{side}_heel"][:, vert]
-            floor = np.nanpercentile(z, 2)
-            det = g.heel_strikes[side] * fps
-            cells = []
-            for f in gt["hs_frames"][side]:
-                near = det[np.argmin(np.abs(det - f))] if len(det) else np.nan
-                lo = max(0, f - int(0.25 * fps))
-                down = lo + np.nonzero(z[lo : f + int(0.25 * fps)] - floor < 2)[0]
-                cells.append(
-                    f"{f} (position {near - f:+.0f}, heel down {down[0] - f:+d})" if len(down) else f"{f}"
-                )
-            print(f"{name} {side}: " + ", ".join(cells))
+        for det, opts in DETECTORS.items():
+            if det.startswith("velocity") and det != "velocity 30%":
+                continue
+            ref = gait_events(kp, np.arange(len(kp)) / fps, "blazepose33", **opts)  # type: ignore[arg-type]
+            refs: Events = {
+                "hs": {s: ref.heel_strikes[s].tolist() for s in ref.heel_strikes},
+                "to": {s: ref.toe_offs[s].tolist() for s in ref.toe_offs},
+            }
+            sc = Score()
+            for k, t in runs(kp, fps, cond, seeds):
+                g = gait_events(k, t, "blazepose33", **opts)  # type: ignore[arg-type]
+                ev = {
+                    "hs": {s: g.heel_strikes[s].tolist() for s in g.heel_strikes},
+                    "to": {s: g.toe_offs[s].tolist() for s in g.toe_offs},
+                }
+                sc.add(ev, refs, {"steps": g.cadence})
+            n_ref = (sc.n_ref["hs"] + sc.n_ref["to"]) // sc.runs
+            both = Score(err={"all": sc.err["hs"] + sc.err["to"]})
+            print(
+                f"| {name} ({fps:.0f} Hz) | {det} | {(len(both.err['all'])) / sc.runs:.1f} matched of {n_ref} "
+                f"({(sc.n_det['hs'] + sc.n_det['to']) / sc.runs:.1f} found) | {both.mae_ms('all'):.0f} ms | "
+                f"{ref.cadence or np.nan:.1f} -> {np.nanmean(sc.cadence['steps']):.1f} |"
+            )
 
 
 def main() -> None:
@@ -384,7 +305,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=4, help="noise draws per 30 fps phase")
     args = ap.parse_args()
     print("\n== Gait on gaitkit's example trials (motion capture markers projected to a side view) ==")
-    trials = load_trials()
+    trials, everything = load_trials()
     if not trials:
         return
     theirs = gaitkit_events(list(trials), args.gaitkit)
@@ -396,7 +317,9 @@ def main() -> None:
     scores, truths = measure(trials, args.seeds)
     report(scores, truths, theirs, trials)
     heel_contacts(trials)
-    leave_one_trial_out(scores, truths)
+    held = leave_one_trial_out(scores, truths)
+    choose_defaults(scores, truths, held)
+    consistency(everything, args.seeds)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ Steps, in order:
    last at least `min_bout_s` are bouts, each analysed on its own (a turn is not a step).
 2. The foot-minus-pelvis signals are low-passed at `cutoff_hz` (zero-phase Butterworth, the usual 6 Hz
    for gait kinematics), which removes keypoint jitter without moving the extremes.
-3. Peaks at least `min_stride_s` apart per foot and above 20 % of the bout's 5-95 % range in prominence;
+3. Peaks at least `min_stride_s` apart per foot and above 20 % of the bout's 5-95 % range in prominence,
+   and above 10 % of the leg length (median hip-ankle distance), so that the jitter of a person standing
+   still gives no steps (the feet of a walking person swing about half a leg length either side);
    each peak time is refined below a frame by fitting a parabola through the peak sample and its two
    neighbours (at 30 fps a frame is 33 ms, more than the 20 ms the method reaches).
 Derived: step time (mean interval between consecutive heel strikes of either foot within a bout), cadence
@@ -115,14 +117,14 @@ def refine_peaks(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return out
 
 
-def _peak_frames(y: np.ndarray, dist: int) -> np.ndarray:
+def _peak_frames(y: np.ndarray, dist: int, min_prominence: float) -> np.ndarray:
     """Sub-frame positions of the prominent peaks of y, at least `dist` frames apart."""
     from scipy.signal import find_peaks
 
     if len(y) < 3:
         return np.zeros(0)
     prom = 0.2 * (np.percentile(y, 95) - np.percentile(y, 5))
-    return refine_peaks(y, find_peaks(y, distance=dist, prominence=max(prom, 1e-9))[0])
+    return refine_peaks(y, find_peaks(y, distance=dist, prominence=max(prom, min_prominence, 1e-9))[0])
 
 
 def _contact_frames(
@@ -184,6 +186,13 @@ def gait_events(
     fps = 1.0 / float(np.median(np.diff(t)))
     dist = max(1, int(min_stride_s * fps))
     sides = ("left", "right")
+    legs = np.concatenate(
+        [
+            np.linalg.norm(kp[:, lay.index(f"{s}_hip"), :2] - kp[:, lay.index(f"{s}_ankle"), :2], axis=1)
+            for s in sides
+        ]
+    )
+    leg = float(np.nanmedian(legs)) if np.isfinite(legs).any() else 0.0
     hs: dict[str, list[float]] = {s: [] for s in sides}
     to: dict[str, list[float]] = {s: [] for s in sides}
     intervals: list[float] = []  # consecutive heel strikes within a bout
@@ -198,7 +207,10 @@ def gait_events(
         for s in sides:
             front = lowpass(direction * (x(f"{s}_{heel}") - pelvis), fps, cutoff_hz)
             back = lowpass(direction * (x(f"{s}_{toe}") - pelvis), fps, cutoff_hz)
-            fh, ft = a + _peak_frames(front[a:b], dist), a + _peak_frames(-back[a:b], dist)
+            fh, ft = (
+                a + _peak_frames(front[a:b], dist, 0.1 * leg),
+                a + _peak_frames(-back[a:b], dist, 0.1 * leg),
+            )
             if contact != "position":
                 fh, ft = _contact_frames(
                     contact, xy(f"{s}_{heel}"), xy(f"{s}_{toe}"), fh, ft, fps, cutoff_hz, speed_fraction

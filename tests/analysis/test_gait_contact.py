@@ -110,3 +110,15 @@ def test_cadence_from_strides_and_bad_options():
         gait_events(kp, t, "blazepose33", contact="force")
     with pytest.raises(InputError, match="cadence_from"):
         gait_events(kp, t, "blazepose33", cadence_from="bouts")
+
+
+def test_no_steps_from_the_jitter_of_a_person_standing_still():
+    """Keypoint noise alone (2 px on a 200 px leg) gives no heel strikes, whatever the slow drift of the
+    noisy pelvis makes of the walking bouts."""
+    t = np.arange(300) / 30.0
+    rng = np.random.default_rng(0)
+    kp = np.stack([body() for _ in t]) + rng.normal(0, 2.0, (len(t), len(BP), 2))
+    for contact in ("position", "velocity", "foot_velocity"):
+        g = gait_events(kp, t, "blazepose33", contact=contact)
+        assert all(len(v) == 0 for v in g.heel_strikes.values()), contact
+        assert g.cadence is None
