@@ -126,6 +126,13 @@ def measure(trials: dict[str, dict], seeds: int) -> tuple[dict, dict]:
             f"{by_strides:.1f} from the annotated strides (120 / mean stride); "
             + (f"annotations failing the checks: {'; '.join(notes)}" if notes else "all pass the checks")
         )
+        g = gait_events(side_view(d), np.arange(len(d["angle_frames"])) / fps, "blazepose33")
+        det = sorted(h for v in g.heel_strikes.values() for h in v)
+        print(
+            f"  end effects: annotated cadence without its first / last heel strike "
+            f"{cadence_of(merged[1:]):.1f} / {cadence_of(merged[:-1]):.1f}; position method "
+            f"{g.cadence:.1f}, without its first / last {cadence_of(det[1:]):.1f} / {cadence_of(det[:-1]):.1f}"
+        )
         kp = side_view(d)
         for cond in CONDITIONS:
             for kp_r, t_r in runs(kp, fps, cond, seeds):
