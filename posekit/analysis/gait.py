@@ -53,6 +53,8 @@ class GaitResult:
     step_length: float | None = None  # metres
     speed: float | None = None  # metres per second
     bouts: list[tuple[float, float, int]] = field(default_factory=list)  # (start s, end s, direction ±1)
+    contact: str = "position"  # which foot-contact definition timed the events (gait_contact.py)
+    cadence_from: str = "steps"
 
     def to_dict(self) -> dict:
         return {
@@ -67,6 +69,8 @@ class GaitResult:
             "step_length_m": self.step_length,
             "speed_m_per_s": self.speed,
             "bouts": [{"start_s": a, "end_s": b, "direction": d} for a, b, d in self.bouts],
+            "contact": self.contact,
+            "cadence_from": self.cadence_from,
         }
 
 
@@ -257,4 +261,6 @@ def gait_events(
         step_len,
         speed,
         [(float(t[a]), float(t[b - 1]), d) for a, b, d in bouts],
+        contact,
+        cadence_from,
     )

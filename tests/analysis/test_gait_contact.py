@@ -89,6 +89,7 @@ def test_velocity_contact_is_later_than_the_position_extreme():
             near(pos.heel_strikes[side], hs_true)
         )
     assert vel.cadence == pytest.approx(120 / STRIDE, rel=0.01)
+    assert vel.to_dict()["contact"] == "velocity" and pos.to_dict()["contact"] == "position"
 
 
 def test_foot_velocity_contact_finds_the_vertical_extremes():
