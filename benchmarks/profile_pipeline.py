@@ -1,6 +1,13 @@
-"""Where a pipeline's time goes, per stage, on the dev images: ms per image for each stage.
+"""Where a pipeline's time goes, per stage, on the dev images: ms per image for each stage; and speed
+ratios between pipelines measured image by image, interleaved.
 
     .venv/bin/python benchmarks/profile_pipeline.py [--threads 2] [--repeat 3] [PIPELINES...]
+    .venv/bin/python benchmarks/profile_pipeline.py --compare [--repeat 3] [PIPELINES...]
+
+`--compare` runs every pipeline on each image in turn (so load on a shared machine hits all alike) and
+prints each one's wall and process-CPU ms per image and its speed relative to the last pipeline named
+(default: `movenet-multipose`). `default-before` is today's `default` as it was before issue 11
+(square 512×512 CenterNet input): the same code path, so the same predictions as the old code.
 
 Each stage is a function of the pipeline wrapped by a timer that counts its time *exclusive* of the
 other wrapped functions it calls, so the stages add up to the whole; "glue" is what the pipeline's own
@@ -25,6 +32,8 @@ import numpy as np
 from posekit.io.images import load_image
 from posekit.pipeline import detectors, models, movenet, topdown
 from posekit.pipeline.presets import build_pipeline
+from posekit.pipeline.registry import build
+from posekit.pipeline.settings import DetectorSettings, Runtime, TopDownSettings
 from posekit.runtime import session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +89,53 @@ STAGES: list[tuple[Any, str, str | Callable[..., str]]] = [
     (movenet.MoveNetCropModel, "batch", "pose post-process (to image)"),
     (topdown, "oks_nms", "OKS-NMS"),
     (topdown.TopDown, "__call__", "top-down glue (Python)"),
+    (movenet.MoveNetMultiPose, "__call__", "MultiPose pre/post-process (resize, pad, decode)"),
 ]
+
+
+# `default` before issue 11, for old-vs-new ratios in one process
+BEFORE = {
+    "default-before": TopDownSettings(
+        pose="movenet-thunder", detectors=(DetectorSettings("centernet", min_score=0.2),), min_box_score=0.2
+    )
+}
+
+
+def _build(name: str, threads: int) -> Callable[[np.ndarray], Any]:
+    return (
+        build(BEFORE[name], Runtime("cpu", threads))
+        if name in BEFORE
+        else build_pipeline(name, threads=threads)
+    )
+
+
+def compare(names: list[str], images: list[np.ndarray], threads: int, repeat: int) -> None:
+    pipelines = [(n, _build(n, threads)) for n in names]
+    for image in images[:5]:
+        for _, p in pipelines:
+            p(image)
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(repeat):
+        w_sum = dict.fromkeys(names, 0.0)
+        c_sum = dict.fromkeys(names, 0.0)
+        for image in images:
+            for n, p in pipelines:
+                w0, c0 = time.perf_counter(), time.process_time()
+                p(image)
+                w_sum[n] += time.perf_counter() - w0
+                c_sum[n] += time.process_time() - c0
+        for n in names:
+            wall[n].append(w_sum[n] * 1e3 / len(images))
+            cpu[n].append(c_sum[n] * 1e3 / len(images))
+    ref = names[-1]
+    w_ref, c_ref = min(wall[ref]), min(cpu[ref])
+    print(f"\n{len(images)} dev images, {threads} threads, best of {repeat} interleaved passes")
+    print(f"| pipeline | wall ms/image | images/s | × {ref} | CPU ms/image | × {ref} (CPU) |")
+    print("|---|---|---|---|---|---|")
+    for n in names:
+        w, c = min(wall[n]), min(cpu[n])
+        print(f"| {n} | {w:.1f} | {1e3 / w:.1f} | {w_ref / w:.2f} | {c:.1f} | {c_ref / c:.2f} |", flush=True)
 
 
 def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> dict[str, float]:
@@ -91,7 +146,7 @@ def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> d
             saved.append((owner, attr, vars(owner)[attr]))
             setattr(owner, attr, timer.wrap(vars(owner)[attr], label))
     try:
-        pipeline = build_pipeline(name, threads=threads)
+        pipeline = _build(name, threads)
         for image in images[:5]:  # warm-up: first runs allocate
             pipeline(image)
         best: dict[str, float] = {}
@@ -115,7 +170,8 @@ def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> d
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("pipelines", nargs="*", default=["default", "movenet-multipose"])
+    ap.add_argument("pipelines", nargs="*")
+    ap.add_argument("--compare", action="store_true", help="interleaved speed ratios instead of stages")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -124,7 +180,15 @@ def main() -> int:
         return 1
     gt = json.loads((DEV / "annotations" / "person_keypoints.json").read_text())
     images = [load_image(DEV / "images" / info["file_name"]) for info in gt["images"]]
-    for name in args.pipelines:
+    if args.compare:
+        compare(
+            args.pipelines or ["default-before", "default", "fast", "movenet-multipose"],
+            images,
+            args.threads,
+            args.repeat,
+        )
+        return 0
+    for name in args.pipelines or ["default-before", "default", "movenet-multipose"]:
         stages = profile(name, images, args.threads, args.repeat)
         whole = stages.pop("whole")
         print(f"\n{name}: {whole:.1f} ms per image ({1e3 / whole:.1f} images/s), {len(images)} dev images")
