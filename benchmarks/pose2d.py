@@ -62,6 +62,10 @@ def main() -> int:
             f"| {f['model']} | {f['AP']:.3f} [{f['AP_ci_low']:.3f}, {f['AP_ci_high']:.3f}] | {f['AP50']:.3f} | "
             f"{f['AP75']:.3f} | {f['AR']:.3f} | {f['PCK@0.2']:.3f} | {f['images_per_s']:.1f} |"
         )
+    ref = next((f for f in rows if f["model"] == "movenet-multipose"), None)
+    if ref and ref["images_per_s"]:  # issue 11's target: default ≥ 1.0× movenet-multipose, this run
+        ratios = ", ".join(f"{f['model']} {f['images_per_s'] / ref['images_per_s']:.2f}×" for f in rows)
+        print(f"\nimages/s relative to movenet-multipose (this run, pipelines one after another): {ratios}")
     out = ROOT / "out" / "pose2d.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))

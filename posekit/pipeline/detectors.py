@@ -17,7 +17,12 @@ PERSON = 0  # COCO class index of "person" in both detectors
 
 
 class CenterNetDetector:
-    """CenterNet: letterboxed to its input size; decodes its built-in top-100 output."""
+    """CenterNet: letterboxed to its input size; decodes its built-in top-100 output.
+
+    long_side: None: the record's square input (512×512). A number (multiple of 32): the image is
+    letterboxed to that long side and its own aspect (short side rounded up to a multiple of 32) and
+    run through the any-size CenterNet (`posekit.pipeline.derived`): no pixels spent on padding.
+    """
 
     def __init__(
         self,
@@ -26,16 +31,33 @@ class CenterNetDetector:
         device: str = "cpu",
         threads: int | None = None,
         name: str = "centernet",
+        long_side: int | None = None,
     ):
-        self.model = ZooModel(name, device, threads, roles=["detections"])
+        path = None
+        if long_side is not None:
+            from posekit.pipeline.derived import derived_path
+
+            if long_side <= 0 or long_side % 32:
+                raise ValueError(f"CenterNet long_side must be a positive multiple of 32, got {long_side}")
+            path = derived_path(f"{name}-any-size")
+        self.model = ZooModel(name, device, threads, roles=["detections"], onnx_path=path)
         self.min_score, self.iou = min_score, iou
+        self.long_side = long_side
 
     @property
     def name(self) -> str:
         return self.model.name
 
+    def input_size(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """The (width, height) the image of `shape` is letterboxed to."""
+        if self.long_side is None:
+            return self.model.size
+        h, w = shape[:2]
+        short = max(32, min(self.long_side, -(-min(h, w) * self.long_side // (max(h, w) * 32)) * 32))
+        return (self.long_side, short) if w >= h else (short, self.long_side)
+
     def __call__(self, image: np.ndarray) -> Detections:
-        padded, to_input = letterbox(image, self.model.size)
+        padded, to_input = letterbox(image, self.input_size(image.shape))
         out = self.model(padded)["detections"][0]
         # rows: x1, y1, x2, y2 (input pixels), score, class
         keep = (out[:, 5].round() == PERSON) & (out[:, 4] >= self.min_score)

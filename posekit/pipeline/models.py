@@ -8,6 +8,7 @@ outputs by role (`"landmarks"`, `"detections"`, …) as the record names them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -52,6 +53,7 @@ class ZooModel:
 
     roles: the output roles the pipeline uses (default: all). With `prune=True` the graph is cut down
     to them: ONNX Runtime computes every node whatever a run asks for, so an unused head costs time.
+    onnx_path: run this ONNX file (a model derived from the record's) instead of the zoo's own.
     """
 
     def __init__(
@@ -61,11 +63,16 @@ class ZooModel:
         threads: int | None = None,
         roles: Sequence[str] | None = None,
         prune: bool = False,
+        onnx_path: Path | None = None,
     ):
         self.record: ModelRecord = get_record(name)
         self.roles = tuple(roles) if roles is not None else self.record.roles
         names = [self.record.output(r) for r in self.roles]
-        self.onnx = load_model(name, device, threads, outputs=names if prune else None)
+        outputs = names if prune else None
+        if onnx_path is None:
+            self.onnx = load_model(name, device, threads, outputs=outputs)
+        else:  # a model derived from this one (posekit.pipeline.derived): same record, edited graph
+            self.onnx = OnnxModel(onnx_path, device=device, threads=threads, outputs=outputs)
         self._names = dict(zip(self.roles, names))
 
     @property

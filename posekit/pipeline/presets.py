@@ -39,9 +39,11 @@ PRESETS: tuple[Preset, ...] = (
         "default",
         "CenterNet person boxes → MoveNet Thunder on each crop (multi-person, COCO-17)",
         # Boxes below 0.2 add 0.005 AP on the dev set (noise) for 3× the Thunder runs: left to "accurate".
+        # CenterNet sees the image at its own aspect (long side 512), not padded to 512×512: a quarter
+        # less detector work on 4:3 photos and fewer low boxes (−0.008 AP, noise; docs/performance.md).
         TopDownSettings(
             pose="movenet-thunder",
-            detectors=(DetectorSettings("centernet", min_score=0.2),),
+            detectors=(DetectorSettings("centernet", min_score=0.2, long_side=512),),
             min_box_score=0.2,
         ),
     ),

@@ -109,7 +109,7 @@ def _pose_model(name: str, task: str) -> ModelRecord:
 def _centernet(s: DetectorSettings, rt: Runtime) -> PersonDetector:
     from posekit.pipeline.detectors import CenterNetDetector
 
-    return CenterNetDetector(s.min_score, s.iou, rt.device, rt.threads, name=s.model)
+    return CenterNetDetector(s.min_score, s.iou, rt.device, rt.threads, name=s.model, long_side=s.long_side)
 
 
 @register_detector("nanodet")

@@ -35,6 +35,7 @@ class DetectorSettings:
     model: str = "centernet"
     min_score: float = 0.1
     iou: float = 0.6  # non-maximum suppression
+    long_side: int | None = None  # CenterNet only: None = its 512×512 input; else fit the image's aspect
 
 
 @dataclass(frozen=True)

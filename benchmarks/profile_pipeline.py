@@ -1,0 +1,202 @@
+"""Where a pipeline's time goes, per stage, on the dev images: ms per image for each stage; and speed
+ratios between pipelines measured image by image, interleaved.
+
+    .venv/bin/python benchmarks/profile_pipeline.py [--threads 2] [--repeat 3] [PIPELINES...]
+    .venv/bin/python benchmarks/profile_pipeline.py --compare [--repeat 3] [PIPELINES...]
+
+`--compare` runs every pipeline on each image in turn (so load on a shared machine hits all alike) and
+prints each one's wall and process-CPU ms per image and its speed relative to the last pipeline named
+(default: `movenet-multipose`). `default-before` is today's `default` as it was before issue 11
+(square 512×512 CenterNet input): the same code path, so the same predictions as the old code.
+
+Each stage is a function of the pipeline wrapped by a timer that counts its time *exclusive* of the
+other wrapped functions it calls, so the stages add up to the whole; "glue" is what the pipeline's own
+Python code spends around them. Images are decoded once, before timing (as `posekit eval` does).
+The best of `--repeat` passes per stage is printed (the machine is shared: the minimum is the least noisy).
+Needs ../shared/data/posebench-dev.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from posekit.io.images import load_image
+from posekit.pipeline import detectors, models, movenet, topdown
+from posekit.pipeline.presets import build_pipeline
+from posekit.pipeline.registry import build
+from posekit.pipeline.settings import DetectorSettings, Runtime, TopDownSettings
+from posekit.runtime import session
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "data" / "posebench-dev"
+
+
+class StageTimer:
+    """Exclusive wall time per stage label: a wrapped call's time minus that of wrapped calls inside it."""
+
+    def __init__(self) -> None:
+        self.total: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._stack: list[float] = []  # time spent in nested wrapped calls, per open call
+
+    def wrap(self, fn: Callable[..., Any], label: str | Callable[..., str]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                dt = time.perf_counter() - t0
+                nested = self._stack.pop()
+                name = label(*args) if callable(label) else label
+                self.total[name] += dt - nested
+                self.calls[name] += 1
+                if self._stack:
+                    self._stack[-1] += dt
+
+        return timed
+
+
+def _onnx_label(model: session.OnnxModel, *_: Any) -> str:
+    return f"{model.path.stem} ONNX"
+
+
+def _input_label(model: models.ZooModel, *_: Any) -> str:
+    return f"{model.name} input tensor"
+
+
+# (owner, attribute, stage label): attributes a version of the code lacks are skipped
+STAGES: list[tuple[Any, str, str | Callable[..., str]]] = [
+    (detectors, "letterbox", "detector pre-process (resize, pad)"),
+    (detectors.CenterNetDetector, "__call__", "detector decode (filter, NMS, to image)"),
+    (detectors, "nms_boxes", "detector decode (filter, NMS, to image)"),
+    (models.ZooModel, "__call__", _input_label),
+    (models.ZooModel, "batch", _input_label),
+    (session.OnnxModel, "__call__", _onnx_label),
+    (movenet, "crop_transform", "crops (affine, warp)"),
+    (movenet, "warp", "crops (affine, warp)"),
+    (movenet, "crop_batch", "crops (affine, warp)"),
+    (movenet.MoveNetCropModel, "__call__", "pose post-process (to image)"),
+    (movenet.MoveNetCropModel, "batch", "pose post-process (to image)"),
+    (topdown, "oks_nms", "OKS-NMS"),
+    (topdown.TopDown, "__call__", "top-down glue (Python)"),
+    (movenet.MoveNetMultiPose, "__call__", "MultiPose pre/post-process (resize, pad, decode)"),
+]
+
+
+# `default` before issue 11, for old-vs-new ratios in one process
+BEFORE = {
+    "default-before": TopDownSettings(
+        pose="movenet-thunder", detectors=(DetectorSettings("centernet", min_score=0.2),), min_box_score=0.2
+    )
+}
+
+
+def _build(name: str, threads: int) -> Callable[[np.ndarray], Any]:
+    return (
+        build(BEFORE[name], Runtime("cpu", threads))
+        if name in BEFORE
+        else build_pipeline(name, threads=threads)
+    )
+
+
+def compare(names: list[str], images: list[np.ndarray], threads: int, repeat: int) -> None:
+    pipelines = [(n, _build(n, threads)) for n in names]
+    for image in images[:5]:
+        for _, p in pipelines:
+            p(image)
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(repeat):
+        w_sum = dict.fromkeys(names, 0.0)
+        c_sum = dict.fromkeys(names, 0.0)
+        for image in images:
+            for n, p in pipelines:
+                w0, c0 = time.perf_counter(), time.process_time()
+                p(image)
+                w_sum[n] += time.perf_counter() - w0
+                c_sum[n] += time.process_time() - c0
+        for n in names:
+            wall[n].append(w_sum[n] * 1e3 / len(images))
+            cpu[n].append(c_sum[n] * 1e3 / len(images))
+    ref = names[-1]
+    w_ref, c_ref = min(wall[ref]), min(cpu[ref])
+    print(f"\n{len(images)} dev images, {threads} threads, best of {repeat} interleaved passes")
+    print(f"| pipeline | wall ms/image | images/s | × {ref} | CPU ms/image | × {ref} (CPU) |")
+    print("|---|---|---|---|---|---|")
+    for n in names:
+        w, c = min(wall[n]), min(cpu[n])
+        print(f"| {n} | {w:.1f} | {1e3 / w:.1f} | {w_ref / w:.2f} | {c:.1f} | {c_ref / c:.2f} |", flush=True)
+
+
+def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> dict[str, float]:
+    timer = StageTimer()
+    saved = []
+    for owner, attr, label in STAGES:
+        if attr in vars(owner):
+            saved.append((owner, attr, vars(owner)[attr]))
+            setattr(owner, attr, timer.wrap(vars(owner)[attr], label))
+    try:
+        pipeline = _build(name, threads)
+        for image in images[:5]:  # warm-up: first runs allocate
+            pipeline(image)
+        best: dict[str, float] = {}
+        for _ in range(repeat):
+            timer.total.clear()
+            t0 = time.perf_counter()
+            for image in images:
+                pipeline(image)
+            whole = time.perf_counter() - t0
+            stages = {k: v * 1e3 / len(images) for k, v in timer.total.items()}
+            stages["outside the pipeline (estimator, calls)"] = whole * 1e3 / len(images) - sum(
+                stages.values()
+            )
+            stages["whole"] = whole * 1e3 / len(images)
+            best = {k: min(v, best.get(k, v)) for k, v in stages.items()}
+        return best
+    finally:
+        for owner, attr, fn in reversed(saved):
+            setattr(owner, attr, fn)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pipelines", nargs="*")
+    ap.add_argument("--compare", action="store_true", help="interleaved speed ratios instead of stages")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    if not DEV.exists():
+        print(f"no dev set at {DEV}", file=sys.stderr)
+        return 1
+    gt = json.loads((DEV / "annotations" / "person_keypoints.json").read_text())
+    images = [load_image(DEV / "images" / info["file_name"]) for info in gt["images"]]
+    if args.compare:
+        compare(
+            args.pipelines or ["default-before", "default", "fast", "movenet-multipose"],
+            images,
+            args.threads,
+            args.repeat,
+        )
+        return 0
+    for name in args.pipelines or ["default-before", "default", "movenet-multipose"]:
+        stages = profile(name, images, args.threads, args.repeat)
+        whole = stages.pop("whole")
+        print(f"\n{name}: {whole:.1f} ms per image ({1e3 / whole:.1f} images/s), {len(images)} dev images")
+        print("| stage | ms per image | share |\n|---|---|---|")
+        for stage, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
+            print(f"| {stage} | {ms:.2f} | {100 * ms / whole:.0f} % |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
