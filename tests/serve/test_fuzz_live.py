@@ -5,6 +5,7 @@ type or is dropped as stale; the stream goes on, and the server keeps serving af
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
@@ -18,7 +19,12 @@ from starlette.websockets import WebSocketDisconnect
 
 pytestmark = pytest.mark.models
 
-FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "25")),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 LIMIT = 300_000  # the client fixture's max_frame_bytes
 
 json_values = st.recursive(

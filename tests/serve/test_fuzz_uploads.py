@@ -24,7 +24,12 @@ from PIL import Image
 
 pytestmark = pytest.mark.models
 
-FUZZ = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "40")),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 EVIL_NAMES = [
     "../../x",
