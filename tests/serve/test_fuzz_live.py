@@ -20,7 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 pytestmark = pytest.mark.models
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "20")),
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),

@@ -28,7 +28,7 @@ from .conftest import KEY, config, serving  # noqa: E402
 
 pytestmark = pytest.mark.models
 
-EXAMPLES = int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "10"))  # per operation and mode
+EXAMPLES = int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "6"))  # per operation and mode
 LIMITS: dict[str, Any] = dict(
     max_image_bytes=300_000, max_video_bytes=2_000_000, max_pixels=4_000_000, max_frame_bytes=300_000
 )

@@ -25,7 +25,7 @@ from PIL import Image
 pytestmark = pytest.mark.models
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("POSEKIT_FUZZ_EXAMPLES", "25")),
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
