@@ -199,6 +199,7 @@ def _service_jobs(clip: Path, n: int, threads: int, tmp: Path) -> dict:
             one()
             if i % max(1, n // 10) == 0:
                 probe.sample(i)
+    print("RSS MiB along the service jobs:", " ".join(f"{v:.0f}" for v in probe.column(1)))
     return _deltas(probe)
 
 
