@@ -62,5 +62,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"(API docs /docs; data in {config.data_dir})",
         flush=True,
     )
-    uvicorn.run(create_app(config, pool), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(config, pool),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ws_max_size=config.max_frame_bytes + 65536,  # a bigger live message is refused before it is buffered
+    )
     return 0

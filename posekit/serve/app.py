@@ -28,7 +28,7 @@ from posekit.analysis.options import ANALYSES
 from posekit.errors import InputError, PosekitError
 from posekit.layouts import get_layout
 from posekit.serve.analysis import parse_analysis
-from posekit.serve.auth import HEADER, key_from_headers, key_matches
+from posekit.serve.auth import MISSING, KeyGate, key_from_headers, key_matches
 from posekit.serve.engine import (
     JOB_OPTIONS,
     ModelPool,
@@ -148,6 +148,7 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         return config.max_image_bytes + 64 * 1024
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(KeyGate, api_key=config.api_key)  # added last: runs first, before any body is read
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -164,11 +165,7 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
 
     async def require_key(request: Request) -> None:
         if not key_matches(config.api_key, key_from_headers(request.headers)):
-            raise HTTPException(
-                401,
-                f"missing or wrong API key (send it in the {HEADER} header)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise HTTPException(401, MISSING, headers={"WWW-Authenticate": "Bearer"})  # KeyGate's twin
 
     v1 = [Depends(require_key)]
 
@@ -309,6 +306,8 @@ def create_app(config: ServeConfig, pool: ModelPool | None = None) -> FastAPI:
         accept = request.headers.get("accept", "")
         fmt = format or ("parquet" if "parquet" in accept else "jsonl")
         path = state["store"].dir(job.id) / f"results.{fmt}"
+        if not path.exists():  # removed behind the server's back: a 404, not FileResponse's 500
+            raise HTTPException(404, f"job {job.id} has no results.{fmt} any more")
         media = "application/vnd.apache.parquet" if fmt == "parquet" else "application/x-ndjson"
         return FileResponse(path, media_type=media, filename=f"{job.id}.{fmt}")
 

@@ -78,9 +78,14 @@ class ModelPool:
         min_score: float = 0.0,
         min_keypoint_score: float = 0.0,
         layout: str | None = None,
+        abandoned: Callable[[], bool] | None = None,
     ) -> Poses:
+        """Poses of one image; `abandoned()` is asked once a slot is free, so work for a client that left
+        while waiting for one is skipped (raises `Abandoned`) instead of queued up behind the others."""
         est = self.get(model)
         with self._slots:
+            if abandoned is not None and abandoned():
+                raise Abandoned
             poses = est(image)
         if min_score > 0 or min_keypoint_score > 0:
             poses = poses.filter(min_score, min_keypoint_score=min_keypoint_score)
@@ -108,6 +113,10 @@ def check_image(data: bytes, *, name: str, max_pixels: int) -> np.ndarray:
             f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {max_pixels / 1e6:.0f} MP limit"
         )
     return decode_image(data, name=name)
+
+
+class Abandoned(Exception):
+    """The client of this work is gone (raised by `ModelPool.estimate`)."""
 
 
 class PixelLimitError(InputError):

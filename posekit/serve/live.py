@@ -18,16 +18,18 @@ One frame is held at a time: a frame that arrives while the model is busy replac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
 import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from posekit.errors import InputError
+from posekit.errors import InputError, PosekitError
 from posekit.serve.auth import key_from_headers, key_matches
-from posekit.serve.engine import ModelPool, check_image
+from posekit.serve.engine import Abandoned, ModelPool, check_image
 
 AUTH_TIMEOUT_S = 10.0
 
@@ -83,9 +85,12 @@ class LiveSession:
             self.wake.set()
 
     async def on_text(self, text: str) -> None:
+        if len(text) > self.max_bytes:
+            await self.send({"type": "error", "error": f"text message over the {self.max_bytes} byte limit"})
+            return
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # deeply nested arrays exhaust the parser's recursion
             await self.send(
                 {"type": "error", "error": "text message is not JSON; send frames as binary messages"}
             )
@@ -113,8 +118,15 @@ class LiveSession:
             t0 = time.perf_counter()
             try:
                 poses = await run_in_threadpool(self._estimate, data, seq)
-            except InputError as exc:
+                if self.closed:  # the client left while its frame was processed
+                    return
+            except Abandoned:
+                return
+            except PosekitError as exc:
                 await self.send({"type": "error", "seq": seq, "error": str(exc)})
+                continue
+            except Exception as exc:  # a bug on one frame: say so, and the stream goes on
+                await self.send({"type": "error", "seq": seq, "error": f"{type(exc).__name__}: {exc}"})
                 continue
             reply = {
                 "type": "poses",
@@ -126,9 +138,15 @@ class LiveSession:
             await self.send(reply)
 
     def _estimate(self, data: bytes, seq: int) -> str:
+        if self.closed:
+            raise Abandoned
         image = check_image(data, name=f"frame {seq}", max_pixels=self.pool.config.max_pixels)
         poses = self.pool.estimate(
-            image, self.model, min_score=self.min_score, min_keypoint_score=self.min_kp
+            image,
+            self.model,
+            min_score=self.min_score,
+            min_keypoint_score=self.min_kp,
+            abandoned=lambda: self.closed,  # many clients gone at once must not leave a queue of inferences
         )
         return poses.to_json()
 
@@ -139,8 +157,8 @@ async def live_endpoint(ws: WebSocket, pool: ModelPool, api_key: str | None, max
     try:
         model = q.get("model") or None
         pool.get(model)
-        min_score, min_kp = float(q.get("min_score", 0)), float(q.get("min_keypoint_score", 0))
-    except (InputError, ValueError) as exc:
+        min_score, min_kp = _unit(q, "min_score"), _unit(q, "min_keypoint_score")
+    except InputError as exc:
         await ws.send_text(json.dumps({"type": "error", "error": str(exc)}))
         await ws.close(code=1008)
         return
@@ -163,10 +181,32 @@ async def live_endpoint(ws: WebSocket, pool: ModelPool, api_key: str | None, max
             return
     session = LiveSession(ws, pool, max_frame_bytes, model, min_score, min_kp)
     await session.send({"type": "ready", "model": model or pool.default})
-    tasks = [asyncio.ensure_future(session.receive_loop()), asyncio.ensure_future(session.process_loop())]
+    receiving = asyncio.ensure_future(session.receive_loop())
+    processing = asyncio.ensure_future(session.process_loop())
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([receiving, processing], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # The frame being processed is let finish (one inference) rather than cancelled: cancelling the
+        # wait on its worker thread made the disconnect race the thread (CancelledError escaped the app).
+        session.closed = True
+        session.wake.set()
+        if not receiving.done():
+            receiving.cancel()
+        results = await asyncio.gather(receiving, processing, return_exceptions=True)
+    failed = any(isinstance(r, Exception) for r in results)
+    # The client may be gone already; else it learns the stream ended (1011: our failure) instead of
+    # waiting on an open socket nobody reads.
+    with contextlib.suppress(Exception):
+        await ws.close(code=1011 if failed else 1000)
+
+
+def _unit(query: Any, name: str) -> float:
+    """A score threshold from the query string: a number from 0 to 1."""
+    text = query.get(name, "0")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:  # NaN fails too
+        raise InputError(f"{name}: {text[:40]!r} is not a number from 0 to 1")
+    return value
