@@ -1,16 +1,21 @@
 """Repetition counting: class-agnostic (no exercise label) and per named exercise.
 
-Class-agnostic method (two free parameters, checked by k-fold cross-validation on RepCount, see
-docs/analysis.md):
+Class-agnostic method (docs/analysis.md; its parameters are checked by k-fold cross-validation on
+RepCount, benchmarks/analysis.py):
 1. Missing frames (NaN) are filled by linear interpolation; coordinates are centred on their median
-   and divided by the median shoulder-hip distance, so the method does not depend on image size.
-2. The (T, 2K) trajectory is lightly smoothed and reduced to its first 3 principal components.
-3. Each component's period is its first autocorrelation peak reaching 85 % of its highest peak (this
-   avoids choosing a multiple of the period); the most periodic component (highest autocorrelation at
-   its period) is the motion signal.
-4. The signal is smoothed (Gaussian, sigma = 0.1 period); repetitions are its peaks at least 0.6 period
-   apart with a prominence of at least 0.2 of the signal's 5-95 % range, on the more regular of the two
-   polarities; a repetition runs from the valley before its peak to the valley after it.
+   and divided by the median shoulder-hip distance, so the method does not depend on image size; the
+   (T, 2K) trajectory is lightly smoothed.
+2. A windowed periodicity map of the whole trajectory (periodicity.py: windows of 2 periods, every
+   candidate period) says where the motion repeats and at what period. The dominant period is the one
+   with the most periodicity summed over frames; the exercise's stretch is the frames periodic at about
+   that period, widened by one period each side. Segment first: set-up moves, rests and walking
+   around outside the stretch no longer decide the signal or the period.
+3. Principal components of the stretch; the signal is the one most periodic at the period (its
+   autocorrelation at the period minus at half and a third of it) times its singular-value share.
+4. The signal is smoothed (Gaussian, sigma = 0.1 period); repetitions are its peaks inside the stretch,
+   at least 0.6 period apart, with a prominence of at least 0.2 of the stretch's 5-95 % range, on the
+   more regular of the two polarities; a repetition runs from the valley before its peak to the valley
+   after it.
 
 Named exercises use a joint-angle signal (Sports2D's 2D angles, both sides averaged) and hysteresis: a
 repetition is the angle rising above `high` after having been below `low` and returning below `low`.
@@ -24,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posekit.analysis.angles import ANGLES, compute_angles
+from posekit.analysis.periodicity import PeriodicityMap, periodicity_map
 from posekit.errors import InputError
 from posekit.layouts import Layout, get_layout
 
@@ -31,7 +37,11 @@ from posekit.layouts import Layout, get_layout
 SMOOTH_PERIODS = 0.1
 MIN_DISTANCE_PERIODS = 0.6
 MIN_PROMINENCE = 0.2
-PERIOD_PEAK_FRACTION = 0.85
+MIN_PERIOD_FRAMES = 8
+WINDOW_PERIODS = 2.0  # periodicity-map window, in periods
+PERIOD_THRESHOLD = 0.2  # periodicity score (0-2) counted towards the dominant period
+SEGMENT_THRESHOLD = 0.1  # periodicity score from which a frame belongs to the exercise's stretch
+SEGMENT_DILATION = 1.0  # periods added each side of it (the map's window is 2 periods wide)
 N_COMPONENTS = 3
 MIN_AMPLITUDE = 0.15  # signal range (torso lengths, summed over keypoints) below which nothing is counted
 
@@ -103,16 +113,13 @@ def _autocorr(s: np.ndarray) -> np.ndarray:
     return ac / (ac[0] + 1e-12)
 
 
-def _period(s: np.ndarray, min_lag: int) -> tuple[int | None, float]:
-    from scipy.signal import find_peaks
-
+def _periodicity(s: np.ndarray, period: int) -> float:
+    """Autocorrelation at the period minus at its half or third (as in periodicity.py): high for a
+    signal repeating at `period`, about 0 for a one-off posture change (high at every lag)."""
     ac = _autocorr(s)
-    peaks, _ = find_peaks(ac[: len(ac) // 2])
-    peaks = peaks[peaks >= min_lag]
-    if not len(peaks):
-        return None, 0.0
-    first = peaks[np.argmax(ac[peaks] >= PERIOD_PEAK_FRACTION * ac[peaks].max())]
-    return int(first), float(ac[first])
+    if period >= len(ac):
+        return 0.0
+    return float(ac[period] - max(ac[max(1, round(period / 2))], ac[max(1, round(period / 3))]))
 
 
 def _check(keypoints: np.ndarray, layout: Layout) -> np.ndarray:
@@ -125,35 +132,63 @@ def _check(keypoints: np.ndarray, layout: Layout) -> np.ndarray:
     return kp
 
 
-def motion_signal(
-    keypoints: np.ndarray, layout: str | Layout = "blazepose33", min_period_frames: int = 8
-) -> tuple[np.ndarray, int | None]:
-    """The class-agnostic motion signal (T,) and its period in frames (None if nothing repeats)."""
+@dataclass
+class Motion:
+    """A person's body-normalised, smoothed trajectory (T, 2K) and its periodicity map; computed once
+    and counted with any parameters (benchmarks/analysis.py cross-validates them)."""
+
+    x: np.ndarray
+    observed: np.ndarray
+    map: PeriodicityMap | None  # None: too short or never seen
+
+
+def prepare_motion(
+    keypoints: np.ndarray, layout: str | Layout = "blazepose33", min_period_frames: int = MIN_PERIOD_FRAMES
+) -> Motion:
+    """Step 1-2 of the class-agnostic method (module docstring)."""
     from scipy.ndimage import gaussian_filter1d
 
     lay = get_layout(layout)
     kp = _check(keypoints, lay)[..., :2]
     t = kp.shape[0]
-    if t < 3 * min_period_frames or not np.isfinite(kp).any():
-        return np.zeros(t), None
+    observed = np.isfinite(kp).any(axis=(1, 2))  # frames with the person
+    if t < 3 * min_period_frames or observed.sum() < 2:
+        return Motion(np.zeros((t, 1)), observed, None)
     x = _fill(kp)
     sh = (x[:, lay.index("left_shoulder")] + x[:, lay.index("right_shoulder")]) / 2
     hp = (x[:, lay.index("left_hip")] + x[:, lay.index("right_hip")]) / 2
     scale = float(np.median(np.linalg.norm(sh - hp, axis=1))) or 1.0
     flat = (x.reshape(t, -1) - np.median(x.reshape(t, -1), axis=0)) / scale
     flat = gaussian_filter1d(flat, 1.5, axis=0)
-    flat -= flat.mean(axis=0)
-    u, s, _ = np.linalg.svd(flat, full_matrices=False)
-    best: tuple[int, float, np.ndarray] | None = None
-    for c in range(min(N_COMPONENTS, len(s))):
-        comp = u[:, c] * s[c]
-        p, q = _period(comp, min_period_frames)
-        score = q * s[c] / s[0]  # periodic *and* large: a small harmonic-rich component does not win
-        if p is not None and (best is None or score > best[1]):
-            best = (p, score, comp)
-    if best is None:
-        return u[:, 0] * s[0], None
-    return best[2], best[0]
+    return Motion(flat, observed, periodicity_map(flat, observed, min_period_frames, WINDOW_PERIODS))
+
+
+def motion_signal(
+    motion: Motion, segment: float = SEGMENT_THRESHOLD
+) -> tuple[np.ndarray, int | None, np.ndarray]:
+    """Steps 3-5: the motion signal (T,), its period in frames (None if nothing repeats) and the frames
+    of the exercise's stretch (T,) bool."""
+    from scipy.ndimage import binary_dilation
+
+    t = len(motion.x)
+    period = motion.map.dominant_period(PERIOD_THRESHOLD) if motion.map is not None else None
+    if motion.map is None or period is None:
+        return np.zeros(t), None, np.zeros(t, bool)
+    near = motion.map.periodic_frames(period, segment)
+    if not near.any():  # a segment threshold above the period's: count the whole clip
+        near[:] = True
+    seg = binary_dilation(near, np.ones(2 * int(SEGMENT_DILATION * period) + 1, bool))
+    xs = motion.x[seg]
+    mu = xs.mean(axis=0)
+    _, sv, vt = np.linalg.svd(xs - mu, full_matrices=False)
+    best: tuple[float, np.ndarray] | None = None
+    for c in range(min(N_COMPONENTS, len(sv))):
+        comp = (motion.x - mu) @ vt[c]
+        q = _periodicity(comp[seg], period) * sv[c] / sv[0]  # periodic *and* large
+        if best is None or q > best[0]:
+            best = (q, comp)
+    assert best is not None
+    return best[1], period, seg
 
 
 def _reps_from_peaks(sig: np.ndarray, peaks: np.ndarray, fps: float) -> list[Repetition]:
@@ -166,6 +201,38 @@ def _reps_from_peaks(sig: np.ndarray, peaks: np.ndarray, fps: float) -> list[Rep
         rng = float(sig[pk] - min(sig[start], sig[end]))
         reps.append(Repetition(start, end, int(pk), start / fps, end / fps, (end - start) / fps, rng))
     return reps
+
+
+def count_motion(
+    motion: Motion,
+    fps: float = 30.0,
+    smooth: float = SMOOTH_PERIODS,
+    prominence: float = MIN_PROMINENCE,
+    segment: float = SEGMENT_THRESHOLD,
+) -> RepetitionResult:
+    """Steps 3-6 on a prepared motion (the class-agnostic part of `count_repetitions`)."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    name = "principal component of the periodic stretch"
+    sig, period, seg = motion_signal(motion, segment)
+    if period is None:
+        return RepetitionResult("any", 0, [], sig, fps, None, name)
+    s = gaussian_filter1d(sig, max(1.0, smooth * period))
+    amp = float(np.percentile(s[seg], 95) - np.percentile(s[seg], 5))
+    if amp < MIN_AMPLITUDE:  # keypoint jitter of someone standing still is not exercise
+        return RepetitionResult("any", 0, [], s, fps, period / fps, name)
+    found = []
+    for pol in (s, -s):
+        pk, _ = find_peaks(
+            pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp
+        )
+        pk = pk[seg[pk]]  # only inside the exercise's stretch
+        cv = float(np.std(np.diff(pk)) / np.mean(np.diff(pk))) if len(pk) > 2 else np.inf
+        found.append((cv, -len(pk), pol, pk))
+    _, _, pol, pk = min(found, key=lambda f: (f[0], f[1]))  # the more regular polarity (tie: more peaks)
+    reps = _reps_from_peaks(pol, pk, fps)
+    return RepetitionResult("any", len(reps), reps, pol, fps, period / fps, name)
 
 
 def count_repetitions(
@@ -186,33 +253,14 @@ def count_repetitions(
         fps: frame rate (times and durations).
         exercise: None (class-agnostic), one of EXERCISES, or "angle" with `angle=NAME, low=.., high=..`
             (a user-defined Sports2D angle with hysteresis thresholds in degrees).
-        smooth, prominence: the class-agnostic method's two parameters (see the module docstring).
+        smooth, prominence: peak-counting parameters of the class-agnostic method (module docstring).
     """
-    from scipy.ndimage import gaussian_filter1d
-    from scipy.signal import find_peaks
-
     if fps <= 0:
         raise InputError(f"fps: must be positive, got {fps}")
     lay = get_layout(layout)
     if exercise is not None:
         return _count_exercise(_check(keypoints, lay), lay, fps, exercise, **exercise_kw)
-    sig, period = motion_signal(keypoints, lay)
-    if period is None:
-        return RepetitionResult("any", 0, [], sig, fps, None, "principal component")
-    s = gaussian_filter1d(sig, max(1.0, smooth * period))
-    amp = float(np.percentile(s, 95) - np.percentile(s, 5))
-    if amp < MIN_AMPLITUDE:  # keypoint jitter of someone standing still is not exercise
-        return RepetitionResult("any", 0, [], s, fps, period / fps, "principal component")
-    found = []
-    for pol in (s, -s):
-        pk, _ = find_peaks(
-            pol, distance=max(1, int(MIN_DISTANCE_PERIODS * period)), prominence=prominence * amp
-        )
-        cv = float(np.std(np.diff(pk)) / np.mean(np.diff(pk))) if len(pk) > 2 else np.inf
-        found.append((cv, pol, pk))
-    _, pol, pk = min(found, key=lambda f: f[0])  # the more regular polarity
-    reps = _reps_from_peaks(pol, pk, fps)
-    return RepetitionResult("any", len(reps), reps, pol, fps, period / fps, "principal component")
+    return count_motion(prepare_motion(keypoints, lay), fps, smooth, prominence)
 
 
 # ------------------------------------------------------------------ named exercises
