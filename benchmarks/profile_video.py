@@ -105,8 +105,12 @@ def profile(model: str, clip: Path, frames: int) -> dict[str, float]:
     row["decode"] = (time.process_time() - t0) * 1e3 / len(images)
 
     pipe = tracker.pipeline
+    light = tracker.follower.follow_pipeline if tracker.follower else pipe
     for label, m in _onnx_models(pipe):
         m.session = _TimedSession(m.session, t, "network " + label.strip(".").split(".")[0].rstrip("s"))
+    if light is not pipe:  # Lightning on the frames between detections
+        light.pose.model.onnx.session = _TimedSession(light.pose.model.onnx.session, t, "network follow pose")
+        light.run_rois = t.wrap("pose step", light.run_rois)
     if hasattr(pipe, "detect_rois"):
         pipe.detect_rois = t.wrap("detector step", pipe.detect_rois)
         pipe.run_rois = t.wrap("pose step", pipe.run_rois)
