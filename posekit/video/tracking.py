@@ -63,7 +63,8 @@ class VideoPoseTracker:
     follow_model: a top-down pipeline's pose model on the frames where people are followed (not
         detected); detection frames, where new people are found, keep the pipeline's own. "auto":
         MoveNet Lightning (3× cheaper) where the pipeline runs Thunder, which doubles `default`'s
-        frames/s for a little more jitter (docs/video.md); None: the pipeline's own everywhere.
+        frames/s on a crowded street but nearly doubles its jitter (docs/video.md); None (default):
+        the pipeline's own everywhere.
     """
 
     def __init__(
@@ -81,7 +82,7 @@ class VideoPoseTracker:
         threads: int | None = None,
         workers: int = 2,
         postprocess: Postprocess | None = None,
-        follow_model: str | None = "auto",
+        follow_model: str | None = None,
     ):
         if smooth not in SMOOTH_METHODS:
             raise ValueError(f"smooth must be one of {', '.join(SMOOTH_METHODS)}, got {smooth!r}")

@@ -109,3 +109,17 @@ def test_detector_letterbox_in_one_warp_maps_points_like_the_resize():
     np.testing.assert_allclose(apply_transform(p, m), apply_transform(p, m_ref), atol=0.1)
     out = warp(image, m, (224, 224))
     assert out.shape == (224, 224, 3) and out[:40].max() == 0 and out[-40:].max() == 0  # padded bands
+
+
+@pytest.mark.models
+def test_auto_follow_model_is_lightning_for_thunder_presets_only():
+    from posekit.video.tracking import VideoPoseTracker
+
+    fast = VideoPoseTracker("default", follow_model="auto", threads=1)
+    assert fast.follower is not None
+    assert fast.follower.pipeline.pose.model.name == "movenet-thunder"  # type: ignore[attr-defined]
+    assert fast.follower.follow_pipeline.pose.model.name == "movenet-lightning"  # type: ignore[attr-defined]
+    same = VideoPoseTracker("blazepose", follow_model="auto", threads=1).follower
+    assert same is not None and same.follow_pipeline is same.pipeline
+    with pytest.raises(ValueError, match="top-down"):
+        VideoPoseTracker("blazepose", follow_model="movenet-lightning", threads=1)
