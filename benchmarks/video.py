@@ -5,7 +5,9 @@
 1. Single person, BlazePose full: whole-process frames/s of `posekit track` against MediaPipe
    0.10.21's `mp.solutions.pose` (video mode, model_complexity=1) on the same looped clips. MediaPipe
    runs in its own virtual environment, .venv-mediapipe, created here on first use.
-2. Multi-person frames/s (default preset) with the mean number of people per frame.
+2. Multi-person frames/s (default preset) with the mean number of people per frame; and the street
+   clip through whole `posekit track` processes, `default` (as shipped, and with Lightning following)
+   against `movenet-multipose` (runs alternated, median of --repeats).
 3. Peak memory of `posekit track` on the street clip and on the same clip looped 10×.
 4. Track ids per shared video: ids that last more than one second, and all ids.
 5. Jitter (mean keypoint acceleration, px/frame²) without and with One Euro smoothing, and the lag
@@ -92,31 +94,34 @@ def posekit_track(clip: Path, model: str, *extra: str) -> dict:
     }
 
 
-def speed_vs_mediapipe(skip_mediapipe: bool) -> list[dict]:
+def speed_vs_mediapipe(skip_mediapipe: bool, repeats: int = 1) -> list[dict]:
+    """Whole processes, posekit and MediaPipe alternated `repeats` times per clip; medians."""
     rows = []
     for name, times in (
         ("mmhuman3d_single_person_1080x1920.mp4", 10),
         ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4),
     ):
         clip = looped(name, times)
-        ours = posekit_track(clip, "blazepose")
+        ours_runs, mp_runs = [], []
+        for _ in range(repeats):
+            ours_runs.append(posekit_track(clip, "blazepose"))
+            if not skip_mediapipe:
+                py = ensure_mediapipe()
+                wall, out, _ = timed(
+                    [str(py), str(ROOT / "benchmarks" / "mediapipe_baseline.py"), str(clip), "1"]
+                )
+                mp = json.loads(out.strip().splitlines()[-1])
+                mp_runs.append({"process_fps": mp["frames"] / wall, "loop_fps": mp["loop_fps"]})
         row = {
             "clip": f"{name} ×{times}",
-            "frames": ours["frames"],
-            "posekit_fps": ours["process_fps"],
-            "posekit_loop_fps": ours["loop_fps"],
+            "frames": ours_runs[0]["frames"],
+            "posekit_fps": float(np.median([r["process_fps"] for r in ours_runs])),
+            "posekit_loop_fps": float(np.median([r["loop_fps"] for r in ours_runs])),
         }
-        if not skip_mediapipe:
-            py = ensure_mediapipe()
-            wall, out, _ = timed(
-                [str(py), str(ROOT / "benchmarks" / "mediapipe_baseline.py"), str(clip), "1"]
-            )
-            mp = json.loads(out.strip().splitlines()[-1])
-            row.update(
-                mediapipe_fps=mp["frames"] / wall,
-                mediapipe_loop_fps=mp["loop_fps"],
-                ratio=ours["process_fps"] / (mp["frames"] / wall),
-            )
+        if mp_runs:
+            row["mediapipe_fps"] = float(np.median([r["process_fps"] for r in mp_runs]))
+            row["mediapipe_loop_fps"] = float(np.median([r["loop_fps"] for r in mp_runs]))
+            row["ratio"] = row["posekit_fps"] / row["mediapipe_fps"]
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -137,6 +142,26 @@ def multi_person() -> list[dict]:
         )
         print(rows[-1], flush=True)
     return rows
+
+
+def street_pair(repeats: int) -> dict:
+    """`posekit track` on the street clip, `default` against `movenet-multipose`, whole processes
+    alternated so both see the same machine load; frames/s are medians."""
+    clip = VIDEO / "openpose_street_1280x720.avi"
+    runs = {
+        "default": ("default",),
+        "default, Lightning following": ("default", "--follow-model", "auto"),
+        "movenet-multipose": ("movenet-multipose",),
+    }
+    fps: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, args in runs.items():
+            fps[name].append(posekit_track(clip, *args)["process_fps"])
+    row = {name: float(np.median(v)) for name, v in fps.items()}
+    row["ratio"] = row["default"] / row["movenet-multipose"]
+    row["ratio_lightning"] = row["default, Lightning following"] / row["movenet-multipose"]
+    print(row, flush=True)
+    return row
 
 
 def memory() -> list[dict]:
@@ -175,11 +200,12 @@ def jitter_and_lag() -> list[dict]:
 
     rows = []
     clip = VIDEO / "ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi"
-    for model in ("blazepose", "default"):
+    for model, follow_model in (("blazepose", None), ("default", None), ("default", "auto")):
         traj = {}
         for smooth in ("none", "one_euro"):
             kps, scores = [], []
-            for r in VideoPoseTracker(model, smooth=smooth, workers=1).track(clip):
+            tracker = VideoPoseTracker(model, smooth=smooth, workers=1, follow_model=follow_model)
+            for r in tracker.track(clip):
                 p = r.poses.to_layout("coco17")
                 best = int(np.argmax(p.person_scores)) if len(p) else None
                 kps.append(p.keypoints[best] if best is not None else np.full((17, 2), np.nan))
@@ -188,7 +214,7 @@ def jitter_and_lag() -> list[dict]:
         raw, smoothed = traj["none"], traj["one_euro"]
         rows.append(
             {
-                "model": model,
+                "model": model if follow_model is None else f"{model}, Lightning following",
                 "jitter_raw": jitter(*raw),
                 "jitter_one_euro": jitter(*smoothed),
                 "lag_frames": lag(raw[0], smoothed[0]),
@@ -201,15 +227,19 @@ def jitter_and_lag() -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-mediapipe", action="store_true")
-    ap.add_argument("--parts", default="speed,multi,memory,ids,jitter", help="comma-separated subset to run")
+    ap.add_argument(
+        "--parts", default="speed,multi,street,memory,ids,jitter", help="comma-separated subset to run"
+    )
+    ap.add_argument("--repeats", type=int, default=3, help="whole-process runs per side (speed, street)")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     if not VIDEO.exists():
         print(f"no videos at {VIDEO}", file=sys.stderr)
         return 1
     results = {
-        "speed": speed_vs_mediapipe(args.skip_mediapipe) if "speed" in parts else [],
+        "speed": speed_vs_mediapipe(args.skip_mediapipe, args.repeats) if "speed" in parts else [],
         "multi_person": multi_person() if "multi" in parts else [],
+        "street": street_pair(args.repeats) if "street" in parts else {},
         "memory": memory() if "memory" in parts else [],
         "ids": id_counts() if "ids" in parts else [],
         "jitter": jitter_and_lag() if "jitter" in parts else [],
@@ -229,6 +259,15 @@ def main() -> int:
     print("\n| clip | frames | fps | people/frame |\n|---|---|---|---|")
     for r in results["multi_person"]:
         print(f"| {r['clip']} | {r['frames']} | {r['fps']:.1f} | {r['people_per_frame']:.1f} |")
+    if results["street"]:
+        st = results["street"]
+        print(
+            "\n| street clip, `posekit track`, whole processes (median) | frames/s | ratio |\n|---|---|---|"
+        )
+        print(f"| default | {st['default']:.1f} | {st['ratio']:.2f} |")
+        lightning = st["default, Lightning following"]
+        print(f"| default --follow-model auto | {lightning:.1f} | {st['ratio_lightning']:.2f} |")
+        print(f"| movenet-multipose | {st['movenet-multipose']:.1f} | 1.00 |")
     print("\n| clip | frames | peak RSS MB |\n|---|---|---|")
     for r in results["memory"]:
         print(f"| {r['clip']} | {r['frames']} | {r['peak_rss_mb']:.0f} |")

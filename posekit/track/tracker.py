@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from posekit.layouts import LayoutError
 from posekit.ops import box_iou, box_to_z, oks, z_to_box
@@ -160,7 +159,7 @@ class Tracker:
                 group, det_boxes[free], None if det_kp is None else det_kp[free], sigmas, relaxed
             )
             sim = np.nan_to_num(sim, nan=0.0)  # a NaN box matches nothing
-            rows, cols = linear_sum_assignment(-sim)
+            rows, cols = _assign(sim)
             ok = sim[rows, cols] >= (cfg.reentry_min_similarity if relaxed else cfg.min_similarity)
             for r, c in zip(rows[ok], cols[ok]):
                 matched[int(free[c])] = group[r]
@@ -258,3 +257,15 @@ def _oks_view(poses: Poses) -> tuple[Poses | None, np.ndarray | None]:
         except LayoutError:
             return None, None
     return poses, poses.layout.sigmas_array
+
+
+def _assign(sim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the maximum-similarity assignment. One track or one person (single-person
+    video) is an argmax: scipy.optimize, which takes ~1 s to import, is then never loaded."""
+    if sim.shape[0] == 1:
+        return np.zeros(1, np.intp), np.array([np.argmax(sim[0])])
+    if sim.shape[1] == 1:
+        return np.array([np.argmax(sim[:, 0])]), np.zeros(1, np.intp)
+    from scipy.optimize import linear_sum_assignment
+
+    return linear_sum_assignment(-sim)

@@ -12,6 +12,7 @@ images, until the end: see `posekit.video.offline`).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 from collections import deque
@@ -28,7 +29,7 @@ from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline
 from posekit.results import FrameResult, Poses
 from posekit.smooth import PoseSmoother
-from posekit.track import Tracker
+from posekit.track import Tracker, TrackerConfig
 from posekit.video.follow import RoiFollower
 
 SMOOTH_METHODS = ("one_euro", "savgol", "none")
@@ -59,6 +60,11 @@ class VideoPoseTracker:
         cores busy, since one frame's small crops cannot use two threads well. Frame t is then cropped
         from frame t − 2's skeletons instead of t − 1's: a little more margin is needed for very fast
         motion. 1 runs frame by frame with `threads` per model.
+    follow_model: a top-down pipeline's pose model on the frames where people are followed (not
+        detected); detection frames, where new people are found, keep the pipeline's own. "auto":
+        MoveNet Lightning (3× cheaper) where the pipeline runs Thunder, which doubles `default`'s
+        frames/s on a crowded street but nearly doubles its jitter (docs/video.md); None (default):
+        the pipeline's own everywhere.
     """
 
     def __init__(
@@ -76,6 +82,7 @@ class VideoPoseTracker:
         threads: int | None = None,
         workers: int = 2,
         postprocess: Postprocess | None = None,
+        follow_model: str | None = None,
     ):
         if smooth not in SMOOTH_METHODS:
             raise ValueError(f"smooth must be one of {', '.join(SMOOTH_METHODS)}, got {smooth!r}")
@@ -93,7 +100,16 @@ class VideoPoseTracker:
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
         self.follower = (
-            RoiFollower(pipeline, redetect_every) if follow and isinstance(pipeline, RoiPipeline) else None
+            RoiFollower(
+                pipeline,
+                redetect_every,
+                follow_pipeline=_follow_pipeline(
+                    pipeline, follow_model, device, 1 if self.workers > 1 else threads
+                ),
+                min_score=float((tracker or {}).get("min_score", TrackerConfig.min_score)),
+            )
+            if follow and isinstance(pipeline, RoiPipeline)
+            else None
         )
         if self.follower is None:
             if self.workers > 1 and threads != 1:
@@ -250,3 +266,22 @@ class VideoPoseTracker:
                 raise error
         finally:
             src.close()
+
+
+def _follow_pipeline(
+    pipeline: Any, follow_model: str | None, device: str, threads: int | None
+) -> RoiPipeline | None:
+    """The top-down pipeline with `follow_model` as its pose model (shares the detectors)."""
+    from posekit.pipeline.movenet import MoveNetCropModel
+    from posekit.pipeline.topdown import TopDown
+
+    if follow_model == "auto":
+        thunder = isinstance(pipeline, TopDown) and pipeline.pose.model.name == "movenet-thunder"
+        follow_model = "movenet-lightning" if thunder else None
+    if follow_model is None:
+        return None
+    if not isinstance(pipeline, TopDown):
+        raise ValueError(f"follow_model needs a top-down pipeline, not {type(pipeline).__name__}")
+    light = copy.copy(pipeline)
+    light.pose = MoveNetCropModel(follow_model, device=device, threads=threads)
+    return light
