@@ -1,4 +1,4 @@
-"""Where `posekit track` spends its time, per stage, in ms per frame (docs/performance_video.md).
+"""Where `posekit track` spends its time, per stage, in ms per frame (docs/performance.md, "Video").
 
     .venv/bin/python benchmarks/profile_video.py [--frames 150] [--models blazepose,default]
 
