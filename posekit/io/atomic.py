@@ -5,6 +5,12 @@ One mechanism for every writer in posekit: `AtomicFile` is a temporary file next
 the target and fsyncs the folder, `discard()` removes it. `atomic_write` wraps it for a `with`
 block; writers that hand a path to a library (PyAV, pyarrow) or keep a file open across calls
 (`TrackWriter`, `VideoWriter`) use `AtomicFile` directly.
+
+A killed process cannot remove its temporary file, so each one is named after its owner
+(`.NAME.pk<pid>-<random><suffix>`) and holds an flock while it is open. `sweep_stale(folder)`, which
+every new `AtomicFile` runs on its folder, removes the temporary files whose owner is gone: the pid
+no longer runs *and* nobody holds the lock (the second test covers pid reuse and other pid
+namespaces sharing the folder). Nothing else is ever removed.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +29,114 @@ from typing import IO, Any
 import numpy as np
 
 from posekit.errors import InputError
+
+try:  # POSIX; elsewhere the pid test alone decides
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+#: Our temporary names: `.NAME.pk<pid>-<8 random chars><suffix>` (a file, or a `.journal` folder).
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.pk(?P<pid>\d+)-[a-z0-9_]{8}(?P<suffix>\..*)?$")
+#: The names of posekit versions before the pid was in the name; swept only when a day old.
+_LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+_LEGACY_AGE_S = 86400.0
+_SWEEP_EVERY_S = 60.0
+_swept: dict[str, float] = {}  # folder -> when it was last swept by this process
+
+
+def temp_prefix(path: Path) -> str:
+    """The prefix of a temporary name for `path` owned by this process."""
+    return f".{path.name}.pk{os.getpid()}-"
+
+
+def lock_fd(path: str | os.PathLike) -> int | None:
+    """Open `path` (a file or a folder) and take an exclusive flock that lives as long as the
+    returned descriptor (the kernel drops it when the process dies, however it dies); None when
+    the lock is held elsewhere or cannot be taken."""
+    if fcntl is None:  # pragma: no cover
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held by another process (or a file system without locks)
+        os.close(fd)
+        return None
+    return fd
+
+
+def owner_alive(path: Path, pid: int | None) -> bool:
+    """Whether a live process may still own the temporary `path` (True when unsure)."""
+    if pid is not None:
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            pass
+        except OSError:  # EPERM: it runs, as another user
+            return True
+    if fcntl is None:  # pragma: no cover
+        return pid is None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False  # gone already
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True  # someone holds the lock: a live writer (in another pid namespace, say)
+    finally:
+        os.close(fd)
+
+
+def stale_temps(folder: Path) -> Iterator[tuple[Path, re.Match[str]]]:
+    """The temporary files and folders in `folder` whose owner is gone, with their name's match."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for e in entries:
+        if not e.name.startswith("."):
+            continue
+        m = TEMP_NAME.match(e.name)
+        if m is not None:
+            if not owner_alive(Path(e.path), int(m["pid"])):
+                yield Path(e.path), m
+            continue
+        m = _LEGACY_TEMP.match(e.name)
+        try:
+            old = (
+                m is not None and e.is_file(follow_symlinks=False) and now - e.stat().st_mtime > _LEGACY_AGE_S
+            )
+        except OSError:
+            continue
+        if old and m is not None and not owner_alive(Path(e.path), None):
+            yield Path(e.path), m
+
+
+def sweep_stale(folder: str | os.PathLike, *, force: bool = False) -> list[Path]:
+    """Remove the temporary *files* that killed posekit processes left in `folder` (folders, e.g. a
+    Parquet journal, are left to their format's recovery). Returns what was removed. Runs at most
+    once a minute per folder per process unless `force`."""
+    folder = Path(folder)
+    key = str(folder.absolute())
+    if not force and time.monotonic() - _swept.get(key, -1e9) < _SWEEP_EVERY_S:
+        return []
+    _swept[key] = time.monotonic()
+    removed = []
+    for p, _ in stale_temps(folder):
+        if p.is_symlink() or not p.is_file():
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
 
 
 class AtomicFile:
@@ -41,13 +157,25 @@ class AtomicFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"{self.path}: cannot create its folder ({exc.strerror})") from None
+        sweep_stale(self.path.parent)
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=suffix, dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(self.path), suffix=suffix, dir=self.path.parent)
         except OSError as exc:
             raise InputError(f"{self.path}: cannot write {what} ({exc.strerror or exc})") from None
         os.close(fd)
         self.tmp = Path(tmp)
+        self._lock = lock_fd(self.tmp)  # tells sweepers in other processes that the file is in use
         self.done = False
+
+    def _unlock(self) -> None:
+        if getattr(self, "_lock", None) is not None:
+            assert self._lock is not None
+            with contextlib.suppress(OSError):
+                os.close(self._lock)
+            self._lock = None
+
+    def __del__(self) -> None:
+        self._unlock()
 
     def commit(self) -> None:
         """fsync the temporary file, give it the old file's mode (else 0644: mkstemp makes 0600),
@@ -55,6 +183,7 @@ class AtomicFile:
         if self.done:
             raise ValueError(f"AtomicFile({self.path}): already committed or discarded")
         self.done = True
+        self._unlock()
         try:
             fd = os.open(self.tmp, os.O_RDWR)
             try:
@@ -78,6 +207,7 @@ class AtomicFile:
     def discard(self) -> None:
         """Remove the temporary file; `path` is left as it was. Safe to call more than once."""
         self.done = True
+        self._unlock()
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
 

@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +16,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.atomic import AtomicFile
+from posekit.io.tracks.journal import JOURNAL_SECONDS, ParquetJournal, recover_parquet
 from posekit.io.tracks.schema import (
     INT_COLUMNS,
     arrow_schema,
@@ -244,7 +246,9 @@ class CsvWriter(TabularWriter):
 
 
 class ParquetWriter(TabularWriter):
-    """Parquet (pyarrow), a row group every `row_group_frames` frames, renamed onto `path` by `close`."""
+    """Parquet (pyarrow), a row group every `row_group_frames` frames, renamed onto `path` by `close`;
+    the rows are journaled as they come (`posekit.io.tracks.journal`) so a kill loses at most the
+    last `JOURNAL_SECONDS` of them."""
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         try:
@@ -254,7 +258,18 @@ class ParquetWriter(TabularWriter):
         super().__init__(path, **kwargs)
         self._group = max(1, int(kwargs["row_group_frames"]))
         self._pending: list[dict[str, np.ndarray]] = []
+        self._journaled = 0  # how many of `_pending` are in the journal already
+        self._journal_time = time.monotonic()
         self._out = AtomicFile(path, what="results")
+        try:
+            recover_parquet(path.parent)  # what killed runs left here, before this run adds its own
+        except Exception as e:  # the journal stays for a later try; this run goes on
+            log.warning("%s: could not recover the journal of a killed run (%s)", path.parent, e)
+        try:
+            self._journal = ParquetJournal(path)
+        except OSError as e:
+            self._out.discard()
+            raise InputError(f"{path}: cannot write results ({e.strerror or e})") from None
         self._pq: Any = None
 
     def _start(self, columns: list[str]) -> None:
@@ -267,33 +282,45 @@ class ParquetWriter(TabularWriter):
         self._pending.append(cols)
         if len(self._pending) >= self._group:
             self._flush()
+        elif time.monotonic() - self._journal_time > JOURNAL_SECONDS:  # a slow source: journal anyway
+            self._journal.append(self._table(self._pending[self._journaled :]))
+            self._journaled = len(self._pending)
+            self._journal_time = time.monotonic()
 
-    def _flush(self) -> None:
+    def _table(self, blocks: list[dict[str, np.ndarray]]) -> Any:
         import pyarrow as pa
 
-        if not self._pending:
-            return
         arrays = []
         for c in self._schema.names:
-            data = np.concatenate([b[c] for b in self._pending])
+            data = np.concatenate([b[c] for b in blocks])
             if c == "track_id":  # NaN = no ids: a null
                 arrays.append(
                     pa.array(np.nan_to_num(data).astype(np.int64), mask=np.isnan(data), type=pa.int64())
                 )
             else:
                 arrays.append(pa.array(data, type=self._schema.field(c).type))
-        self._pq.write_table(pa.table(arrays, schema=self._schema))
-        self._pending = []
+        return pa.table(arrays, schema=self._schema)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._pq.write_table(self._table(self._pending))
+        if self._journaled < len(self._pending):
+            self._journal.append(self._table(self._pending[self._journaled :]))
+        self._pending, self._journaled = [], 0
+        self._journal_time = time.monotonic()
 
     def _finish(self) -> None:
         self._flush()
         self._pq.close()
         self._out.commit()
+        self._journal.remove()  # only now: a kill before the rename above still has the journal
 
     def discard(self) -> None:
         with contextlib.suppress(Exception):
             self._pq.close()
         self._out.discard()
+        self._journal.remove()
 
 
 #: The writer class of each results format (by file suffix).

@@ -1,0 +1,28 @@
+"""A child process for the fault tests: `python fault_child.py tracks PATH FRAMES SLEEP_S` writes the
+synthetic frames of fault_helpers.frame_poses through a TrackWriter, one every SLEEP_S seconds, and
+prints each frame number once written."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fault_helpers import frame_poses
+
+from posekit.io.tracks import TrackWriter
+
+
+def write_tracks(path: str, frames: int, sleep_s: float, row_group: int = 10) -> None:
+    with TrackWriter(path, row_group_frames=row_group) as w:
+        for i in range(frames):
+            w.write(i, i / 10, frame_poses(i))
+            print(i, flush=True)
+            time.sleep(sleep_s)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "tracks":
+        write_tracks(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
