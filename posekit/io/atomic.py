@@ -16,6 +16,7 @@ namespaces sharing the folder). Nothing else is ever removed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from posekit.errors import InputError
+from posekit.errors import InputError, OutputError
 
 try:  # POSIX; elsewhere the pid test alone decides
     import fcntl
@@ -42,6 +43,34 @@ _LEGACY_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 _LEGACY_AGE_S = 86400.0
 _SWEEP_EVERY_S = 60.0
 _swept: dict[str, float] = {}  # folder -> when it was last swept by this process
+
+
+_WRITE_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EFBIG: "the file is larger than this file system or the process's limit allows",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def output_error(exc: OSError, path: str | os.PathLike, what: str) -> OutputError | None:
+    """The one-line `OutputError` for an OSError that means "cannot write here" (None for others)."""
+    reason = _WRITE_ERRORS.get(exc.errno or 0)
+    return None if reason is None else OutputError(f"{path}: cannot write {what}: {reason}")
+
+
+@contextlib.contextmanager
+def write_errors(path: str | os.PathLike, what: str = "a file") -> Iterator[None]:
+    """Turn a full disk, a read-only folder and the like, met inside the block, into `OutputError`."""
+    try:
+        yield
+    except OSError as exc:
+        err = output_error(exc, path, what)
+        if err is None:
+            raise
+        raise err from None
 
 
 def temp_prefix(path: Path) -> str:
@@ -161,7 +190,10 @@ class AtomicFile:
         try:
             fd, tmp = tempfile.mkstemp(prefix=temp_prefix(self.path), suffix=suffix, dir=self.path.parent)
         except OSError as exc:
-            raise InputError(f"{self.path}: cannot write {what} ({exc.strerror or exc})") from None
+            raise output_error(exc, self.path, what) or InputError(
+                f"{self.path}: cannot write {what} ({exc.strerror or exc})"
+            ) from None
+        self.what = what
         os.close(fd)
         self.tmp = Path(tmp)
         self._lock = lock_fd(self.tmp)  # tells sweepers in other processes that the file is in use
@@ -185,14 +217,17 @@ class AtomicFile:
         self.done = True
         self._unlock()
         try:
-            fd = os.open(self.tmp, os.O_RDWR)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            with contextlib.suppress(OSError):
-                os.chmod(self.tmp, stat.S_IMODE(self.path.stat().st_mode) if self.path.exists() else 0o644)
-            os.replace(self.tmp, self.path)
+            with write_errors(self.path, self.what):
+                fd = os.open(self.tmp, os.O_RDWR)
+                try:
+                    os.fsync(fd)  # a full disk can show only here (delayed allocation, NFS)
+                finally:
+                    os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.chmod(
+                        self.tmp, stat.S_IMODE(self.path.stat().st_mode) if self.path.exists() else 0o644
+                    )
+                os.replace(self.tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(self.tmp)
@@ -224,7 +259,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", *, encoding: str | N
         raise ValueError(f"atomic_write: mode must be a write mode ('w' or 'wb'), got {mode!r}")
     out = AtomicFile(path)
     try:
-        with open(out.tmp, mode, encoding=encoding if "b" not in mode else None) as f:
+        with write_errors(path), open(out.tmp, mode, encoding=encoding if "b" not in mode else None) as f:
             yield f
     except BaseException:
         out.discard()
@@ -243,7 +278,8 @@ def atomic_path(path: str | os.PathLike, *, suffix: str = ".tmp", what: str = "a
     """
     out = AtomicFile(path, suffix=suffix, what=what)
     try:
-        yield out.tmp
+        with write_errors(path, what):
+            yield out.tmp
     except BaseException:
         out.discard()
         raise

@@ -24,5 +24,11 @@ def write_tracks(path: str, frames: int, sleep_s: float, row_group: int = 10) ->
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "tracks":
-        write_tracks(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    from posekit.errors import PosekitError
+
+    try:
+        if sys.argv[1] == "tracks":
+            write_tracks(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    except PosekitError as exc:  # as the CLI does
+        print(f"posekit: error: {exc}", file=sys.stderr)
+        sys.exit(2)

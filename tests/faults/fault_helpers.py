@@ -3,14 +3,16 @@ process, SIGKILL it at a chosen moment, and check what it left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +118,21 @@ def assert_prefix(frames: list, *, first: int = 0) -> int:
         np.testing.assert_array_equal(fr.poses.keypoints, want.keypoints)
         np.testing.assert_array_equal(fr.poses.scores, want.scores)
     return len(frames)
+
+
+@contextlib.contextmanager
+def small_filesystem(where: Path, size: str = "256k", *, read_only: bool = False) -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `where` (root only; the test is skipped elsewhere)."""
+    import pytest
+
+    where.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    opts = f"size={size}" + (",ro" if read_only else "")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(where)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)

@@ -26,7 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from posekit.io.atomic import AtomicFile, lock_fd, stale_temps, temp_prefix
+from posekit.errors import InputError
+from posekit.io.atomic import AtomicFile, lock_fd, output_error, stale_temps, temp_prefix
 
 log = logging.getLogger("posekit.io.tracks")
 
@@ -60,6 +61,48 @@ class ParquetJournal:
                 os.close(self._lock)
             self._lock = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class JournaledParquet:
+    """`path` being written: its temporary file (one pyarrow ParquetWriter) and its journal."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = AtomicFile(path, what="results")
+        try:
+            recover_parquet(path.parent)  # what killed runs left here, before this run adds its own
+        except Exception as e:  # the journal stays for a later try; this run goes on
+            log.warning("%s: could not recover the journal of a killed run (%s)", path.parent, e)
+        try:
+            self.journal = ParquetJournal(path)
+        except OSError as e:
+            self.out.discard()
+            raise output_error(e, path, "results") or InputError(
+                f"{path}: cannot write results ({e.strerror or e})"
+            ) from None
+        self._pq: Any = None
+
+    def start(self, schema: Any) -> None:
+        import pyarrow.parquet as pq
+
+        self._pq = pq.ParquetWriter(str(self.out.tmp), schema)
+
+    def write_group(self, table: Any, unjournaled: Any | None) -> None:
+        """A row group into the file; `unjournaled` (its rows not in the journal yet) into the journal."""
+        self._pq.write_table(table)
+        if unjournaled is not None:
+            self.journal.append(unjournaled)
+
+    def commit(self) -> None:
+        if self._pq is not None:
+            self._pq.close()
+        self.out.commit()
+        self.journal.remove()  # only now: a kill before the rename above still has the journal
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):
+            self._pq.close()
+        self.out.discard()
+        self.journal.remove()
 
 
 def _segments(folder: Path) -> list[Any]:

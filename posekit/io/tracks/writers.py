@@ -14,9 +14,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from posekit.errors import InputError
-from posekit.io.atomic import AtomicFile
-from posekit.io.tracks.journal import JOURNAL_SECONDS, ParquetJournal, recover_parquet
+from posekit.errors import InputError, OutputError
+from posekit.io.atomic import AtomicFile, output_error
+from posekit.io.tracks.journal import JOURNAL_SECONDS, JournaledParquet
 from posekit.io.tracks.schema import (
     INT_COLUMNS,
     arrow_schema,
@@ -64,6 +64,15 @@ def _open_text(path: Path) -> IO[str]:
         raise InputError(f"{path}: cannot write results ({e.strerror or e})") from None
 
 
+def _discard_in_place(f: IO[str], path: Path, good: int) -> None:
+    """After a failed write (disk full): cut a file written in place back to its last complete frame,
+    so that it stays valid (truncating needs no space)."""
+    with contextlib.suppress(Exception):
+        f.close()
+    with contextlib.suppress(OSError):
+        os.truncate(path, good) if good else os.unlink(path)  # no complete frame: no file
+
+
 def _frame_json(frame: int, time: float, poses: Poses) -> str:
     obj = {
         "frame": int(frame),
@@ -81,17 +90,18 @@ class JsonlWriter(FormatWriter):
     def __init__(self, path: Path, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
         self._f = _open_text(path)
+        self._good = 0  # bytes up to the end of the last complete frame
 
     def write(self, frame: int, time: float, poses: Poses) -> None:
         self._f.write(_frame_json(frame, time, poses) + "\n")
         self._f.flush()
+        self._good = self._f.tell()
 
     def close(self) -> None:
         self._f.close()
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._f.close()
+        _discard_in_place(self._f, self.path, self._good)
 
 
 class JsonWriter(FormatWriter):
@@ -225,6 +235,7 @@ class CsvWriter(TabularWriter):
         super().__init__(path, **kwargs)
         self._f = _open_text(path)
         self._csv = csv.writer(self._f)
+        self._good = 0  # bytes up to the end of the last complete frame
 
     def _start(self, columns: list[str]) -> None:
         self._csv.writerow(columns)
@@ -236,13 +247,13 @@ class CsvWriter(TabularWriter):
         for i in range(len(cols["frame"])):
             self._csv.writerow([f(col[i]) for f, col in zip(self._fmt, data)])
         self._f.flush()
+        self._good = self._f.tell()
 
     def _finish(self) -> None:
         self._f.close()
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._f.close()
+        _discard_in_place(self._f, self.path, self._good)
 
 
 class ParquetWriter(TabularWriter):
@@ -260,30 +271,18 @@ class ParquetWriter(TabularWriter):
         self._pending: list[dict[str, np.ndarray]] = []
         self._journaled = 0  # how many of `_pending` are in the journal already
         self._journal_time = time.monotonic()
-        self._out = AtomicFile(path, what="results")
-        try:
-            recover_parquet(path.parent)  # what killed runs left here, before this run adds its own
-        except Exception as e:  # the journal stays for a later try; this run goes on
-            log.warning("%s: could not recover the journal of a killed run (%s)", path.parent, e)
-        try:
-            self._journal = ParquetJournal(path)
-        except OSError as e:
-            self._out.discard()
-            raise InputError(f"{path}: cannot write results ({e.strerror or e})") from None
-        self._pq: Any = None
+        self._out = JournaledParquet(path)
 
     def _start(self, columns: list[str]) -> None:
-        import pyarrow.parquet as pq
-
         self._schema = arrow_schema(columns)
-        self._pq = pq.ParquetWriter(str(self._out.tmp), self._schema)
+        self._out.start(self._schema)
 
     def _append(self, cols: dict[str, np.ndarray]) -> None:
         self._pending.append(cols)
         if len(self._pending) >= self._group:
             self._flush()
         elif time.monotonic() - self._journal_time > JOURNAL_SECONDS:  # a slow source: journal anyway
-            self._journal.append(self._table(self._pending[self._journaled :]))
+            self._out.journal.append(self._table(self._pending[self._journaled :]))
             self._journaled = len(self._pending)
             self._journal_time = time.monotonic()
 
@@ -304,23 +303,17 @@ class ParquetWriter(TabularWriter):
     def _flush(self) -> None:
         if not self._pending:
             return
-        self._pq.write_table(self._table(self._pending))
-        if self._journaled < len(self._pending):
-            self._journal.append(self._table(self._pending[self._journaled :]))
+        new = self._pending[self._journaled :]
+        self._out.write_group(self._table(self._pending), self._table(new) if new else None)
         self._pending, self._journaled = [], 0
         self._journal_time = time.monotonic()
 
     def _finish(self) -> None:
         self._flush()
-        self._pq.close()
         self._out.commit()
-        self._journal.remove()  # only now: a kill before the rename above still has the journal
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._pq.close()
         self._out.discard()
-        self._journal.remove()
 
 
 #: The writer class of each results format (by file suffix).
@@ -367,8 +360,22 @@ class TrackWriter:
             raise ValueError(f"TrackWriter({self.path}): write after close")
         if not isinstance(poses, Poses):
             raise TypeError(f"TrackWriter.write: expected Poses, got {type(poses).__name__}")
-        self._writer.write(int(frame_index), float(time), poses)
+        try:
+            self._writer.write(int(frame_index), float(time), poses)
+        except OSError as exc:
+            self._fail(exc)
         self.frames_written += 1
+
+    def _fail(self, exc: OSError) -> None:
+        """A full disk or the like: drop what cannot be finished (an in-place file goes back to its
+        last complete frame) and say so in one line."""
+        self._closed = True
+        self._writer.discard()
+        err = output_error(exc, self.path, "results")
+        if err is None:
+            raise exc
+        kept = self.format in (".jsonl", ".csv") and self.path.exists()
+        raise OutputError(f"{err}" + ("; it keeps the frames written before" if kept else "")) from None
 
     def close(self) -> None:
         """Finish the file (the temporary file becomes `path` for .json/.parquet)."""
@@ -377,6 +384,9 @@ class TrackWriter:
         self._closed = True
         try:
             self._writer.close()
+        except OSError as exc:
+            self._closed = False
+            self._fail(exc)
         except BaseException:
             self._writer.discard()
             raise
