@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from posekit.errors import InputError
-from posekit.io.atomic import write_json_atomic
+from posekit.io.atomic import sweep_stale, temp_prefix, write_json_atomic
 from posekit.results import Poses
 
 BODY_25: tuple[tuple[str, ...], ...] = (
@@ -88,7 +88,8 @@ def write_openpose(
     if not frames:
         raise InputError(f"{folder}: no frames to write")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    sweep_stale(folder.parent)  # what a killed export left
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(folder), dir=folder.parent))
     try:
         names = []
         for index, _, poses in frames:

@@ -7,7 +7,7 @@ block; writers that hand a path to a library (PyAV, pyarrow) or keep a file open
 (`TrackWriter`, `VideoWriter`) use `AtomicFile` directly.
 
 A killed process cannot remove its temporary file, so each one is named after its owner
-(`.NAME.pk<pid>-<random><suffix>`) and holds an flock while it is open. `sweep_stale(folder)`, which
+(`.NAME.pk<pid>-<random><suffix>`) and is locked while it is written (`lock_fd`). `sweep_stale(folder)`, which
 every new `AtomicFile` runs on its folder, removes the temporary files whose owner is gone: the pid
 no longer runs *and* nobody holds the lock (the second test covers pid reuse and other pid
 namespaces sharing the folder). Nothing else is ever removed.
@@ -20,6 +20,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -79,17 +80,23 @@ def temp_prefix(path: Path) -> str:
 
 
 def lock_fd(path: str | os.PathLike) -> int | None:
-    """Open `path` (a file or a folder) and take an exclusive flock that lives as long as the
-    returned descriptor (the kernel drops it when the process dies, however it dies); None when
-    the lock is held elsewhere or cannot be taken."""
+    """Lock `path` for as long as the returned descriptor stays open (the kernel drops the lock when
+    the process dies, however it dies); None when another process holds it or locks are unavailable.
+
+    A folder gets an flock. A file gets a POSIX record lock instead: libraries that write a file by
+    name take their own flock on it (HDF5 does), which an flock of ours would make fail."""
     if fcntl is None:  # pragma: no cover
         return None
+    folder = os.path.isdir(path)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY if folder else os.O_RDWR)
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if folder:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:  # held by another process (or a file system without locks)
         os.close(fd)
         return None
@@ -97,7 +104,8 @@ def lock_fd(path: str | os.PathLike) -> int | None:
 
 
 def owner_alive(path: Path, pid: int | None) -> bool:
-    """Whether a live process may still own the temporary `path` (True when unsure)."""
+    """Whether a live process may still own the temporary `path` (True when unsure): its pid runs,
+    or it holds the lock of `lock_fd` (which covers pid reuse and other pid namespaces)."""
     if pid is not None:
         if pid == os.getpid():
             return True
@@ -115,12 +123,15 @@ def owner_alive(path: Path, pid: int | None) -> bool:
     except OSError:
         return False  # gone already
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.path.isdir(path):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # a shared lock is refused while another process holds the exclusive one
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         return False
     except OSError:
-        return True  # someone holds the lock: a live writer (in another pid namespace, say)
+        return True
     finally:
-        os.close(fd)
+        os.close(fd)  # (closing drops only this process's locks: the owner is another process)
 
 
 def stale_temps(folder: Path) -> Iterator[tuple[Path, re.Match[str]]]:
@@ -150,20 +161,23 @@ def stale_temps(folder: Path) -> Iterator[tuple[Path, re.Match[str]]]:
 
 
 def sweep_stale(folder: str | os.PathLike, *, force: bool = False) -> list[Path]:
-    """Remove the temporary *files* that killed posekit processes left in `folder` (folders, e.g. a
-    Parquet journal, are left to their format's recovery). Returns what was removed. Runs at most
-    once a minute per folder per process unless `force`."""
+    """Remove the temporary files and folders that killed posekit processes left in `folder` (a
+    Parquet `.journal` folder is left to its recovery, `posekit.io.tracks.recover_parquet`). Returns
+    what was removed. Runs at most once a minute per folder per process unless `force`."""
     folder = Path(folder)
     key = str(folder.absolute())
     if not force and time.monotonic() - _swept.get(key, -1e9) < _SWEEP_EVERY_S:
         return []
     _swept[key] = time.monotonic()
     removed = []
-    for p, _ in stale_temps(folder):
-        if p.is_symlink() or not p.is_file():
-            continue
+    for p, m in stale_temps(folder):
         with contextlib.suppress(OSError):
-            p.unlink()
+            if p.is_dir() and not p.is_symlink():
+                if m.groupdict().get("suffix") == ".journal":
+                    continue
+                shutil.rmtree(p)
+            else:
+                p.unlink()
             removed.append(p)
     return removed
 

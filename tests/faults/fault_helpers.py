@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import resource
 import shutil
 import signal
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from posekit.io.atomic import TEMP_NAME
 from posekit.results import Poses
 
 REPO = Path(__file__).resolve().parents[2]
@@ -95,9 +93,9 @@ def kill_during(
 
 
 def temp_litter(folder: Path) -> list[Path]:
-    """Our temporary files and folders (any owner) under `folder`, recursively."""
-    legacy = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-    return sorted(p for p in folder.rglob(".*") if TEMP_NAME.match(p.name) or legacy.match(p.name))
+    """Hidden files and folders under `folder`, recursively: posekit writes none that stay, except a
+    source package's `.complete` mark (and a Parquet journal, which the caller recovers first)."""
+    return sorted(p for p in folder.rglob(".*") if p.name != ".complete" and not p.name.startswith(".nfs"))
 
 
 def frame_poses(i: int, n: int = 2) -> Poses:
