@@ -2,7 +2,7 @@
 systems, a model cache changed under a running process. Prints one table: per command, the faults
 injected (count, kind), what was left after each (outcome counts) and the problems found (should be 0).
 
-    python benchmarks/faults.py [--kills 6] [--seed 15] [--only writer,track,fetch,export,triangulate,batch,serve,disk,cache]
+    python benchmarks/faults.py [--kills 3] [--seed 15] [--only writer,track,fetch,cache,export,triangulate,batch,serve,disk,speed]
 
 After every kill: what the command was writing is complete and valid (reads back), absent, a valid
 prefix (JSONL/CSV, written in place) or a journal that recovers a valid Parquet prefix; a re-run
@@ -550,6 +550,35 @@ def disk_campaign(base: Path) -> None:
                     umount(where)
 
 
+# --- 7. what the Parquet journal costs ----------------------------------------------------------------
+
+
+def journal_speed(base: Path, frames: int = 600, rounds: int = 5) -> None:
+    """Parquet writing with and without its journal, interleaved in this one process (min of rounds)."""
+    from fault_helpers import frame_poses
+
+    from posekit.io.tracks import TrackWriter, journal
+
+    poses = [frame_poses(i, n=3) for i in range(frames)]
+    real_append = journal.ParquetJournal.append
+    times: dict[str, list[float]] = {"journal": [], "no journal": []}
+    for i in range(2 * rounds):
+        kind = "journal" if i % 2 == 0 else "no journal"
+        journal.ParquetJournal.append = real_append if kind == "journal" else (lambda self, table: None)  # type: ignore[method-assign]
+        out = fresh(base, "speed") / "k.parquet"
+        t = time.perf_counter()
+        with TrackWriter(out) as w:
+            for j, p in enumerate(poses):
+                w.write(j, j / 30, p)
+        times[kind].append(time.perf_counter() - t)
+    journal.ParquetJournal.append = real_append  # type: ignore[method-assign]
+    best = {k: min(v) for k, v in times.items()}
+    r = row("speed", f"Parquet TrackWriter, {frames} frames x 3 people (min of {rounds}, interleaved)", "-")
+    for k, v in best.items():
+        r.outcomes[f"{k}: {frames / v:.0f} frames/s"] += 1
+    r.outcomes[f"journal costs x{best['journal'] / best['no journal']:.2f} time"] += 1
+
+
 # --- the table ------------------------------------------------------------------------------------
 
 
@@ -569,12 +598,12 @@ def print_table() -> None:
     print(f"\n{total} faults injected, {bad} problems.")
 
 
-AREAS = ("writer", "track", "fetch", "cache", "export", "triangulate", "batch", "serve", "disk")
+AREAS = ("writer", "track", "fetch", "cache", "export", "triangulate", "batch", "serve", "disk", "speed")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--kills", type=int, default=6, help="kills per command (track: per format)")
+    ap.add_argument("--kills", type=int, default=3, help="kills per command (track: per format)")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--only", default=",".join(AREAS), help="comma-separated areas: " + ",".join(AREAS))
     args = ap.parse_args()
@@ -603,6 +632,8 @@ def main() -> int:
                     serve_campaign(base, max(2, args.kills // 2), rnd)
                 elif area == "disk":
                     disk_campaign(base)
+                elif area == "speed":
+                    journal_speed(base)
             except Exception as e:  # a campaign that cannot run is a problem row, not a lost table
                 row(area, "(campaign)", "-").problems.append(f"{type(e).__name__}: {e}")
             print(f"[{area}: {time.monotonic() - t:.0f} s]", file=sys.stderr, flush=True)

@@ -62,6 +62,11 @@ def test_sweep_leaves_live_and_foreign_files(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (mine, foreign, legacy))
     os.utime(legacy, (0, 0))  # a day old: its owner is long gone
     assert sweep_stale(tmp_path, force=True) == [legacy]
+    folder = tmp_path / ".out.pk999999999-abcdefgh"  # an export's temporary folder
+    journal = tmp_path / ".k.parquet.pk999999999-abcdefgh.journal"  # left to recover_parquet
+    (folder / "sub").mkdir(parents=True)
+    journal.mkdir()
+    assert sweep_stale(tmp_path, force=True) == [folder] and journal.exists()
 
 
 def test_recover_keeps_an_existing_file(tmp_path):

@@ -61,7 +61,7 @@ def _open_text(path: Path) -> IO[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         return open(path, "w", encoding="utf-8", newline="")
     except OSError as e:
-        raise InputError(f"{path}: cannot write results ({e.strerror or e})") from None
+        raise output_error(e, path, "results") or InputError(f"{path}: cannot write results ({e})") from None
 
 
 def _discard_in_place(f: IO[str], path: Path, good: int) -> None:
