@@ -82,3 +82,14 @@ def test_recover_keeps_an_existing_file(tmp_path):
     assert recover_parquet(tmp_path) == [tmp_path / "k.recovered.parquet"]
     assert out.read_bytes() == before
     assert assert_prefix(load_tracks(tmp_path / "k.recovered.parquet")) >= 10
+
+
+def test_journal_of_a_temporary_file_is_dropped(tmp_path):
+    """An export writes Parquet through a temporary name: its journal has nothing to recover into."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    journal = tmp_path / "..out.pk999999999-abcdefgh.partial.parquet.pk999999999-abcdefgh.journal"
+    journal.mkdir()
+    pq.write_table(pa.table({"frame": [0]}), journal / "000000.parquet")
+    assert recover_parquet(tmp_path) == [] and list(tmp_path.iterdir()) == []

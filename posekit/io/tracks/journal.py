@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from posekit.errors import InputError
-from posekit.io.atomic import AtomicFile, lock_fd, output_error, stale_temps, temp_prefix
+from posekit.io.atomic import TEMP_NAME, AtomicFile, lock_fd, output_error, stale_temps, temp_prefix
 
 log = logging.getLogger("posekit.io.tracks")
 
@@ -146,7 +146,8 @@ def recover_parquet(folder: str | os.PathLike) -> list[Path]:
         if fd is None:
             continue  # another process is recovering it
         try:
-            tables = _segments(journal)
+            # the journal of a temporary file (an export writes through one) has nothing to recover into
+            tables = [] if TEMP_NAME.match(m["name"]) else _segments(journal)
             if tables:
                 target = _free_name(journal.parent / m["name"])
                 table = pa.concat_tables(tables)
