@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,13 +17,14 @@ from posekit.errors import InputError, OutputError
 from posekit.io.atomic import AtomicFile, output_error
 from posekit.io.tracks.journal import JOURNAL_SECONDS, JournaledParquet
 from posekit.io.tracks.schema import (
-    INT_COLUMNS,
     arrow_schema,
     empty_columns,
     frame_columns,
     track_columns,
     track_suffix,
 )
+from posekit.io.tracks.text import csv_formatter as _csv_formatter
+from posekit.io.tracks.text import frame_json as _frame_json
 from posekit.layouts import Layout, get_layout
 from posekit.results import Poses
 
@@ -71,17 +71,6 @@ def _discard_in_place(f: IO[str], path: Path, good: int) -> None:
         f.close()
     with contextlib.suppress(OSError):
         os.truncate(path, good) if good else os.unlink(path)  # no complete frame: no file
-
-
-def _frame_json(frame: int, time: float, poses: Poses) -> str:
-    obj = {
-        "frame": int(frame),
-        "time": float(time),
-        "image_size": list(poses.image_size),
-        "layout": poses.layout.name,
-        "people": poses.to_dicts(),
-    }
-    return json.dumps(obj, allow_nan=False, separators=(",", ":"))
 
 
 class JsonlWriter(FormatWriter):
@@ -207,33 +196,14 @@ class TabularWriter(FormatWriter):
         raise NotImplementedError
 
 
-def _fmt_f32(v: Any) -> str:
-    v = float(v)
-    return format(v, ".9g") if v == v and abs(v) != float("inf") else ("" if v != v else repr(v))
-
-
-def _fmt_id(v: Any) -> str:
-    return "" if v != v else str(int(v))  # NaN: the poses carry no track ids
-
-
-def _csv_formatter(column: str) -> Callable[[Any], str]:
-    if column in INT_COLUMNS:
-        return lambda v: str(int(v))
-    if column == "track_id":
-        return _fmt_id
-    if column == "time":
-        return lambda v: repr(float(v))
-    if column == "layout":
-        return str
-    return _fmt_f32
-
-
 class CsvWriter(TabularWriter):
-    """CSV written in place, flushed per frame; the header comes with the first frame with people."""
+    """CSV written in place, flushed per frame; the header comes with the first frame with people, and
+    the file appears (renamed from a temporary one) only then: a CSV without its header never exists."""
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
-        self._f = _open_text(path)
+        self._out: AtomicFile | None = AtomicFile(path, what="results")
+        self._f = _open_text(self._out.tmp)
         self._csv = csv.writer(self._f)
         self._good = 0  # bytes up to the end of the last complete frame
 
@@ -248,12 +218,21 @@ class CsvWriter(TabularWriter):
             self._csv.writerow([f(col[i]) for f, col in zip(self._fmt, data)])
         self._f.flush()
         self._good = self._f.tell()
+        if self._out is not None:  # the header and a first frame: publish, then go on in place
+            self._out.commit()
+            self._out = None
 
     def _finish(self) -> None:
         self._f.close()
+        if self._out is not None:
+            self._out.commit()
 
     def discard(self) -> None:
-        _discard_in_place(self._f, self.path, self._good)
+        if self._out is not None:
+            _discard_in_place(self._f, self._out.tmp, 0)
+            self._out.discard()
+        else:
+            _discard_in_place(self._f, self.path, self._good)
 
 
 class ParquetWriter(TabularWriter):
