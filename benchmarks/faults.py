@@ -130,12 +130,12 @@ def track_cmd(out: Path, *extra: str) -> list[str]:
 
 def track_campaign(base: Path, kills: int, rnd: random.Random) -> None:
     for fmt in TRACK_FORMATS:
-        r = row("track", f"posekit track clip --out k{fmt}", "SIGKILL 0-10 s after its output is opened")
+        r = row("track", f"posekit track clip --out k{fmt}", "SIGKILL 0-5 s after its output is opened")
         for _ in range(kills):
             folder = fresh(base, "track")
             out = folder / f"k{fmt}"
             opened = lambda f=folder: any(f.iterdir())  # after the model load, which varies
-            _, ended = kill_during(track_cmd(out), when=opened, delay=rnd.uniform(0.0, 10.0))
+            _, ended = kill_during(track_cmd(out), when=opened, delay=rnd.uniform(0.0, 5.0))
             r.count += 1
             r.outcomes[track_outcome(out, r) if ended is None else "finished first"] += 1
             proc = run(track_cmd(out, "--max-frames", "30"))
