@@ -19,3 +19,7 @@ class ConversionError(PosekitError):
 
 class InputError(PosekitError):
     """An input (image, video, file) is missing, unreadable or malformed."""
+
+
+class OutputError(PosekitError):
+    """An output cannot be written: disk full, file too large, read-only folder, no permission."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from posekit.errors import InputError
-from posekit.io.atomic import write_json_atomic
+from posekit.io.atomic import output_error, sweep_stale, temp_prefix, write_json_atomic
 from posekit.results import Poses
 
 BODY_25: tuple[tuple[str, ...], ...] = (
@@ -88,7 +88,11 @@ def write_openpose(
     if not frames:
         raise InputError(f"{folder}: no frames to write")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    sweep_stale(folder.parent)  # what a killed export left
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(folder), dir=folder.parent))
+    except OSError as exc:  # a read-only or full disk: one line, no traceback
+        raise output_error(exc, folder, "OpenPose JSON") or exc from None
     try:
         names = []
         for index, _, poses in frames:
@@ -115,8 +119,10 @@ def write_openpose(
             folder.rmdir()
         os.replace(tmp, folder)
         os.chmod(folder, 0o755)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and (err := output_error(exc, folder, "OpenPose JSON")) is not None:
+            raise err from None
         raise
     return names
 

@@ -13,7 +13,16 @@ from pathlib import Path
 from posekit.errors import ModelError
 from posekit.zoo.records import SourcePackage
 from posekit.zoo.registry import get_record, model_names, packages, records_of
-from posekit.zoo.store import cache_dir, locked, needed_files, package_dir, package_installed, sha256_file
+from posekit.zoo.store import (
+    cache_dir,
+    locked,
+    needed_files,
+    outside_cache,
+    package_dir,
+    package_installed,
+    sha256_file,
+    sweep_cache,
+)
 
 # --- status and verification --------------------------------------------------------------------
 
@@ -49,6 +58,7 @@ class Problem:
 def check() -> list[Problem]:
     """Re-hash every cached file; the problems found, each with its remedy (empty when all is well)."""
     problems = []
+    sweep_cache()  # what killed fetches left is litter, not a problem
     for package in packages():
         if not package_installed(package):
             continue
@@ -58,11 +68,16 @@ def check() -> list[Problem]:
             remedy = f"posekit models remove {owner} --source"
             if not f.exists():
                 problems.append(Problem(f"{package.spec}: {rel} is missing", remedy))
+            elif outside_cache(f) is not None:
+                problems.append(Problem(f"{package.spec}: {rel} is a symlink out of the cache", remedy))
             elif sha256_file(f) != expected:
                 problems.append(Problem(f"{package.spec}: {rel} is corrupt (checksum mismatch)", remedy))
     for onnx_file in sorted((cache_dir() / "models").glob("*.onnx")):
         meta_file = onnx_file.with_suffix(".json")
         remedy = f"posekit models remove {onnx_file.stem}"
+        if outside_cache(onnx_file) is not None or outside_cache(meta_file) is not None:
+            problems.append(Problem(f"{onnx_file.name}: a symlink out of the cache", remedy))
+            continue
         try:
             meta = json.loads(meta_file.read_text())
         except (OSError, ValueError):
@@ -89,7 +104,7 @@ def _discard(paths: list[Path], parent: Path) -> list[Path]:
     present = [p for p in paths if p.exists()]
     if not present:
         return []
-    trash = Path(tempfile.mkdtemp(prefix=".removing-", dir=parent))
+    trash = Path(tempfile.mkdtemp(prefix=f".removing.pk{os.getpid()}-", dir=parent))
     try:
         for i, p in enumerate(present):
             os.replace(p, trash / f"{i}-{p.name}")

@@ -78,6 +78,52 @@ def _disk_errors(what: str):
         raise
 
 
+# --- what killed processes leave, and what does not belong -------------------------------------
+
+_LEGACY_TEMPS = ("download-*", "sources/.*-*", "models/.removing-*", "sources/.removing-*")
+
+
+def _temp_prefix(path: Path) -> str:
+    """A temporary name beside `path` that carries our pid (see posekit.io.atomic)."""
+    return f".{path.name}.pk{os.getpid()}-"
+
+
+def sweep_cache() -> list[Path]:
+    """Remove the temporary files and folders of killed posekit processes from the cache: named with
+    a pid that no longer runs (and no flock held), or, from older versions, a day old. Returns them."""
+    from posekit.io.atomic import stale_temps  # light, but keeps `import posekit.zoo` free of io
+
+    root = cache_dir()
+    stale = [p for d in (root, root / "sources", root / "models") for p, _ in stale_temps(d)]
+    old = time.time() - 86400
+    for pattern in _LEGACY_TEMPS:
+        stale += [
+            p for p in root.glob(pattern) if p.is_dir() and not p.is_symlink() and p.stat().st_mtime < old
+        ]
+    for p in stale:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return stale
+
+
+def outside_cache(path: Path) -> Path | None:
+    """Where `path` really leads when a symlink on the way leaves the cache (else None): such a file
+    is someone else's, and loading or hashing it would trust what the cache never verified."""
+    root = cache_dir().resolve()
+    real = path.resolve()
+    return None if real == root or root in real.parents else real
+
+
+def _refuse_outside(path: Path, remedy: str) -> None:
+    real = outside_cache(path)
+    if real is not None:
+        raise ModelError(
+            f"{path} is a symlink to {real}, outside the model cache; refusing it: run `{remedy}`"
+        )
+
+
 # --- source packages ----------------------------------------------------------------------------
 
 
@@ -159,7 +205,8 @@ def install_archive(
         if package_installed(package):
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{package.slug}-", dir=final.parent))
+        sweep_cache()
+        staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(final), dir=final.parent))
         try:
             _extract_verified(archive, package, staging, wanted)
             (staging / ".complete").write_text(
@@ -186,8 +233,11 @@ def fetch_package(package: SourcePackage) -> Path:
         _say(f"fetching {package.spec} ({mb:.0f} MB) with {package.client} …")
         t0 = time.perf_counter()
         cache_dir().mkdir(parents=True, exist_ok=True)
+        sweep_cache()
         with (
-            tempfile.TemporaryDirectory(prefix="download-", dir=cache_dir()) as tmp,
+            tempfile.TemporaryDirectory(
+                prefix=_temp_prefix(cache_dir() / "download"), dir=cache_dir()
+            ) as tmp,
             _disk_errors(f"downloading {package.spec}"),
         ):
             archive = fetch.download(package, Path(tmp))
@@ -234,12 +284,15 @@ def model_path(name: str) -> Path:
         return user_model_path(record)
     onnx_file = cache_dir() / "models" / f"{name}.onnx"
     meta_file = onnx_file.with_suffix(".json")
+    for cached in (onnx_file, meta_file):
+        _refuse_outside(cached, f"posekit models remove {name}")
     if _current(onnx_file, meta_file, record):
         return onnx_file
     src = source_path(name)
     with locked(f"model-{name}"), _disk_errors(f"converting {name}"):
-        if _current(onnx_file, meta_file, record):
+        if _current(onnx_file, meta_file, record, quiet=True):
             return onnx_file
+        _verify_sources(record)
         # imported here: posekit.io pulls in OpenCV and the video code, and `import posekit.zoo` stays light
         from posekit.io.atomic import atomic_write, write_json_atomic
 
@@ -269,10 +322,14 @@ def model_path(name: str) -> Path:
     return onnx_file
 
 
-def _current(onnx_file: Path, meta_file: Path, record: ModelRecord) -> bool:
+_INTACT: dict[str, tuple[int, int, int]] = {}  # models hashed by this process: path -> (size, mtime, inode)
+
+
+def _current(onnx_file: Path, meta_file: Path, record: ModelRecord, *, quiet: bool = False) -> bool:
     """A converted model is reused only if it is what this version of posekit would build: after a
     converter change (another converter version, or a new recorded hash) the stale file is rebuilt
-    instead of silently used."""
+    instead of silently used; and only if it is still the file converted (its SHA-256, checked once
+    per process while the file stays the same), so a model damaged in the cache is rebuilt too."""
     if not (onnx_file.exists() and meta_file.exists()):
         return False
     try:
@@ -281,7 +338,40 @@ def _current(onnx_file: Path, meta_file: Path, record: ModelRecord) -> bool:
         return False
     if meta.get("converter") != CONVERTER_VERSION:
         return False
-    return not record.onnx_sha256 or meta.get("sha256") == record.onnx_sha256
+    if record.onnx_sha256 and meta.get("sha256") != record.onnx_sha256:
+        return False
+    st = onnx_file.stat()
+    key = (st.st_size, st.st_mtime_ns, st.st_ino)
+    if _INTACT.get(str(onnx_file)) == key:
+        return True
+    if st.st_size != meta.get("bytes", st.st_size) or sha256_file(onnx_file) != meta.get("sha256"):
+        if not quiet:
+            _say(f"{onnx_file} changed since it was converted (checksum mismatch); rebuilding it")
+        return False
+    _INTACT[str(onnx_file)] = key
+    return True
+
+
+def _verify_sources(record: ModelRecord) -> None:
+    """Check the source files against their SHA-256 before converting them (a damaged source would
+    give a damaged model); a damaged or missing one makes the package be fetched again."""
+    folder = package_dir(record.source)
+    bad = [
+        f.path
+        for f in record.files
+        if not (folder / f.path).is_file()
+        or outside_cache(folder / f.path) is not None
+        or sha256_file(folder / f.path) != f.sha256
+    ]
+    if not bad:
+        return
+    _say(f"{record.source.spec}: {', '.join(bad)} damaged in the cache; fetching the package again")
+    with locked(record.source.slug):
+        if folder.exists():
+            trash = folder.with_name(_temp_prefix(folder) + "removing")
+            os.replace(folder, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+    fetch_package(record.source)
 
 
 def convert(record: ModelRecord, src: Path):

@@ -7,7 +7,9 @@ The format follows the file suffix; each has its own writer class (`posekit.io.t
   Written in place; a crash leaves every complete line (a cut-off last line is skipped on reading).
 * `.json` — a JSON array of those objects.
 * `.csv` — one row per person per frame, columns below; written in place, flushed per frame.
-* `.parquet` — the same columns (needs pyarrow), a row group every `row_group_frames` frames.
+* `.parquet` — the same columns (needs pyarrow), a row group every `row_group_frames` frames;
+  journaled as written, so the frames of a killed run are recovered (`recover_parquet`, and
+  automatically by the next Parquet writer in that folder; see `posekit.io.tracks.journal`).
 
 `.json` and `.parquet` are written to a temporary file next to `path` and renamed onto it by
 `close()`, which the context manager calls on success *and* when the block raises, so `path` always
@@ -30,6 +32,7 @@ they are absent, and `world` / an extra key is None / left out for a frame whose
 JSON/JSONL files give every frame written, empty ones included.
 """
 
+from posekit.io.tracks.journal import recover_parquet
 from posekit.io.tracks.reading import load_tracks, read_tracks
 from posekit.io.tracks.schema import TRACK_FORMATS, track_columns
 from posekit.io.tracks.writers import WRITERS, FormatWriter, TrackWriter
@@ -41,5 +44,6 @@ __all__ = [
     "TrackWriter",
     "load_tracks",
     "read_tracks",
+    "recover_parquet",
     "track_columns",
 ]

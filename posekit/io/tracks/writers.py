@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from posekit.errors import InputError
-from posekit.io.atomic import AtomicFile
+from posekit.errors import InputError, OutputError
+from posekit.io.atomic import AtomicFile, output_error
+from posekit.io.tracks.journal import JOURNAL_SECONDS, JournaledParquet
 from posekit.io.tracks.schema import (
-    INT_COLUMNS,
     arrow_schema,
     empty_columns,
     frame_columns,
     track_columns,
     track_suffix,
 )
+from posekit.io.tracks.text import csv_formatter as _csv_formatter
+from posekit.io.tracks.text import frame_json as _frame_json
 from posekit.layouts import Layout, get_layout
 from posekit.results import Poses
 
@@ -59,18 +61,16 @@ def _open_text(path: Path) -> IO[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         return open(path, "w", encoding="utf-8", newline="")
     except OSError as e:
-        raise InputError(f"{path}: cannot write results ({e.strerror or e})") from None
+        raise output_error(e, path, "results") or InputError(f"{path}: cannot write results ({e})") from None
 
 
-def _frame_json(frame: int, time: float, poses: Poses) -> str:
-    obj = {
-        "frame": int(frame),
-        "time": float(time),
-        "image_size": list(poses.image_size),
-        "layout": poses.layout.name,
-        "people": poses.to_dicts(),
-    }
-    return json.dumps(obj, allow_nan=False, separators=(",", ":"))
+def _discard_in_place(f: IO[str], path: Path, good: int) -> None:
+    """After a failed write (disk full): cut a file written in place back to its last complete frame,
+    so that it stays valid (truncating needs no space)."""
+    with contextlib.suppress(Exception):
+        f.close()
+    with contextlib.suppress(OSError):
+        os.truncate(path, good) if good else os.unlink(path)  # no complete frame: no file
 
 
 class JsonlWriter(FormatWriter):
@@ -79,17 +79,18 @@ class JsonlWriter(FormatWriter):
     def __init__(self, path: Path, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
         self._f = _open_text(path)
+        self._good = 0  # bytes up to the end of the last complete frame
 
     def write(self, frame: int, time: float, poses: Poses) -> None:
         self._f.write(_frame_json(frame, time, poses) + "\n")
         self._f.flush()
+        self._good = self._f.tell()
 
     def close(self) -> None:
         self._f.close()
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._f.close()
+        _discard_in_place(self._f, self.path, self._good)
 
 
 class JsonWriter(FormatWriter):
@@ -195,34 +196,16 @@ class TabularWriter(FormatWriter):
         raise NotImplementedError
 
 
-def _fmt_f32(v: Any) -> str:
-    v = float(v)
-    return format(v, ".9g") if v == v and abs(v) != float("inf") else ("" if v != v else repr(v))
-
-
-def _fmt_id(v: Any) -> str:
-    return "" if v != v else str(int(v))  # NaN: the poses carry no track ids
-
-
-def _csv_formatter(column: str) -> Callable[[Any], str]:
-    if column in INT_COLUMNS:
-        return lambda v: str(int(v))
-    if column == "track_id":
-        return _fmt_id
-    if column == "time":
-        return lambda v: repr(float(v))
-    if column == "layout":
-        return str
-    return _fmt_f32
-
-
 class CsvWriter(TabularWriter):
-    """CSV written in place, flushed per frame; the header comes with the first frame with people."""
+    """CSV written in place, flushed per frame; the header comes with the first frame with people, and
+    the file appears (renamed from a temporary one) only then: a CSV without its header never exists."""
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
-        self._f = _open_text(path)
+        self._out: AtomicFile | None = AtomicFile(path, what="results")
+        self._f = _open_text(self._out.tmp)
         self._csv = csv.writer(self._f)
+        self._good = 0  # bytes up to the end of the last complete frame
 
     def _start(self, columns: list[str]) -> None:
         self._csv.writerow(columns)
@@ -234,17 +217,28 @@ class CsvWriter(TabularWriter):
         for i in range(len(cols["frame"])):
             self._csv.writerow([f(col[i]) for f, col in zip(self._fmt, data)])
         self._f.flush()
+        self._good = self._f.tell()
+        if self._out is not None:  # the header and a first frame: publish, then go on in place
+            self._out.commit()
+            self._out = None
 
     def _finish(self) -> None:
         self._f.close()
+        if self._out is not None:
+            self._out.commit()
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._f.close()
+        if self._out is not None:
+            _discard_in_place(self._f, self._out.tmp, 0)
+            self._out.discard()
+        else:
+            _discard_in_place(self._f, self.path, self._good)
 
 
 class ParquetWriter(TabularWriter):
-    """Parquet (pyarrow), a row group every `row_group_frames` frames, renamed onto `path` by `close`."""
+    """Parquet (pyarrow), a row group every `row_group_frames` frames, renamed onto `path` by `close`;
+    the rows are journaled as they come (`posekit.io.tracks.journal`) so a kill loses at most the
+    last `JOURNAL_SECONDS` of them."""
 
     def __init__(self, path: Path, **kwargs: Any) -> None:
         try:
@@ -254,45 +248,50 @@ class ParquetWriter(TabularWriter):
         super().__init__(path, **kwargs)
         self._group = max(1, int(kwargs["row_group_frames"]))
         self._pending: list[dict[str, np.ndarray]] = []
-        self._out = AtomicFile(path, what="results")
-        self._pq: Any = None
+        self._journaled = 0  # how many of `_pending` are in the journal already
+        self._journal_time = time.monotonic()
+        self._out = JournaledParquet(path)
 
     def _start(self, columns: list[str]) -> None:
-        import pyarrow.parquet as pq
-
         self._schema = arrow_schema(columns)
-        self._pq = pq.ParquetWriter(str(self._out.tmp), self._schema)
+        self._out.start(self._schema)
 
     def _append(self, cols: dict[str, np.ndarray]) -> None:
         self._pending.append(cols)
         if len(self._pending) >= self._group:
             self._flush()
+        elif time.monotonic() - self._journal_time > JOURNAL_SECONDS:  # a slow source: journal anyway
+            self._out.journal.append(self._table(self._pending[self._journaled :]))
+            self._journaled = len(self._pending)
+            self._journal_time = time.monotonic()
 
-    def _flush(self) -> None:
+    def _table(self, blocks: list[dict[str, np.ndarray]]) -> Any:
         import pyarrow as pa
 
-        if not self._pending:
-            return
         arrays = []
         for c in self._schema.names:
-            data = np.concatenate([b[c] for b in self._pending])
+            data = np.concatenate([b[c] for b in blocks])
             if c == "track_id":  # NaN = no ids: a null
                 arrays.append(
                     pa.array(np.nan_to_num(data).astype(np.int64), mask=np.isnan(data), type=pa.int64())
                 )
             else:
                 arrays.append(pa.array(data, type=self._schema.field(c).type))
-        self._pq.write_table(pa.table(arrays, schema=self._schema))
-        self._pending = []
+        return pa.table(arrays, schema=self._schema)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        new = self._pending[self._journaled :]
+        self._out.write_group(self._table(self._pending), self._table(new) if new else None)
+        self._pending, self._journaled = [], 0
+        self._journal_time = time.monotonic()
 
     def _finish(self) -> None:
         self._flush()
-        self._pq.close()
         self._out.commit()
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):
-            self._pq.close()
         self._out.discard()
 
 
@@ -340,8 +339,22 @@ class TrackWriter:
             raise ValueError(f"TrackWriter({self.path}): write after close")
         if not isinstance(poses, Poses):
             raise TypeError(f"TrackWriter.write: expected Poses, got {type(poses).__name__}")
-        self._writer.write(int(frame_index), float(time), poses)
+        try:
+            self._writer.write(int(frame_index), float(time), poses)
+        except OSError as exc:
+            self._fail(exc)
         self.frames_written += 1
+
+    def _fail(self, exc: OSError) -> None:
+        """A full disk or the like: drop what cannot be finished (an in-place file goes back to its
+        last complete frame) and say so in one line."""
+        self._closed = True
+        self._writer.discard()
+        err = output_error(exc, self.path, "results")
+        if err is None:
+            raise exc
+        kept = self.format in (".jsonl", ".csv") and self.path.exists()
+        raise OutputError(f"{err}" + ("; it keeps the frames written before" if kept else "")) from None
 
     def close(self) -> None:
         """Finish the file (the temporary file becomes `path` for .json/.parquet)."""
@@ -350,6 +363,9 @@ class TrackWriter:
         self._closed = True
         try:
             self._writer.close()
+        except OSError as exc:
+            self._closed = False
+            self._fail(exc)
         except BaseException:
             self._writer.discard()
             raise
