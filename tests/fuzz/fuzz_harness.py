@@ -72,9 +72,12 @@ def _mask(msg: str, name: str) -> str:
     return re.sub(r"\d+(\.\d+)?", "N", msg.replace(name, "<input>"))[:120]
 
 
-def check(reader: str, name: str, call: Callable[[], Any]) -> Any:
+def check(reader: str, name: str | tuple[str, ...], call: Callable[[], Any]) -> Any:
     """Run `call`; return its result, or None when it raised a well-formed PosekitError. `name` is what
-    the message must contain (usually the file's name). Escapes raise AssertionError (or are recorded)."""
+    the message must contain (usually the file's name; a tuple: one of them). Escapes raise
+    AssertionError (or are recorded)."""
+    names = (name,) if isinstance(name, str) else name
+    name = names[0]
     tally = TALLIES.setdefault(reader, Tally())
     tally.tried += 1
     t0 = time.perf_counter()
@@ -87,7 +90,7 @@ def check(reader: str, name: str, call: Callable[[], Any]) -> Any:
         msg = str(e)
         if "\n" in msg or not msg.strip():
             problem = f"multi-line or empty message: {msg!r}"
-        elif name not in msg:
+        elif not any(n in msg for n in names):
             problem = f"message does not name the input {name!r}: {msg!r}"
         else:
             tally.refused += 1
