@@ -105,7 +105,8 @@ def check(reader: str, name: str | tuple[str, ...], call: Callable[[], Any]) -> 
     finally:
         tally.seconds += time.perf_counter() - t0
     if problem is not None:
-        sig = problem.split(":", 1)[0] if " at " in problem.split(":", 1)[0] else _mask(problem, name)
+        at = re.match(r"\S+ at [^:]+:\d+", problem)
+        sig = at.group(0) if at else _mask(problem, name)
         tally.escapes.setdefault(sig, problem)
         if not RECORD:
             raise AssertionError(f"{reader}: escape on {name}: {problem}")
