@@ -69,7 +69,7 @@ def argvs(draw: st.DrawFn) -> list[str]:
     argv = [cmd]
     actions = COMMANDS[cmd]
     for a in actions:
-        if a.option_strings and not draw(st.integers(0, 3)) == 0:
+        if a.option_strings and draw(st.integers(0, 3)) != 0:
             continue  # each option used one time in four
         if not a.option_strings and draw(st.integers(0, 5)) == 0:
             continue  # a positional left out now and then
