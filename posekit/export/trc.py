@@ -172,6 +172,8 @@ def read_trc(path: str | os.PathLike) -> TrcData:
         cells = line.split("\t")
         try:
             frames.append(int(float(cells[0])))
+            if not -(2**62) < frames[-1] < 2**62:
+                raise OverflowError(frames[-1])
             times.append(float(cells[1]))
         except (ValueError, IndexError, OverflowError):  # OverflowError: int(inf)
             raise InputError(f"{path}: line {i}: expected frame number and time") from None

@@ -84,6 +84,7 @@ TRC_LINES = VALID[".trc"].decode().splitlines()
     case=(".mot", VALID[".mot"].split(b"endheader")[0] + b"endheader")
 )  # bug: IndexError (no header row)
 @example(case=(".trc", "\n".join([*TRC_LINES[:5], "inf\t0\t1\t2"]).encode()))  # bug: OverflowError int(inf)
+@example(case=(".trc", "\n".join([*TRC_LINES[:5], "1e30\t0\t1\t2"]).encode()))  # bug: OverflowError (int64)
 def test_mutated_text_exports(case: tuple[str, bytes]) -> None:
     _text_read(case[1], case[0])
 

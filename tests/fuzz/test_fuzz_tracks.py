@@ -68,6 +68,12 @@ def _cases() -> st.SearchStrategy[tuple[str, bytes]]:
     return st.sampled_from(sorted(VALID)).flatmap(lambda s: st.tuples(st.just(s), mutated_bytes(VALID[s])))
 
 
+def _set_byte(data: bytes, pos: int, value: int) -> bytes:
+    b = bytearray(data)
+    b[pos] = value
+    return bytes(b)
+
+
 def _corrupt_page(data: bytes) -> bytes:
     """The Parquet file with bytes inside its first data page overwritten."""
     b = bytearray(data)
@@ -80,6 +86,7 @@ def _corrupt_page(data: bytes) -> bytes:
 @example(case=(".jsonl", b"\x80"))  # bug: UnicodeDecodeError escaped
 @example(case=(".csv", VALID[".csv"].replace(b"\r\n0,", b"\r\n\x000,", 1)))  # bug: ValueError (int column)
 @example(case=(".parquet", _corrupt_page(VALID[".parquet"])))  # bug: OSError from pyarrow escaped
+@example(case=(".parquet", _set_byte(VALID[".parquet"], -8, 0x0F)))  # bug: pyarrow's message had a newline
 def test_mutated_bytes(case: tuple[str, bytes]) -> None:
     _read(case[1], case[0])
 

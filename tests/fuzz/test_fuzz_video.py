@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 from fuzz_harness import FUZZ, check, mutated_bytes, scratch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from posekit.errors import InputError
@@ -52,13 +52,17 @@ def read_all(path: str, backend: str) -> int:
     return n
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
 @FUZZ
-@given(data=st.data())
-def test_mutated_video_files(kind: str, data: st.DataObject) -> None:
-    blob = data.draw(mutated_bytes(VALID[kind]))
-    suffix = data.draw(st.sampled_from([KINDS[kind][0], ".mp4", ".bin"]))
-    backend = data.draw(st.sampled_from(["auto", "opencv"]))
+@given(
+    case=st.sampled_from(sorted(KINDS)).flatmap(lambda k: st.tuples(st.just(k), mutated_bytes(VALID[k]))),
+    suffix=st.sampled_from(["", ".mp4", ".bin"]),
+    backend=st.sampled_from(["auto", "opencv"]),
+)
+@example(case=("mkv", VALID["mkv"].replace(b"V_FFV1", b"V_QQQ1")), suffix="", backend="auto")  # bug:
+# an unknown codec id leaves PyAV's codec_context None: AttributeError escaped
+def test_mutated_video_files(case: tuple[str, bytes], suffix: str, backend: str) -> None:
+    kind, blob = case
+    suffix = suffix or KINDS[kind][0]
     with scratch() as d:
         path = d / f"clip{suffix}"
         path.write_bytes(blob)

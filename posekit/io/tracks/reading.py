@@ -148,7 +148,7 @@ def _parquet_blocks(path: Path) -> Iterator[dict[str, np.ndarray]]:
     try:
         pf = pq.ParquetFile(path)
     except Exception as e:
-        raise InputError(f"{path}: not a readable Parquet file ({e})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({one_line(e)})") from None
     missing = sorted(set(_REQUIRED) - set(pf.schema_arrow.names))
     if missing:
         raise InputError(f"{path}: not a posekit tracks Parquet file (no column {', '.join(missing)})")
