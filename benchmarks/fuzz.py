@@ -59,9 +59,13 @@ def campaign(examples: int) -> int:
             text=True,
         )
         wall = time.perf_counter() - t0
-        if not record.exists():
-            print(r.stdout[-3000:], r.stderr[-3000:])
-            raise SystemExit("the campaign did not record anything")
+        if (
+            not record.exists()
+        ):  # the test process died: show where (faulthandler's stack), not the module list
+            out = r.stdout + r.stderr
+            start = out.find("Fatal Python error")
+            print(out[start : out.find("Extension modules", start)] if start >= 0 else out[-3000:])
+            raise SystemExit(f"the campaign's test process died (exit {r.returncode}) before recording")
         data = json.loads(record.read_text())
     print(f"\nFuzz campaign: {examples} examples per property (C3D and NWB a quarter), {wall:.0f} s wall")
     print(f"pytest: {r.stdout.strip().splitlines()[-1] if r.stdout.strip() else r.returncode}\n")

@@ -69,7 +69,8 @@ TALLIES: dict[str, Tally] = {}
 
 
 def _mask(msg: str, name: str) -> str:
-    return re.sub(r"\d+(\.\d+)?", "N", msg.replace(name, "<input>"))[:120]
+    msg = re.sub(r"\S*" + re.escape(name), "<input>", msg)  # the temporary folder differs each time
+    return re.sub(r"\d+(\.\d+)?", "N", msg)[:120]
 
 
 def check(reader: str, name: str | tuple[str, ...], call: Callable[[], Any]) -> Any:
