@@ -222,11 +222,22 @@ def _read_qca(p: Path, binning: int, pose2sim_distortions: bool) -> Calibration:
 
 
 def _fs_mat(fs: cv2.FileStorage, key: str) -> np.ndarray | None:
+    """The matrix at `key` (an opencv-matrix map, or a plain list of numbers), read value by value:
+    `FileNode.mat()` aborted the whole process on a damaged file in the fuzz campaign."""
     node = fs.getNode(key)
     if node.empty():
         return None
-    m = node.mat()
-    return None if m is None else np.asarray(m, dtype=np.float64)
+    if node.isSeq():
+        return np.array([node.at(i).real() for i in range(node.size())], dtype=np.float64)
+    if node.isReal() or node.isInt():
+        return np.array([node.real()], dtype=np.float64)
+    rows, cols, data = (node.getNode(k) if node.isMap() else None for k in ("rows", "cols", "data"))
+    if rows is None or cols is None or data is None or not data.isSeq():
+        raise InputError(f"{key!r} is not an OpenCV matrix (rows, cols, data)")
+    r, c, n = rows.real(), cols.real(), data.size()
+    if not (r >= 0 and c >= 0 and r * c == n):
+        raise InputError(f"{key!r}: {n} values for a {r:g}x{c:g} matrix")
+    return np.array([data.at(i).real() for i in range(n)], dtype=np.float64).reshape(int(r), int(c))
 
 
 def read_opencv(path: str | os.PathLike, extrinsics: str | os.PathLike | None = None) -> Calibration:
