@@ -196,7 +196,9 @@ def mutated_tree(draw: st.DrawFn, valid: Any, values: list | None = None) -> Any
         path = draw(st.sampled_from(paths))
         new = draw(st.sampled_from([*choices, "<delete>"]))
         if not path:
-            obj = new if new != "<delete>" else {}
+            obj = (
+                json.loads(json.dumps(new)) if new != "<delete>" else {}
+            )  # a copy: BAD_VALUES stay as they are
             continue
         parent = obj
         for k in path[:-1]:
