@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from posekit.cli.argtypes import positive_float, positive_int
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="poses of many images and videos into a Parquet dataset (local or Ray)")
@@ -15,18 +17,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", default="local", choices=["local", "ray"])
     p.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray for this run)")
     p.add_argument(
-        "--workers", type=int, default=None, help="worker processes / actors (default: one per CPU)"
+        "--workers", type=positive_int, default=None, help="worker processes / actors (default: one per CPU)"
     )
     p.add_argument("--model", default=None, help="preset or model name (see `posekit models list`)")
     p.add_argument("--layout", default=None, help="coco17 or blazepose33 (default: the model's)")
     p.add_argument(
         "--chunk-seconds",
-        type=float,
+        type=positive_float,
         default=60.0,
         help="videos are checkpointed every this many seconds of video (tracking state carried)",
     )
     p.add_argument("--smooth", default="one_euro", choices=["one_euro", "none"])
-    p.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads per worker")
+    p.add_argument("--threads", type=positive_int, default=1, help="ONNX Runtime threads per worker")
     p.add_argument(
         "--analyze",
         default=None,

@@ -31,11 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PosekitError as exc:
+        _close_progress_bars()
         print(f"posekit: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("posekit: interrupted", file=sys.stderr)
         return 130
+
+
+def _close_progress_bars() -> None:
+    """A progress bar cut short by the error would leave the message on the bar's line: close it first
+    (tqdm ends the line)."""
+    tqdm = sys.modules.get("tqdm")  # only if some command has used it
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or []):
+        bar.close()
 
 
 if __name__ == "__main__":

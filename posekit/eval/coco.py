@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ from pycocotools.cocoeval import COCOeval
 
 from posekit.errors import InputError
 from posekit.eval.oks import oks
+from posekit.io.messages import one_line
 from posekit.layouts import COCO17
 
 STAT_NAMES = ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")
@@ -32,12 +35,64 @@ ImageRow = tuple[np.ndarray, np.ndarray, np.ndarray, int] | None
 
 def _gt_dict(gt: GroundTruth) -> dict:
     if isinstance(gt, dict):
-        return gt
+        data: Any = gt
+    else:
+        try:
+            with open(gt, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, ValueError) as e:
+            raise InputError(f"{gt}: cannot read COCO ground truth ({one_line(e)})") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, []), list) for k in _LISTS):
+        raise InputError(f"{_name(gt)}: not a COCO ground truth (an object with lists {', '.join(_LISTS)})")
+    return data
+
+
+_LISTS = ("images", "annotations", "categories")
+
+
+def _name(gt: GroundTruth) -> str:
+    return "COCO ground truth (dict)" if isinstance(gt, dict) else str(gt)
+
+
+def _check_detections(dets: Any) -> None:
+    """Detections must be COCO results entries with finite numbers (pycocotools fails obscurely otherwise)."""
+    if not isinstance(dets, list):
+        raise InputError(f"detections: expected a list of COCO results entries, got {type(dets).__name__}")
+    for i, d in enumerate(dets):
+        ok = isinstance(d, dict) and {"image_id", "keypoints", "score"} <= d.keys()
+        try:
+            ok = ok and isinstance(d["image_id"], (int, str)) and not isinstance(d["image_id"], bool)
+            kp = np.asarray(d["keypoints"], dtype=np.float64) if ok else np.zeros(0)
+            ok = ok and kp.ndim == 1 and kp.size > 0 and kp.size % 3 == 0 and bool(np.isfinite(kp).all())
+            ok = ok and math.isfinite(float(d["score"])) and isinstance(d.get("category_id", 1), int)
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise InputError(
+                f"detection {i}: expected {{'image_id', 'category_id': int, 'keypoints': "
+                "[x, y, score] * K finite numbers, 'score': number}"
+            )
+
+
+@contextlib.contextmanager
+def _checked(gt: GroundTruth, dets: Any) -> Iterator[None]:
+    """Malformed ground truth (a field of the wrong type, a keypoint list of the wrong length, ...)
+    breaks pycocotools deep inside: report it as an InputError naming the ground truth."""
+    _check_detections(dets)
     try:
-        with open(gt, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise InputError(f"{gt}: cannot read COCO ground truth ({e})") from None
+        yield
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        ZeroDivisionError,
+    ) as e:
+        raise InputError(
+            f"{_name(gt)}: malformed COCO ground truth ({type(e).__name__}: {one_line(e)})"
+        ) from None
 
 
 def _coco_gt(gt: GroundTruth) -> COCO:
@@ -75,13 +130,14 @@ def evaluate_keypoints(
     [0, 1] (-1 where pycocotools has nothing to measure, e.g. no medium-sized people). No
     detections at all give zeros. `sigmas` overrides COCO's per-keypoint OKS sigmas.
     """
-    ev = _cocoeval(_coco_gt(gt_json), detections, sigmas)
-    if ev is None:
-        return dict.fromkeys(STAT_NAMES, 0.0)
-    with contextlib.redirect_stdout(io.StringIO()):
-        ev.accumulate()
-        ev.summarize()
-    return {name: float(v) for name, v in zip(STAT_NAMES, ev.stats)}
+    with _checked(gt_json, detections):
+        ev = _cocoeval(_coco_gt(gt_json), detections, sigmas)
+        if ev is None:
+            return dict.fromkeys(STAT_NAMES, 0.0)
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev.accumulate()
+            ev.summarize()
+        return {name: float(v) for name, v in zip(STAT_NAMES, ev.stats)}
 
 
 def _per_image_tables(ev: COCOeval) -> list[list[ImageRow]]:
@@ -158,12 +214,13 @@ def bootstrap_ap(
     per-image matching is done once; each resample only re-accumulates, so 500 resamples of a
     125-image set take about a second. Returns (low, high) (and the AP samples if asked).
     """
-    coco_gt = _coco_gt(gt)
-    ev = _cocoeval(coco_gt, dets, None)
+    with _checked(gt, dets):
+        ev = _cocoeval(_coco_gt(gt), dets, None)
+        tables = _per_image_tables(ev) if ev is not None else []
     if ev is None:
         samples = np.zeros(n)
     else:
-        tables, rec = _per_image_tables(ev), np.asarray(ev.params.recThrs, dtype=np.float64)
+        rec = np.asarray(ev.params.recThrs, dtype=np.float64)
         rng = np.random.default_rng(seed)
         n_img = len(ev.params.imgIds)
         samples = np.array([_ap_for_images(tables, rng.integers(0, n_img, n_img), rec) for _ in range(n)])
@@ -197,14 +254,19 @@ def pck(
     """
     if ref not in ("torso", "bbox"):
         raise ValueError(f"pck: ref must be 'torso' or 'bbox', got {ref!r}")
-    data = _gt_dict(gt)
+    with _checked(gt, dets):
+        return _pck(_gt_dict(gt), dets, alpha, ref, return_details)
+
+
+def _pck(data: dict, dets: list[dict[str, Any]], alpha: float, ref: str, return_details: bool) -> Any:
     k = len(COCO17)
     sig = np.asarray(COCO17.sigmas, dtype=np.float64)  # COCO-17 always has its OKS sigmas
     by_image: dict[Any, list[np.ndarray]] = {}
-    for d in dets:
-        by_image.setdefault(d["image_id"], []).append(
-            np.asarray(d["keypoints"], np.float64).reshape(-1, 3)[:, :2]
-        )
+    for i, d in enumerate(dets):
+        xy = np.asarray(d["keypoints"], np.float64).reshape(-1, 3)[:, :2]
+        if len(xy) != k:
+            raise InputError(f"detection {i}: {len(xy)} keypoints; PCK is measured on the {k} COCO keypoints")
+        by_image.setdefault(d["image_id"], []).append(xy)
     hits, counts = np.zeros(k), np.zeros(k)
     persons = skipped = 0
     ls, rs, lh, rh = (COCO17.index(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))

@@ -100,7 +100,7 @@ def write_mot(
 def read_mot(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(times, {column: values}) from an OpenSim .mot/.sto file (posekit's or OpenSim's)."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             lines = f.read().splitlines()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
@@ -108,6 +108,19 @@ def read_mot(path: str | os.PathLike) -> tuple[np.ndarray, dict[str, np.ndarray]
         end = next(i for i, ln in enumerate(lines) if ln.strip().lower() == "endheader")
     except StopIteration:
         raise InputError(f"{path}: not a MOT file (no 'endheader' line)") from None
+    if end + 1 >= len(lines) or not lines[end + 1].strip():
+        raise InputError(f"{path}: no column names after 'endheader'")
     head = lines[end + 1].split("\t")
-    data = np.array([[float(v) for v in ln.split("\t")] for ln in lines[end + 2 :] if ln.strip()], np.float64)
+    rows = []
+    for i, ln in enumerate(lines[end + 2 :], start=end + 3):
+        if not ln.strip():
+            continue
+        cells = ln.split("\t")
+        if len(cells) != len(head):
+            raise InputError(f"{path}: line {i} has {len(cells)} values for {len(head)} columns")
+        try:
+            rows.append([float(v) for v in cells])
+        except ValueError:
+            raise InputError(f"{path}: line {i}: a value is not a number") from None
+    data = np.array(rows, np.float64).reshape(len(rows), len(head))
     return data[:, 0], {h.strip(): data[:, i] for i, h in enumerate(head) if i > 0}

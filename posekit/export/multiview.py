@@ -16,6 +16,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.export.motion import Motion
+from posekit.io.messages import one_line
 from posekit.layouts import Layout, get_layout
 from posekit.layouts.registry import list_layouts
 
@@ -24,15 +25,18 @@ TABLE_COLUMNS = ("frame", "time", "person", "joint", "x", "y", "z")
 
 def is_triangulation_table(path: Path) -> bool:
     """True for a Parquet/CSV file with the triangulation table's columns (not a 2D track file)."""
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8") as f:
-            head = f.readline().strip().split(",")
-    elif path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
+    try:
+        if path.suffix.lower() == ".csv":
+            with open(path, encoding="utf-8", errors="replace") as f:
+                head = f.readline().strip().split(",")
+        elif path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
 
-        head = pq.read_schema(path).names
-    else:
-        return False
+            head = pq.read_schema(path).names
+        else:
+            return False
+    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(f"{path}: not a readable results file ({type(e).__name__}: {one_line(e)})") from None
     return set(TABLE_COLUMNS) <= set(head)
 
 

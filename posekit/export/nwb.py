@@ -9,15 +9,18 @@ y down, origin at the image's top-left corner).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from posekit.errors import InputError
+from posekit.errors import InputError, PosekitError
 from posekit.export.motion import Motion
 from posekit.io.atomic import atomic_path
+from posekit.io.messages import one_line
 
 
 def _modules():
@@ -106,11 +109,25 @@ def write_nwbfile(path: str | os.PathLike, nwb) -> None:
         io.write(nwb)
 
 
+@contextlib.contextmanager
+def reading_nwb(path: str | os.PathLike) -> Iterator[None]:
+    """A damaged or foreign file makes h5py/HDF5/pynwb raise nearly anything (OSError, RuntimeError,
+    ValueError, KeyError, ...): report it as an InputError naming the file."""
+    if not Path(path).is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        yield
+    except PosekitError:
+        raise
+    except Exception as e:  # the third-party parser's whole range of errors (see the docstring)
+        raise InputError(f"{path}: not a readable NWB file ({type(e).__name__}: {one_line(e)})") from None
+
+
 def read_nwb(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
     """{estimation name: {keypoint: data (T, D), "<keypoint>/confidence": (T,), "timestamps": (T,)}}."""
     pynwb = _modules()[0]
     out: dict[str, dict[str, np.ndarray]] = {}
-    with pynwb.NWBHDF5IO(str(path), "r") as io:
+    with reading_nwb(path), pynwb.NWBHDF5IO(str(path), "r") as io:
         nwb = io.read()
         for name, obj in nwb.processing["behavior"].data_interfaces.items():
             if not name.startswith("PoseEstimation_"):

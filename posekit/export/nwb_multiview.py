@@ -151,10 +151,12 @@ def read_multiview_nwb(path: str | os.PathLike) -> tuple[dict[str, dict[str, np.
     """({estimation: {keypoint: (T, 3), "<keypoint>/confidence": (T,), "timestamps": (T,)}},
     {camera: {"intrinsic_matrix", "rotation_matrix", "translation_vector", "distortion_coefficients",
     "views": [estimation names linking it]}})."""
+    from posekit.export.nwb import reading_nwb
+
     pynwb = _modules()[0]
     people: dict[str, dict[str, np.ndarray]] = {}
     cams: dict[str, dict] = {}
-    with pynwb.NWBHDF5IO(str(path), "r") as io:
+    with reading_nwb(path), pynwb.NWBHDF5IO(str(path), "r") as io:
         nwb = io.read()
         for name, dev in nwb.devices.items():
             cams[name] = {

@@ -27,6 +27,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.atomic import output_error, sweep_stale, temp_prefix, write_json_atomic
+from posekit.io.messages import one_line
 from posekit.results import Poses
 
 BODY_25: tuple[tuple[str, ...], ...] = (
@@ -131,10 +132,15 @@ def read_openpose(folder: str | os.PathLike) -> list[tuple[int, np.ndarray, np.n
     """[(frame index, (N, J, 3) keypoints, (N,) person ids)] from an OpenPose JSON folder, in frame order."""
     out = []
     for f in sorted(Path(folder).glob("*_keypoints.json")):
-        d = json.loads(f.read_text(encoding="utf-8"))
-        kp = np.array([p["pose_keypoints_2d"] for p in d["people"]], np.float64)
-        ids = np.array([p.get("person_id", [-1])[0] for p in d["people"]], np.int64)
-        out.append((int(f.name.rsplit("_", 2)[-2]), kp.reshape(len(kp), -1, 3), ids))
+        try:
+            d = json.loads(f.read_text(encoding="utf-8"))
+            kp = np.array([p["pose_keypoints_2d"] for p in d["people"]], np.float64)
+            ids = np.array([p.get("person_id", [-1])[0] for p in d["people"]], np.int64)
+            index = int(f.name.rsplit("_", 2)[-2])
+            out.append((index, kp.reshape(len(kp), -1, 3), ids))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError) as e:
+            # ValueError covers bad JSON, bad UTF-8, ragged or non-numeric keypoints and a bad frame number
+            raise InputError(f"{f}: not an OpenPose JSON file ({type(e).__name__}: {one_line(e)})") from None
     return out
 
 

@@ -154,6 +154,8 @@ def read_trc(path: str | os.PathLike) -> TrcData:
         n_markers = int(header["NumMarkers"])
     except (KeyError, ValueError):
         raise InputError(f"{path}: TRC header lacks a valid DataRate/NumMarkers") from None
+    if n_markers < 0:
+        raise InputError(f"{path}: TRC header says NumMarkers {n_markers}")
     units = header.get("Units", "m") or "m"
     if units not in _UNIT_SCALE:
         raise InputError(f"{path}: unknown TRC units {units!r}")
@@ -170,8 +172,10 @@ def read_trc(path: str | os.PathLike) -> TrcData:
         cells = line.split("\t")
         try:
             frames.append(int(float(cells[0])))
+            if not -(2**62) < frames[-1] < 2**62:
+                raise OverflowError(frames[-1])
             times.append(float(cells[1]))
-        except (ValueError, IndexError):
+        except (ValueError, IndexError, OverflowError):  # OverflowError: int(inf)
             raise InputError(f"{path}: line {i}: expected frame number and time") from None
         cells = cells[2:] + [""] * max(0, 3 * n_markers - len(cells) + 2)
         try:

@@ -21,7 +21,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from posekit.errors import InputError
 from posekit.io.messages import one_line
 
-#: Largest image we decode (pixels). PIL's own decompression-bomb limit (~89 MP) is lifted up to this.
+#: Largest image we decode (pixels), checked from the header before any pixel is decoded (a
+#: decompression bomb: a small file declaring a huge image). Env POSEKIT_MAX_IMAGE_PIXELS overrides it.
 MAX_PIXELS = 400_000_000
 
 #: File extensions `iter_image_paths` picks up from folders (lower case).
@@ -74,19 +75,31 @@ def _from_path(path: Path, exif_transpose: bool) -> np.ndarray:
     return decode_image(data, name=name, exif_transpose=exif_transpose)
 
 
+def max_pixels(name: str) -> int:
+    """The pixel limit: env POSEKIT_MAX_IMAGE_PIXELS when set, else MAX_PIXELS."""
+    env = os.environ.get("POSEKIT_MAX_IMAGE_PIXELS", "").strip()
+    if not env:
+        return MAX_PIXELS
+    try:
+        return max(1, int(float(env)))
+    except ValueError:
+        raise InputError(f"{name}: POSEKIT_MAX_IMAGE_PIXELS={env!r} is not a number of pixels") from None
+
+
+def _mp(pixels: int) -> str:
+    return f"{pixels // 1_000_000} MP" if pixels % 1_000_000 == 0 else f"{pixels}-pixel"
+
+
 def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool = True) -> np.ndarray:
     """Decode an encoded image (file contents) to HxWx3 uint8 RGB; see `load_image`."""
     if not data:
         raise InputError(f"{name}: no data (0 bytes)")
-    with _PIL_LIMIT_LOCK:  # PIL's limit is global: lift it to MAX_PIXELS only while opening
+    limit = max_pixels(name)
+    with _PIL_LIMIT_LOCK:  # PIL's limit is global: we check the header's size ourselves, just below
         old = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im: Image.Image = Image.open(io.BytesIO(data))
-        except Image.DecompressionBombError:
-            raise InputError(f"{name}: image is larger than the {MAX_PIXELS // 1_000_000} MP limit") from None
+            im: Image.Image = Image.open(io.BytesIO(data))
         except UnidentifiedImageError:
             raise InputError(f"{name}: not an image (unknown or unsupported format)") from None
         except Exception as e:  # malformed headers raise all sorts of things
@@ -94,9 +107,10 @@ def decode_image(data: bytes, *, name: str = "image bytes", exif_transpose: bool
         finally:
             Image.MAX_IMAGE_PIXELS = old
     w, h = im.size
-    if w * h > MAX_PIXELS:
+    if w * h > limit:  # refused from the header, before decoding
         raise InputError(
-            f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {MAX_PIXELS // 1_000_000} MP limit"
+            f"{name}: image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {_mp(limit)} limit "
+            "(a decompression bomb?); set POSEKIT_MAX_IMAGE_PIXELS to raise it"
         )
     if w == 0 or h == 0:
         raise InputError(f"{name}: image has zero size ({w}x{h})")

@@ -86,7 +86,7 @@ def read_openpose_folder(folder: str | os.PathLike, layout: str | Layout | None 
         try:
             obj = json.loads((d / name).read_text(encoding="utf-8"))
             frame = [np.asarray(p["pose_keypoints_2d"], dtype=np.float64) for p in obj.get("people", [])]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise InputError(f"{d / name}: not an OpenPose JSON file ({exc.__class__.__name__})") from None
         frame = [a for a in frame if a.size]
         for a in frame:

@@ -17,9 +17,11 @@ See posekit/threed/camera.py for the frames.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.atomic import atomic_path, atomic_write
+from posekit.io.messages import one_line
 from posekit.threed.camera import Calibration, Camera
 
 if sys.version_info >= (3, 11):
@@ -56,6 +59,29 @@ def read_calibration(path: str | os.PathLike, extrinsics: str | os.PathLike | No
     raise InputError(f"{p}: unknown calibration format (expected .toml, .qca.txt, .yml/.yaml or .json)")
 
 
+@contextlib.contextmanager
+def _about(path: Path, what: str) -> Iterator[None]:
+    """Errors while reading `path` as InputErrors naming it: a camera's own checks (which do not know the
+    file) get the path in front; what the parsers below raise on a damaged file becomes one line."""
+    try:
+        yield
+    except InputError as e:
+        if str(path) in str(e):
+            raise
+        raise InputError(f"{path}: {one_line(e)}") from None
+    except (
+        cv2.error,
+        SystemError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        LookupError,
+        OverflowError,
+    ) as e:
+        raise InputError(f"{path}: malformed {what} ({type(e).__name__}: {one_line(e)})") from None
+
+
 def _arr(table: dict, key: str, shape: tuple, where: str) -> np.ndarray:
     if key not in table:
         raise InputError(f"{where}: missing {key!r}")
@@ -70,10 +96,15 @@ def _arr(table: dict, key: str, shape: tuple, where: str) -> np.ndarray:
 
 def read_toml(path: str | os.PathLike) -> Calibration:
     p = Path(path)
+    with _about(p, "calibration TOML"):
+        return _read_toml(p)
+
+
+def _read_toml(p: Path) -> Calibration:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{p}: cannot read calibration TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{p}: cannot read calibration TOML ({one_line(exc)})") from None
     cams = []
     for key, t in data.items():
         if key == "metadata" or not isinstance(t, dict):
@@ -93,7 +124,8 @@ def read_toml(path: str | os.PathLike) -> Calibration:
         )
     if not cams:
         raise InputError(f"{p}: no camera tables in calibration TOML")
-    return Calibration(cams, dict(data.get("metadata", {})))
+    meta = data.get("metadata", {})
+    return Calibration(cams, dict(meta) if isinstance(meta, dict) else {})
 
 
 def write_toml(path: str | os.PathLike, calib: Calibration) -> None:
@@ -131,10 +163,15 @@ def read_qca(path: str | os.PathLike, binning: int = 1, pose2sim_distortions: bo
     k2 ≈ 0.15 for cam01/02, next to the file's raw -0.046/0.140, not -0.0007/0.0022 (docs/3d.md).
     """
     p = Path(path)
+    with _about(p, "Qualisys calibration"):
+        return _read_qca(p, binning, pose2sim_distortions)
+
+
+def _read_qca(p: Path, binning: int, pose2sim_distortions: bool) -> Calibration:
     try:
         root = ET.parse(p).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise InputError(f"{p}: cannot parse Qualisys calibration ({exc})") from None
+    except (OSError, ET.ParseError, LookupError, UnicodeError) as exc:  # LookupError: a bad encoding name
+        raise InputError(f"{p}: cannot parse Qualisys calibration ({one_line(exc)})") from None
     cams: list[Camera] = []
     flip = np.diag([1.0, -1.0, -1.0])
     for tag in root.findall("cameras/camera"):
@@ -185,20 +222,39 @@ def read_qca(path: str | os.PathLike, binning: int = 1, pose2sim_distortions: bo
 
 
 def _fs_mat(fs: cv2.FileStorage, key: str) -> np.ndarray | None:
+    """The matrix at `key` (an opencv-matrix map, or a plain list of numbers), read value by value:
+    `FileNode.mat()` aborted the whole process on a damaged file in the fuzz campaign."""
     node = fs.getNode(key)
     if node.empty():
         return None
-    m = node.mat()
-    return None if m is None else np.asarray(m, dtype=np.float64)
+    if node.isSeq():
+        return np.array([node.at(i).real() for i in range(node.size())], dtype=np.float64)
+    if node.isReal() or node.isInt():
+        return np.array([node.real()], dtype=np.float64)
+    rows, cols, data = (node.getNode(k) if node.isMap() else None for k in ("rows", "cols", "data"))
+    if rows is None or cols is None or data is None or not data.isSeq():
+        raise InputError(f"{key!r} is not an OpenCV matrix (rows, cols, data)")
+    r, c, n = rows.real(), cols.real(), data.size()
+    if not (r >= 0 and c >= 0 and r * c == n):
+        raise InputError(f"{key!r}: {n} values for a {r:g}x{c:g} matrix")
+    return np.array([data.at(i).real() for i in range(n)], dtype=np.float64).reshape(int(r), int(c))
 
 
 def read_opencv(path: str | os.PathLike, extrinsics: str | os.PathLike | None = None) -> Calibration:
     """OpenCV FileStorage YAML/JSON (EasyMocap layout). Image sizes come from `H_<cam>`/`W_<cam>` when
     present, else from twice the principal point (a guess, flagged in `metadata['size_guessed']`)."""
+    with _about(Path(path), "OpenCV calibration YAML/JSON"):
+        return _read_opencv(path, extrinsics)
+
+
+def _read_opencv(path: str | os.PathLike, extrinsics: str | os.PathLike | None) -> Calibration:
     files = [Path(path)] + ([Path(extrinsics)] if extrinsics else [])
     storages = []
     for f in files:
-        fs = cv2.FileStorage(str(f), cv2.FILE_STORAGE_READ)
+        try:
+            fs = cv2.FileStorage(str(f), cv2.FILE_STORAGE_READ)
+        except (cv2.error, SystemError) as e:  # OpenCV's parser raises on malformed YAML/JSON
+            raise InputError(f"{f}: cannot parse as OpenCV YAML/JSON ({one_line(e)})") from None
         if not fs.isOpened():
             raise InputError(f"{f}: cannot open as OpenCV YAML/JSON")
         storages.append(fs)

@@ -47,14 +47,25 @@ def read_model(model_json: str | Path) -> TfjsModel:
         raw = path.read_bytes()
         spec = json.loads(raw)
     except (OSError, ValueError) as e:
-        raise ConversionError(f"cannot read TF.js model {path}: {e}") from e
-    if "modelTopology" not in spec or "node" not in (spec.get("modelTopology") or {}):
+        raise ConversionError(f"cannot read TF.js model {path}: {' '.join(str(e).split())}") from e
+    if (
+        not isinstance(spec, dict)
+        or not isinstance(spec.get("modelTopology"), dict)
+        or "node" not in spec["modelTopology"]
+    ):
         raise ConversionError(f"{path} is not a TF.js graph model (no modelTopology.node)")
-    weights = read_weights(spec.get("weightsManifest", []), path.parent)
-    hasher = hashlib.sha256(raw)
-    for group in spec.get("weightsManifest", []):
-        for p in group.get("paths", []):
-            hasher.update((path.parent / p).read_bytes())
+    try:
+        weights = read_weights(spec.get("weightsManifest", []), path.parent)
+        hasher = hashlib.sha256(raw)
+        for group in spec.get("weightsManifest", []):
+            for p in group.get("paths", []):
+                hasher.update((path.parent / p).read_bytes())
+    except ConversionError as e:
+        raise ConversionError(f"{path}: {e}") from None
+    except (OSError, TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as e:
+        # a damaged manifest: wrong types, negative or huge shapes, shards shorter than it says, ...
+        msg = " ".join(str(e).split())[:200]
+        raise ConversionError(f"{path}: malformed weights manifest ({type(e).__name__}: {msg})") from None
     return TfjsModel(spec, weights, hasher.hexdigest())
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from posekit.errors import InputError
+from posekit.io.messages import one_line
 from posekit.io.tracks.schema import INT_COLUMNS, empty_columns, frame_from_rows, track_suffix
 from posekit.results import FrameResult, Poses
 
@@ -26,7 +27,16 @@ def read_tracks(path: str | os.PathLike) -> Iterator[FrameResult]:
     fmt = track_suffix(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a regular file")
-    yield from READERS[fmt](path)
+    try:
+        yield from READERS[fmt](path)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not a text file (invalid UTF-8 at byte {e.start})") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError, ArithmeticError) as e:
+        # the readers check what they expect; this catches what a damaged file breaks below them
+        # (pyarrow's OSError on a corrupt page, numpy's on a bad value, ...)
+        raise InputError(
+            f"{path}: not a valid {fmt[1:]} results file ({type(e).__name__}: {one_line(e)})"
+        ) from None
 
 
 def load_tracks(path: str | os.PathLike) -> list[FrameResult]:
@@ -42,7 +52,9 @@ def _from_obj(obj: Any, path: Path, where: str) -> FrameResult:
             Poses.from_dicts(obj["people"], obj["layout"], tuple(obj["image_size"])),
         )
     except Exception as e:
-        raise InputError(f"{path}: {where} is not a valid frame record ({type(e).__name__}: {e})") from None
+        raise InputError(
+            f"{path}: {where} is not a valid frame record ({type(e).__name__}: {one_line(e)})"
+        ) from None
 
 
 def _read_json(path: Path) -> Iterator[FrameResult]:
@@ -95,23 +107,37 @@ def _csv_blocks(path: Path, block: int = 4096) -> Iterator[dict[str, np.ndarray]
                 continue
             rows.append(row)
             if len(rows) >= block:
-                yield _csv_columns(header, rows)
+                yield _csv_columns(header, rows, path, reader.line_num)
                 rows = []
         if rows:
-            yield _csv_columns(header, rows)
+            yield _csv_columns(header, rows, path, reader.line_num)
 
 
-def _csv_columns(header: list[str], rows: list[list[str]]) -> dict[str, np.ndarray]:
+def _csv_columns(header: list[str], rows: list[list[str]], path: Path, line: int) -> dict[str, np.ndarray]:
     out = {}
     for j, c in enumerate(header):
         vals = [r[j] for r in rows]
-        if c == "layout":
-            out[c] = np.array(vals, dtype=object)
-        elif c in INT_COLUMNS:
-            out[c] = np.array(vals, dtype=np.int64)
-        else:  # floats, and track_id (empty: no ids)
-            out[c] = np.array([v if v else "nan" for v in vals], dtype=np.float64)
+        try:
+            if c == "layout":
+                out[c] = np.array(vals, dtype=object)
+            elif c in INT_COLUMNS:
+                out[c] = np.array(vals, dtype=np.int64)
+            else:  # floats, and track_id (empty: no ids)
+                out[c] = np.array([v if v else "nan" for v in vals], dtype=np.float64)
+        except (ValueError, OverflowError):
+            bad = next((v for v in vals if not _parses(v, c in INT_COLUMNS)), "?")
+            raise InputError(
+                f"{path}: column {c!r} has {bad[:20]!r}, not a number (rows up to line {line})"
+            ) from None
     return out
+
+
+def _parses(v: str, integer: bool) -> bool:
+    try:
+        np.array([v], dtype=np.int64) if integer else float(v or "nan")
+    except (ValueError, OverflowError):
+        return False
+    return True
 
 
 def _parquet_blocks(path: Path) -> Iterator[dict[str, np.ndarray]]:
@@ -122,12 +148,18 @@ def _parquet_blocks(path: Path) -> Iterator[dict[str, np.ndarray]]:
     try:
         pf = pq.ParquetFile(path)
     except Exception as e:
-        raise InputError(f"{path}: not a readable Parquet file ({e})") from None
+        raise InputError(f"{path}: not a readable Parquet file ({one_line(e)})") from None
+    missing = sorted(set(_REQUIRED) - set(pf.schema_arrow.names))
+    if missing:
+        raise InputError(f"{path}: not a posekit tracks Parquet file (no column {', '.join(missing)})")
     for batch in pf.iter_batches(batch_size=8192):
         cols = {c: batch.column(c).to_numpy(zero_copy_only=False) for c in batch.schema.names}
         if "track_id" in cols:  # nulls (no ids) as NaN, as in CSV
             cols["track_id"] = batch.column("track_id").to_numpy(zero_copy_only=False).astype(np.float64)
         yield cols
+
+
+_REQUIRED = ("frame", "time", "track_id", "layout", "image_w", "image_h")
 
 
 def _group(blocks: Iterator[dict[str, np.ndarray]], path: Path) -> Iterator[FrameResult]:

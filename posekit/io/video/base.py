@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from posekit.errors import InputError
 
 #: Video file extensions (lower case); other existing files are tried as videos too.
 VIDEO_EXTENSIONS = frozenset(
@@ -29,7 +32,26 @@ VIDEO_EXTENSIONS = frozenset(
         ".gif",
     }
 )
+#: Largest frame we decode (pixels; 16K UHD is 133 M), checked from the container's header before decoding
+#: frames, so a file declaring absurd dimensions is refused. Env POSEKIT_MAX_VIDEO_PIXELS overrides it.
+MAX_FRAME_PIXELS = 150_000_000
+
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
+
+
+def check_frame_size(name: str, width: int, height: int) -> None:
+    """Refuse a video whose declared frame size is over the limit (InputError naming the file and limit)."""
+    env = os.environ.get("POSEKIT_MAX_VIDEO_PIXELS", "").strip()
+    try:
+        limit = max(1, int(float(env))) if env else MAX_FRAME_PIXELS
+    except ValueError:
+        raise InputError(f"{name}: POSEKIT_MAX_VIDEO_PIXELS={env!r} is not a number of pixels") from None
+    if width * height > limit:
+        what = f"{limit // 1_000_000} MP" if limit % 1_000_000 == 0 else f"{limit}-pixel"
+        raise InputError(
+            f"{name}: video frames are {width}x{height}, over the {what} limit; "
+            "set POSEKIT_MAX_VIDEO_PIXELS to raise it"
+        )
 
 
 @dataclass(frozen=True)

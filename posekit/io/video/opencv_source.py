@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from posekit.errors import InputError
-from posekit.io.video.base import Frame, FrameSource
+from posekit.io.video.base import Frame, FrameSource, check_frame_size
 
 log = logging.getLogger("posekit.io.video")
 
@@ -24,6 +24,12 @@ class OpenCVSource(FrameSource):
         self._cap = cv2.VideoCapture(path)
         if not self._cap.isOpened():
             raise InputError(f"{path}: not a video or unsupported format (OpenCV cannot open it)")
+        try:
+            w, h = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            check_frame_size(path, w, h)
+        except BaseException:
+            self._cap.release()
+            raise
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
         n = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = n if n > 0 else None

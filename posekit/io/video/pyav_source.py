@@ -10,7 +10,7 @@ import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.messages import one_line
-from posekit.io.video.base import Frame, FrameSource
+from posekit.io.video.base import Frame, FrameSource, check_frame_size
 
 log = logging.getLogger("posekit.io.video")
 
@@ -42,6 +42,10 @@ class PyAVSource(FrameSource):
             if not self._container.streams.video:
                 raise InputError(f"{path}: has no video stream (no video frames)")
             self._stream = st = self._container.streams.video[0]
+            cc = st.codec_context  # None when FFmpeg has no decoder for the stream's codec
+            if cc is None:
+                raise InputError(f"{path}: no decoder for its video stream (unknown or damaged codec)")
+            check_frame_size(path, cc.width or 0, cc.height or 0)
             st.thread_type = "AUTO"
             rate = st.average_rate or st.guessed_rate or st.base_rate
             self.fps = float(rate) if rate else 30.0
