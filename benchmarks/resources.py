@@ -1,4 +1,4 @@
-"""Resource bounds at full scale: one run prints every figure of docs/reliability_parts/resources.md.
+"""Resource bounds at full scale: one run prints every figure of docs/reliability/resources.md.
 
     python benchmarks/resources.py                      # full scale (~15 min on a quiet 2-core machine)
     python benchmarks/resources.py --tracker-frames 20000 --stream-frames 1000 --jobs 30   # smaller

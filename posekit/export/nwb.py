@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 
 from posekit.errors import InputError, PosekitError
 from posekit.export.motion import Motion
-from posekit.io.atomic import atomic_path
+from posekit.io.atomic import atomic_write
 from posekit.io.messages import one_line
 
 
@@ -102,11 +103,18 @@ def skeleton_for(m: Motion, name: str):
 
 
 def write_nwbfile(path: str | os.PathLike, nwb) -> None:
-    """Write an NWBFile atomically (pynwb writes through HDF5 to a path, so: temp file, then rename)."""
+    """Write an NWBFile atomically. HDF5 writes into memory and the bytes are published by one atomic
+    write: HDF5 that hits a full disk itself is left in a state that prints errors and can crash the
+    process at exit, whereas a failed Python write is an ordinary one-line OutputError. Pose files are
+    small (100,000 frames × 33 joints × 3 floats is 80 MB)."""
+    import h5py
     import pynwb
 
-    with atomic_path(path, suffix=".nwb", what="NWB") as tmp, pynwb.NWBHDF5IO(str(tmp), "w") as io:
-        io.write(nwb)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f, pynwb.NWBHDF5IO(file=f, mode="w") as nwb_io:
+        nwb_io.write(nwb)
+    with atomic_write(path, "wb") as out:
+        out.write(buffer.getbuffer())
 
 
 @contextlib.contextmanager
@@ -127,8 +135,8 @@ def read_nwb(path: str | os.PathLike) -> dict[str, dict[str, np.ndarray]]:
     """{estimation name: {keypoint: data (T, D), "<keypoint>/confidence": (T,), "timestamps": (T,)}}."""
     pynwb = _modules()[0]
     out: dict[str, dict[str, np.ndarray]] = {}
-    with reading_nwb(path), pynwb.NWBHDF5IO(str(path), "r") as io:
-        nwb = io.read()
+    with reading_nwb(path), pynwb.NWBHDF5IO(str(path), "r") as nwb_io:
+        nwb = nwb_io.read()
         for name, obj in nwb.processing["behavior"].data_interfaces.items():
             if not name.startswith("PoseEstimation_"):
                 continue
@@ -146,8 +154,8 @@ def validate_nwb(path: str | os.PathLike) -> list[str]:
     try:
         errors = pynwb.validate(paths=[str(path)])
     except TypeError:
-        with pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True) as io:
-            errors = pynwb.validate(io=io)
+        with pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True) as nwb_io:
+            errors = pynwb.validate(io=nwb_io)
     if isinstance(errors, tuple):
         errors = errors[0]
     return [str(e) for e in errors]

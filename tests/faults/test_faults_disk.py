@@ -4,12 +4,14 @@ partial file (the in-place formats, JSONL and CSV, keep their complete frames an
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
+import numpy as np
 import pytest
-from fault_helpers import CHILD, assert_prefix, posekit_cmd, run, small_filesystem, temp_litter
+from fault_helpers import CHILD, assert_prefix, frame_poses, posekit_cmd, run, small_filesystem, temp_litter
 from shared_data import needs_shared, shared_path
 
-from posekit.io.tracks import load_tracks
+from posekit.io.tracks import TrackWriter, load_tracks
 
 pytest.importorskip("pyarrow")
 CLIP = shared_path("video", "mmaction2_arm_wrestling_340x256.mp4")
@@ -63,3 +65,21 @@ def test_track_into_read_only_folder(tmp_path):
         assert proc.returncode != 0
         assert "read-only" in _one_line_error(proc.stderr, out)
         assert list(folder.iterdir()) == []
+
+
+def test_nwb_export_past_a_file_size_limit(tmp_path):
+    """HDF5 writes into memory and the bytes are published by one Python write, so a full disk is an
+    ordinary one-line error: no HDF5 messages, no crash at exit, no file."""
+    pytest.importorskip("pynwb")
+    results = tmp_path / "k.jsonl"
+    with TrackWriter(results) as w:  # one tracked person, as `posekit track` writes
+        for i in range(30):
+            w.write(i, i / 30, replace(frame_poses(i, n=1), track_ids=np.array([1])))
+    out = tmp_path / "k.nwb"
+    proc = run(posekit_cmd("export", str(results), "--to", "nwb", "--out", str(out)), fsize=60_000)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "larger than" in _one_line_error(proc.stderr, out)
+    assert "Exception ignored" not in proc.stderr and "HDF5" not in proc.stderr
+    assert not out.exists() and temp_litter(tmp_path) == []
+    assert run(posekit_cmd("export", str(results), "--to", "nwb", "--out", str(out))).returncode == 0
+    assert out.stat().st_size > 60_000

@@ -2,7 +2,7 @@
 valid and invalid inputs, with and without the API key. Zero 5xx; every 4xx is a one-line JSON error.
 
 CI runs a few examples per operation; the longer campaign is the same test with POSEKIT_FUZZ_EXAMPLES=200
-(and POSEKIT_FUZZ_LOG=file.jsonl to count the requests and statuses), see docs/reliability_parts/service.md.
+(and POSEKIT_FUZZ_LOG=file.jsonl to count the requests and statuses), see docs/reliability/service.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ bodies over the limit. Every answer is a 4xx with a one-line JSON error (or 200/
 video), and nothing is ever written outside the server's data folder or under a client's name.
 
 The service takes single image and video files only: no archives, so there are no archive members to
-unpack (docs/reliability_parts/service.md)."""
+unpack (docs/reliability/service.md)."""
 
 from __future__ import annotations
 
