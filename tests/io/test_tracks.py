@@ -193,3 +193,32 @@ def test_errors(tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="not a posekit tracks CSV"):
         load_tracks(tmp_path / "other.csv")
+
+
+@pytest.mark.parametrize("cut", ["inside the last number", "inside the frame's second row", "after one row"])
+def test_csv_cut_off_mid_write_drops_the_whole_last_frame(tmp_path, caplog, cut):
+    """A kill inside the write of the last frame: its last row can have every field with the final
+    number shortened, and its first people can be complete. The whole frame is dropped, nothing else."""
+    path = tmp_path / "k.csv"
+    frames = [make_poses(2, seed=i) for i in range(3)]
+    with TrackWriter(path) as w:
+        for i, p in enumerate(frames):
+            w.write(i, i / 10, p)
+    data = path.read_bytes()
+    lines = data.splitlines(keepends=True)
+    assert len(lines) == 1 + 6
+    end_of_frame_1 = sum(len(x) for x in lines[:5])
+    cut_at = {
+        "inside the last number": len(data) - 4,
+        "inside the frame's second row": end_of_frame_1 + len(lines[5]) + 10,
+        "after one row": end_of_frame_1 + len(lines[5]) - 1,  # the frame's first row, cut before its "\n"
+    }[cut]
+    path.write_bytes(data[:cut_at])
+    with caplog.at_level(logging.WARNING):
+        got = load_tracks(path)
+    assert [f.index for f in got] == [0, 1]
+    for f, want in zip(got, frames):
+        assert_same(f.poses, want)
+    assert "cut off by an interrupted write" in caplog.text
+    path.write_bytes(data)  # untouched file: every frame
+    assert [f.index for f in load_tracks(path)] == [0, 1, 2]

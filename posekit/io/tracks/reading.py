@@ -94,7 +94,9 @@ def _csv_blocks(path: Path, block: int = 4096) -> Iterator[dict[str, np.ndarray]
         header = next(reader, None)
         if not header or header[: len(head)] != head:
             raise InputError(f"{path}: not a posekit tracks CSV (expected columns {', '.join(head)}, ...)")
+        torn = _ends_mid_line(path)
         rows: list[list[str]] = []
+        row: list[str] = []
         for row in reader:
             if len(row) != len(header):
                 log.warning(
@@ -106,11 +108,33 @@ def _csv_blocks(path: Path, block: int = 4096) -> Iterator[dict[str, np.ndarray]
                 )
                 continue
             rows.append(row)
-            if len(rows) >= block:
+            if len(rows) >= block and not torn:
                 yield _csv_columns(header, rows, path, reader.line_num)
                 rows = []
+        if torn:
+            _drop_torn_frame(rows, row, path)
         if rows:
             yield _csv_columns(header, rows, path, reader.line_num)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    """The writer ends every row with a newline, so a file that does not was cut off mid-write (a kill)."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"  # rows end with "\r\n": a lone "\r" is a cut too
+
+
+def _drop_torn_frame(rows: list[list[str]], last: list[str], path: Path) -> None:
+    """Remove the frame whose write was cut off: its last row may have the right number of fields with
+    its final number shortened, and its people written before the cut would make the frame look whole."""
+    if rows and rows[-1] is last:
+        rows.pop()
+    frame = last[0] if last else None
+    while rows and rows[-1][0] == frame:
+        rows.pop()
+    log.warning("%s: skipping frame %s, cut off by an interrupted write", path, frame)
 
 
 def _csv_columns(header: list[str], rows: list[list[str]], path: Path, line: int) -> dict[str, np.ndarray]:
