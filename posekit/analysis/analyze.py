@@ -105,7 +105,7 @@ def analyze(
     ergonomics: str | None = None,
     falls: bool = False,
     activity: bool = False,
-    gait: bool = False,
+    gait: bool | str = False,
     out: str | os.PathLike | None = None,
     min_score: float = 0.3,
     min_frames: int = 10,
@@ -117,7 +117,9 @@ def analyze(
         reps: True/"any" for class-agnostic counting, or an exercise name (see repetitions.EXERCISES).
         ergonomics: "reba" or "rula".
         falls, activity: fall events and activity states per track.
-        gait: heel strikes, toe offs, cadence, stance/swing, symmetry (side view; see gait.py).
+        gait: heel strikes, toe offs, cadence, stance/swing, symmetry (side view; see gait.py); True
+            times the events with the default contact definition, or name one ("position", "velocity",
+            "foot_velocity"; see gait_contact.py).
         out: folder for per-frame CSV files, summary.json and report.html.
     """
     from posekit.analysis import activity as activity_mod
@@ -165,7 +167,8 @@ def analyze(
 
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             try:
-                g = gait_events(kp, tr.time, tr.layout)
+                contact = gait if isinstance(gait, str) else "position"
+                g = gait_events(kp, tr.time, tr.layout, contact=contact)
                 res.summary.setdefault("gait", {})[str(tid)] = g.to_dict()
                 res.details.setdefault("gait", {})[tid] = g
             except InputError as exc:  # a short track: say why instead of failing the whole analysis

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+# the names only: importing posekit.analysis.gait would load SciPy for every `posekit --help`
+CONTACT_METHODS = ("position", "velocity", "foot_velocity")
+
 
 def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
     """The analysis switches (shared with `posekit track --analyze`)."""
@@ -24,8 +27,13 @@ def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
     p.add_argument(f"--{prefix}activity", action="store_true", help="standing/sitting/lying/walking/running")
     p.add_argument(
         f"--{prefix}gait",
-        action="store_true",
-        help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view)",
+        nargs="?",
+        const=True,
+        default=False,
+        choices=CONTACT_METHODS,
+        metavar="CONTACT",
+        help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view); optionally the foot-"
+        f"contact definition: {', '.join(CONTACT_METHODS)} (default position, docs/analysis.md)",
     )
 
 

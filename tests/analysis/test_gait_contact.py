@@ -123,3 +123,40 @@ def test_no_steps_from_the_jitter_of_a_person_standing_still():
         g = gait_events(kp, t, "blazepose33", contact=contact)
         assert all(len(v) == 0 for v in g.heel_strikes.values()), contact
         assert g.cadence is None
+
+
+@pytest.mark.parametrize("contact", [None, "velocity"])
+def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
+    import json
+
+    from posekit.analysis.gait_contact import CONTACT_METHODS
+    from posekit.cli.analyze import CONTACT_METHODS as CLI_NAMES
+    from posekit.cli.main import main
+    from posekit.io.tracks import TrackWriter
+    from posekit.results import Poses
+
+    assert CLI_NAMES == CONTACT_METHODS  # the CLI keeps the names only, to stay light
+    kp, t = walk(30.0)
+    path = tmp_path / "walk.jsonl"
+    with TrackWriter(path) as w:
+        for i in range(len(t)):
+            w.write(
+                i,
+                float(t[i]),
+                Poses(
+                    kp[i][None],
+                    np.ones((1, 33)),
+                    np.array([[0, 0, 9, 9]]),
+                    np.ones(1),
+                    "blazepose33",
+                    (720, 1280),
+                    track_ids=np.array([1]),
+                ),
+            )
+    args = ["analyze", str(path), "--out", str(tmp_path / "out"), "--gait"] + ([contact] if contact else [])
+    assert main(args) == 0
+    g = json.loads((tmp_path / "out" / "summary.json").read_text())["gait"]["1"]
+    assert g["contact"] == (contact or "position") and g["cadence_steps_per_min"] > 0
+    with pytest.raises(SystemExit) as usage:  # argparse: one usage line, exit 2
+        main(["analyze", str(path), "--out", str(tmp_path / "bad"), "--gait", "sideways"])
+    assert usage.value.code == 2
