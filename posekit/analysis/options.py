@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from posekit.errors import InputError
 
@@ -25,6 +26,15 @@ class AnalysisChoice:
 
     def asked(self) -> bool:
         return any(asdict(self).values())
+
+    def analyze_kwargs(self) -> dict[str, Any]:
+        """The choice as keyword arguments of `analyze` (fields a subclass adds are left out)."""
+        return {f.name: getattr(self, f.name) for f in fields(AnalysisChoice)}
+
+    @classmethod
+    def from_dict(cls, options: dict[str, Any]) -> AnalysisChoice:
+        """Back from `asdict` (e.g. a job's stored options); keys it does not know are ignored."""
+        return cls(**{f.name: options[f.name] for f in fields(cls) if f.name in options})
 
 
 def choose_analyses(

@@ -108,24 +108,15 @@ def analyze_item(
         if not record.get("people"):
             raise InputError("no people found in the video")
         frames = item_frames(out, item.key, int(record.get("chunks", 1)))
-        o = options
         res = analyze(
-            frames,
-            angles=o.angles,
-            reps=o.reps,
-            ergonomics=o.ergonomics,
-            falls=o.falls,
-            activity=o.activity,
-            gait=o.gait,
-            min_score=o.min_score,
-            min_frames=o.min_frames,
+            frames, **options.analyze_kwargs(), min_score=options.min_score, min_frames=options.min_frames
         )
         final = analysis_folder(out, item.key)
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{item.key}.", suffix=".tmp", dir=final.parent))
         try:
             write_outputs(res, tmp)
-            if not o.report:  # write_outputs always renders it (cheap: inline SVG); not asked for
+            if not options.report:  # write_outputs always renders it (cheap: inline SVG); not asked for
                 (tmp / "report.html").unlink()
             _replace_folder(tmp, final)
         finally:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from posekit.analysis.options import choose_analyses
+from posekit.analysis.options import AnalysisChoice, choose_analyses
 
 
 def parse_analysis(
@@ -29,13 +29,4 @@ def run_analysis(results: Path, out_dir: Path, options: dict[str, Any]) -> dict[
     """Analyse a job's results file into `out_dir`; returns the summary (also in out_dir/summary.json)."""
     from posekit.analysis import analyze
 
-    return analyze(
-        results,
-        out=out_dir,
-        angles=bool(options.get("angles")),
-        reps=options.get("reps"),
-        ergonomics=options.get("ergonomics"),
-        gait=bool(options.get("gait")),
-        falls=bool(options.get("falls")),
-        activity=bool(options.get("activity")),
-    ).summary
+    return analyze(results, out=out_dir, **AnalysisChoice.from_dict(options).analyze_kwargs()).summary
