@@ -39,11 +39,12 @@ PRESETS: tuple[Preset, ...] = (
         "default",
         "CenterNet person boxes → MoveNet Thunder on each crop (multi-person, COCO-17)",
         # Boxes below 0.2 add 0.005 AP on the dev set (noise) for 3× the Thunder runs: left to "accurate".
-        # CenterNet sees the image at its own aspect (long side 512), not padded to 512×512: a quarter
-        # less detector work on 4:3 photos and fewer low boxes (−0.008 AP, noise; docs/performance.md).
+        # CenterNet at the image's own aspect (DetectorSettings.long_side=512) is 1.26× faster on the
+        # dev images, but its scores drop (padding is context it was trained with): in video half the
+        # confident people are lost to the 0.3 track threshold (docs/performance.md). So: 512×512.
         TopDownSettings(
             pose="movenet-thunder",
-            detectors=(DetectorSettings("centernet", min_score=0.2, long_side=512),),
+            detectors=(DetectorSettings("centernet", min_score=0.2),),
             min_box_score=0.2,
         ),
     ),

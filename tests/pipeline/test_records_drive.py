@@ -93,7 +93,7 @@ def test_presets_are_settings_records():
     assert default == pipeline_settings(None)
     assert isinstance(default, TopDownSettings)
     assert (
-        default.detectors == (DetectorSettings("centernet", min_score=0.2, long_side=512),)
+        default.detectors == (DetectorSettings("centernet", min_score=0.2),)
         and default.min_box_score == 0.2
     )
     assert pipeline_settings("accurate") == TopDownSettings(
