@@ -93,8 +93,7 @@ def test_presets_are_settings_records():
     assert default == pipeline_settings(None)
     assert isinstance(default, TopDownSettings)
     assert (
-        default.detectors == (DetectorSettings("centernet", min_score=0.2),)
-        and default.min_box_score == 0.2
+        default.detectors == (DetectorSettings("centernet", min_score=0.2),) and default.min_box_score == 0.2
     )
     assert pipeline_settings("accurate") == TopDownSettings(
         detectors=(DetectorSettings(min_score=0.05),), box_scale=(1.1, 1.25, 1.4)
