@@ -4,10 +4,10 @@
 
 The trials' 3D markers (mm) are projected to a side view (progression axis, vertical axis), scaled to the
 pixels of a 1.7 m person 500 px tall, and given to posekit's gait_events as BlazePose keypoints, under
-three conditions: the 150 Hz markers as they are; resampled to 30 fps (every 5th frame, each of the 5
+three conditions: the markers at their own rate (100 or 150 Hz); resampled to 30 fps (every 5th frame, each of the 5
 phases); the same plus i.i.d. Gaussian 2D keypoint noise of 2 px per coordinate (`--seeds` draws per
 phase). Every contact definition of posekit.analysis.gait_contact is measured, the velocity threshold over
-a fixed grid with leave-one-trial-out selection; gaitkit's own detectors run on the 150 Hz 3D data in
+a fixed grid with leave-one-trial-out selection; gaitkit's own detectors run on the 3D markers in
 their own venv. The annotated events are matched one to one (closest pairs first) within 250 ms per foot
 and kind. The choice rule for the defaults (docs/analysis.md, Gait) was fixed before the first run.
 """
@@ -82,7 +82,7 @@ DETECTORS = {
     **{f"velocity {f:.0%}": {"contact": "velocity", "speed_fraction": f} for f in FRACTIONS},
     "foot_velocity (O'Connor)": {"contact": "foot_velocity"},
 }
-CONDITIONS = ("150 Hz markers", "30 fps", f"30 fps + {NOISE_PX:g} px noise")
+CONDITIONS = ("markers at their own rate", "30 fps", f"30 fps + {NOISE_PX:g} px noise")
 
 
 def runs(kp: np.ndarray, fps: float, cond: str, seeds: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -315,7 +315,7 @@ def main() -> None:
     trials, everything = load_trials()
     if not trials:
         return
-    theirs = gaitkit_events(list(trials), args.gaitkit)
+    theirs = gaitkit_events(trials, args.gaitkit)
     print(
         f"one-to-one matching within {1000 * TOL_S:.0f} ms per foot and kind; error = mean |detected - "
         "annotated| of the matched events, bias = mean signed; cadence 'steps' = 60 / mean interval of "

@@ -15,6 +15,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gait_c3d import FORCE_TOL_S, fetch_gaitalytics, treadmill_trial
+
 from posekit.analysis.gait import gait_events
 from posekit.layouts import get_layout
 
@@ -28,8 +30,9 @@ GAITKIT_RUN = """
 import json, sys, warnings, gaitkit
 warnings.filterwarnings("ignore")
 out = {}
-for name in sys.argv[1:]:
-    trial = gaitkit.load_example(name)
+for arg in sys.argv[1:]:
+    name, _, path = arg.partition("=")
+    trial = json.load(open(path)) if path else gaitkit.load_example(name)
     for m in gaitkit.list_methods():
         try:
             r = gaitkit.detect(trial, method=m, auto_install_deps=False)
@@ -144,14 +147,42 @@ def load_trials() -> tuple[dict[str, dict], dict[str, dict]]:
             everything[name] = d
             if n_ev:
                 trials[name] = d
+    c3d = fetch_gaitalytics()
+    d = treadmill_trial(c3d) if c3d else None
+    if d is not None:
+        gt = d["ground_truth"]
+        n_ev = sum(len(v) for k in ("hs_frames", "to_frames") for v in gt[k].values())
+        print(
+            f"treadmill: {d['description']}, {d['fps']:.0f} Hz, {d['n_frames']} frames; {n_ev} annotated events"
+        )
+        fa = d["force_agreement"]
+        for k, e in fa.items():
+            e_ms = 1000 * np.asarray(e)
+            ok = np.abs(e_ms) <= 1000 * FORCE_TOL_S
+            print(
+                f"  {k.upper()} annotations vs the 20 N belt crossing: {ok.sum()}/{len(e_ms)} within "
+                f"{1000 * FORCE_TOL_S:.0f} ms, mean {np.mean(e_ms[ok]):+.0f} ms (annotation - plate), "
+                f"the others {', '.join(f'{x:+.0f}' for x in e_ms[~ok])} ms (no clean crossing: the other foot on that belt, or the end of the recording)"
+            )
+        trials["treadmill"] = everything["treadmill"] = d
     return trials, everything
 
 
-def gaitkit_events(names: list[str], py: str) -> dict:
+def gaitkit_events(trials: dict[str, dict], py: str) -> dict:
+    """gaitkit's detectors on every trial: its own examples by name, the others (C3D trials) given as
+    gaitkit-style JSON (markers only: they have no gaitkit joint angles, which some detectors use)."""
     if py == "none" or not Path(py).exists():
         print(f"gaitkit's own detectors not run (no {py}; python -m venv, pip install gaitkit==1.5.0)")
         return {}
-    r = subprocess.run([py, "-c", GAITKIT_RUN, *names], capture_output=True, text=True, timeout=900)
+    args = []
+    for name, d in trials.items():
+        if "force_agreement" in d:
+            path = THIRD / f"{name}_trial.json"
+            path.write_text(json.dumps({k: v for k, v in d.items() if k != "force_agreement"}))
+            args.append(f"{name}={path}")
+        else:
+            args.append(name)
+    r = subprocess.run([py, "-c", GAITKIT_RUN, *args], capture_output=True, text=True, timeout=900)
     if r.returncode:
         print(f"gaitkit run failed: {r.stderr.strip().splitlines()[-1:]}")
         return {}
@@ -168,7 +199,7 @@ def heel_contacts(trials: dict[str, dict]) -> None:
     """Each annotated heel strike next to the position method's and to when the heel marker reaches the
     floor (within 2 mm of its lowest level, the trial's 2nd percentile): which definition the annotator used."""
     print(
-        "\n-- annotated heel strikes (frames) vs the position method (150 Hz) and the heel reaching the floor --"
+        "\n-- annotated heel strikes (frames) vs the position method (own rate) and the heel reaching the floor --"
     )
     for name, d in trials.items():
         fps, gt = float(d["fps"]), d["ground_truth"]
