@@ -163,11 +163,11 @@ def analyze(
         if ergonomics:
             _ergonomics(res, tr, ergonomics, min_score)
         if gait:
-            from posekit.analysis.gait import gait_events
+            from posekit.analysis.gait import DEFAULT_CONTACT, gait_events
 
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             try:
-                contact = gait if isinstance(gait, str) else "position"
+                contact = gait if isinstance(gait, str) else DEFAULT_CONTACT
                 g = gait_events(kp, tr.time, tr.layout, contact=contact)
                 res.summary.setdefault("gait", {})[str(tid)] = g.to_dict()
                 res.details.setdefault("gait", {})[tid] = g

@@ -1,7 +1,13 @@
 """Gait events and timing from a side view of a walking person (Stenum et al. 2021, PLoS Comput Biol).
 
-Heel strike: the foot is farthest *ahead* of the pelvis (a peak of heel x − mid-hip x along the walking
-direction); toe off: the foot is farthest *behind* it (a valley of toe x − mid-hip x).
+Steps are found where the foot is farthest *ahead* of the pelvis (a peak of heel x − mid-hip x along the
+walking direction: near heel strike) and farthest *behind* it (a valley of toe x − mid-hip x: near toe off).
+The default contact definition then times each event by the foot's speed in the image ("velocity",
+gait_contact.py: heel strike when the heel slows below 30 % of its late-swing peak, toe off when the toe
+speeds above 30 % of its early-swing peak), chosen on annotated walks by a rule fixed in advance
+(docs/analysis.md, Gait). It assumes a still camera; with a panning camera use contact="position" (the
+extremes themselves, which only need the foot relative to the pelvis). Bouts need the pelvis to travel
+across the view, so treadmill walking is not analysed correctly.
 Steps, in order:
 1. Walking bouts: the walking direction is the sign of the pelvis' horizontal velocity, low-passed at
    0.5 Hz (slower than a stride, so the within-stride surge does not flip it); runs of one direction that
@@ -37,6 +43,9 @@ from posekit.analysis.gait_contact import (
 from posekit.errors import InputError
 from posekit.layouts import Layout, get_layout
 
+# Chosen on annotated walks (30 fps + 2 px, leave-one-trial-out threshold) by the rule in docs/analysis.md.
+DEFAULT_CONTACT = "velocity"
+DEFAULT_SPEED_FRACTION = 0.3
 CONTACT_WINDOW_S = 0.25  # contact events are searched this close to the extremes: under half a step
 
 
@@ -53,7 +62,7 @@ class GaitResult:
     step_length: float | None = None  # metres
     speed: float | None = None  # metres per second
     bouts: list[tuple[float, float, int]] = field(default_factory=list)  # (start s, end s, direction ±1)
-    contact: str = "position"  # which foot-contact definition timed the events (gait_contact.py)
+    contact: str = DEFAULT_CONTACT  # which foot-contact definition timed the events (gait_contact.py)
     cadence_from: str = "steps"
 
     def to_dict(self) -> dict:
@@ -160,15 +169,16 @@ def gait_events(
     min_stride_s: float = 0.5,
     cutoff_hz: float = 6.0,
     min_bout_s: float = 1.0,
-    contact: str = "position",
-    speed_fraction: float = 0.2,
+    contact: str = DEFAULT_CONTACT,
+    speed_fraction: float = DEFAULT_SPEED_FRACTION,
     cadence_from: str = "steps",
 ) -> GaitResult:
     """Gait from (T, K, 2) image keypoints of one person walking across the view (side view).
 
-    contact: which foot-contact definition times the events (gait_contact.py): "position" (Stenum,
-    the foot's extremes relative to the pelvis), "velocity" (heel/toe speed in the image crossing
-    `speed_fraction` of its swing peak) or "foot_velocity" (O'Connor et al. 2007).
+    contact: which foot-contact definition times the events (gait_contact.py): "velocity" (default:
+    heel/toe speed in the image crossing `speed_fraction` of its swing peak; needs a still camera over
+    ground), "position" (Stenum, the foot's extremes relative to the pelvis; also for a panning camera)
+    or "foot_velocity" (O'Connor et al. 2007).
     cadence_from: "steps" (60 / mean interval of consecutive heel strikes) or "strides" (120 / mean
     same-foot stride time, which a constant left/right timing bias does not move)."""
     if contact not in CONTACT_METHODS:

@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
         choices=CONTACT_METHODS,
         metavar="CONTACT",
         help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view); optionally the foot-"
-        f"contact definition: {', '.join(CONTACT_METHODS)} (default position, docs/analysis.md)",
+        f"contact definition: {', '.join(CONTACT_METHODS)} (default velocity, docs/analysis.md)",
     )
 
 

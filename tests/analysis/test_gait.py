@@ -51,7 +51,7 @@ def errors(detected: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 def test_events_cadence_and_symmetry():
     kp, t = walk()
-    g = gait_events(kp, t, "blazepose33", metres_per_pixel=0.01)
+    g = gait_events(kp, t, "blazepose33", metres_per_pixel=0.01, contact="position")
     for side in ("left", "right"):
         assert len(g.heel_strikes[side]) >= 4 and len(g.toe_offs[side]) >= 4
         assert errors(g.heel_strikes[side], expected("hs", side)).max() < 0.002
@@ -67,7 +67,7 @@ def test_events_cadence_and_symmetry():
 def test_sub_frame_timing_at_30_fps():
     """Events fall between frames (t0 = a third of a frame): refined to far better than a 33 ms frame."""
     kp, t = walk(fps=30.0, t0=1 / 90)
-    g = gait_events(kp, t, "blazepose33")
+    g = gait_events(kp, t, "blazepose33", contact="position")
     for side in ("left", "right"):
         assert errors(g.heel_strikes[side], expected("hs", side)).max() < 0.004
         assert errors(g.toe_offs[side], expected("to", side)).max() < 0.004
@@ -77,7 +77,7 @@ def test_noisy_keypoints_stay_within_20_ms():
     """3 px jitter on every keypoint (feet swing ±60 px) at 30 fps: mean timing error under 20 ms."""
     kp, t = walk(fps=30.0, seconds=10.0)
     kp = kp + np.random.default_rng(0).normal(0, 3.0, kp.shape)
-    g = gait_events(kp, t, "blazepose33")
+    g = gait_events(kp, t, "blazepose33", contact="position")
     e = np.concatenate(
         [errors(g.heel_strikes[s], expected("hs", s)) for s in ("left", "right")]
         + [errors(g.toe_offs[s], expected("to", s)) for s in ("left", "right")]
@@ -102,7 +102,7 @@ def test_back_and_forth_walk_has_two_bouts_and_no_step_at_the_turn():
         return (100 + 120 * t, 1) if t < turn else (100 + 120 * (2 * turn - t), -1)
 
     kp, t = walk(seconds=12.0, pelvis=pelvis)
-    g = gait_events(kp, t, "blazepose33")
+    g = gait_events(kp, t, "blazepose33", contact="position")
     assert [d for _, _, d in g.bouts] == [1, -1]
     assert g.bouts[0][1] == pytest.approx(turn, abs=0.1)
     for side in ("left", "right"):

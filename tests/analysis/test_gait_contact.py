@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posekit.analysis.gait import gait_events
+from posekit.analysis.gait import DEFAULT_CONTACT, DEFAULT_SPEED_FRACTION, gait_events
 from posekit.errors import InputError
 
 from .synth import BP, body
@@ -81,7 +81,7 @@ def test_velocity_contact_times_the_speed_crossing(fraction):
 def test_velocity_contact_is_later_than_the_position_extreme():
     """The heel is farthest ahead of the pelvis while it still moves at the pelvis' speed: before it rests."""
     kp, t = walk(fps=60.0)
-    pos = gait_events(kp, t, "blazepose33")
+    pos = gait_events(kp, t, "blazepose33", contact="position")
     vel = gait_events(kp, t, "blazepose33", contact="velocity", speed_fraction=0.05)
     for side in ("left", "right"):
         hs_true = (np.arange(6) + (0.0 if side == "right" else 0.5)) * STRIDE
@@ -113,6 +113,17 @@ def test_cadence_from_strides_and_bad_options():
         gait_events(kp, t, "blazepose33", cadence_from="bouts")
 
 
+def test_default_is_the_velocity_definition_at_30_percent():
+    """The default chosen on the annotated walks (docs/analysis.md, Gait): velocity, threshold 30 %."""
+    kp, t = walk(fps=30.0)
+    default = gait_events(kp, t, "blazepose33")
+    explicit = gait_events(kp, t, "blazepose33", contact="velocity", speed_fraction=0.3)
+    assert (DEFAULT_CONTACT, DEFAULT_SPEED_FRACTION) == ("velocity", 0.3) and default.contact == "velocity"
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(default.heel_strikes[side], explicit.heel_strikes[side])
+        np.testing.assert_array_equal(default.toe_offs[side], explicit.toe_offs[side])
+
+
 def test_no_steps_from_the_jitter_of_a_person_standing_still():
     """Keypoint noise alone (2 px on a 200 px leg) gives no heel strikes, whatever the slow drift of the
     noisy pelvis makes of the walking bouts."""
@@ -125,7 +136,7 @@ def test_no_steps_from_the_jitter_of_a_person_standing_still():
         assert g.cadence is None
 
 
-@pytest.mark.parametrize("contact", [None, "velocity"])
+@pytest.mark.parametrize("contact", [None, "position"])
 def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
     import json
 
@@ -156,7 +167,7 @@ def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
     args = ["analyze", str(path), "--out", str(tmp_path / "out"), "--gait"] + ([contact] if contact else [])
     assert main(args) == 0
     g = json.loads((tmp_path / "out" / "summary.json").read_text())["gait"]["1"]
-    assert g["contact"] == (contact or "position") and g["cadence_steps_per_min"] > 0
+    assert g["contact"] == (contact or DEFAULT_CONTACT) and g["cadence_steps_per_min"] > 0
     with pytest.raises(SystemExit) as usage:  # argparse: one usage line, exit 2
         main(["analyze", str(path), "--out", str(tmp_path / "bad"), "--gait", "sideways"])
     assert usage.value.code == 2
