@@ -2,8 +2,8 @@
 benchmark (so every measurement of benchmarks/gait.py runs on them unchanged).
 
 gaitalytics 0.2.2 (MIT; testing only) ships `tests/treadmill_events.c3d`: one healthy treadmill walk, 100 Hz
-markers (a lower-body set with heel HEE and 2nd metatarsal MT2 markers, and the Plug-in-Gait-style hip joint
-centres FEO), 12 s, 22 "Foot Strike" and 21 "Foot Off" events in the C3D EVENT parameters, and a split-belt
+markers (a lower-body set with heel HEE and 2nd metatarsal MT2 markers, and Plug-in-Gait-style segment
+origins: PELO the midpoint of the hip joint centres, FEO the knee and TIO the ankle joint centre), 12 s, 22 "Foot Strike" and 21 "Foot Off" events in the C3D EVENT parameters, and a split-belt
 instrumented treadmill (one force plate per belt, 1000 Hz). `treadmill_no_events.c3d` is the same walk
 without events (same analog data), so it adds nothing.
 
@@ -31,9 +31,10 @@ C3D_MEMBER = (
     "gaitalytics-0.2.2/tests/treadmill_events.c3d",
     "206c0dfd718d7e3ea4ccb5afc2d094ecf35eef9a2dedc9a1c72490609eab2a97",
 )
-# gaitkit's landmark names -> this marker set's (left/right prefix L/R). No shoulder markers: C7 stands in
-# (gait_events does not use the shoulders).
-MARKERS = {"hip": "FEO", "knee": "LEK", "ankle": "LM", "heel": "HEE", "toe": "MT2"}
+# gaitkit's landmark names -> this marker set's (left/right prefix L/R; a segment's origin is its distal
+# joint centre). Both hips are PELO, the mid-hip-joint point (a side view drops the lateral offset); no
+# shoulder markers: C7 stands in (gait_events does not use the shoulders).
+MARKERS = {"knee": "FEO", "ankle": "TIO", "heel": "HEE", "toe": "MT2"}
 FORCE_N = 20.0  # the usual force-plate contact threshold
 FORCE_TOL_S = 0.05  # an annotation agrees with the plate when a 20 N crossing is this near
 
@@ -88,6 +89,8 @@ def treadmill_trial(path: Path) -> dict | None:
     mk = {
         s: {k: pts[:, labels.index(s[0].upper() + v)] for k, v in MARKERS.items()} for s in ("left", "right")
     }
+    for s in mk:
+        mk[s]["hip"] = pts[:, labels.index("PELO")]
     # The belt's direction is its longest horizontal extent of heel travel; vertical is the hip-heel axis.
     heels = np.concatenate([mk[s]["heel"] for s in mk])
     vert = int(np.argmax(np.nanmean(mk["left"]["hip"] - mk["left"]["heel"], axis=0)))
@@ -128,6 +131,7 @@ def treadmill_trial(path: Path) -> dict | None:
         "angle_frames": frames,
         "ground_truth": gt,
         "force_agreement": force_agreement(c, gt, rate, mk),
+        "belt_mm_per_s": v_belt,
     }
 
 

@@ -178,7 +178,9 @@ def gaitkit_events(trials: dict[str, dict], py: str) -> dict:
     for name, d in trials.items():
         if "force_agreement" in d:
             path = THIRD / f"{name}_trial.json"
-            path.write_text(json.dumps({k: v for k, v in d.items() if k != "force_agreement"}))
+            path.write_text(
+                json.dumps({k: v for k, v in d.items() if k not in ("force_agreement", "belt_mm_per_s")})
+            )
             args.append(f"{name}={path}")
         else:
             args.append(name)

@@ -7,7 +7,8 @@ gait_contact.py: heel strike when the heel slows below 30 % of its late-swing pe
 speeds above 30 % of its early-swing peak), chosen on annotated walks by a rule fixed in advance
 (docs/analysis.md, Gait). It assumes a still camera; with a panning camera use contact="position" (the
 extremes themselves, which only need the foot relative to the pelvis). Bouts need the pelvis to travel
-across the view, so treadmill walking is not analysed correctly.
+across the view: for treadmill walking pass `treadmill=True`, which first moves the keypoints into the
+belt's frame (see `belt_velocity`), so that the walk looks like the same walk over ground.
 Steps, in order:
 1. Walking bouts: the walking direction is the sign of the pelvis' horizontal velocity, low-passed at
    0.5 Hz (slower than a stride, so the within-stride surge does not flip it); runs of one direction that
@@ -64,6 +65,7 @@ class GaitResult:
     bouts: list[tuple[float, float, int]] = field(default_factory=list)  # (start s, end s, direction ±1)
     contact: str = DEFAULT_CONTACT  # which foot-contact definition timed the events (gait_contact.py)
     cadence_from: str = "steps"
+    belt_velocity: float | None = None  # treadmill=True: the belt's velocity in the image, px/s
 
     def to_dict(self) -> dict:
         return {
@@ -80,6 +82,7 @@ class GaitResult:
             "bouts": [{"start_s": a, "end_s": b, "direction": d} for a, b, d in self.bouts],
             "contact": self.contact,
             "cadence_from": self.cadence_from,
+            "belt_velocity_px_per_s": self.belt_velocity,
         }
 
 
@@ -116,6 +119,20 @@ def walking_bouts(pelvis_x: np.ndarray, fps: float, min_bout_s: float = 1.0) -> 
                 out.append((start, i, int(d[start])))
             start = i
     return out
+
+
+def belt_velocity(feet: np.ndarray, fps: float, leg: float) -> float:
+    """A treadmill belt's velocity in the image (px/s) from (T, n, 2) feet keypoints (heels, toes): the
+    median horizontal velocity of each keypoint over the frames where it is within 5 % of a leg length of
+    its lowest level (the 90th percentile of image y), i.e. standing on the belt and moving with it. (The
+    median over all frames, tried first, read the belt 22-28 % slow on the annotated treadmill walk: the
+    feet's slow phases around contact pull it towards 0.)"""
+    v = np.gradient(feet[..., 0], axis=0) * fps
+    y = feet[..., 1]
+    if not np.isfinite(y).any():
+        return 0.0
+    low = y >= np.nanpercentile(y, 90, axis=0) - 0.05 * leg
+    return float(np.nanmedian(v[low])) if np.isfinite(v[low]).any() else 0.0
 
 
 def refine_peaks(y: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -172,6 +189,7 @@ def gait_events(
     contact: str = DEFAULT_CONTACT,
     speed_fraction: float = DEFAULT_SPEED_FRACTION,
     cadence_from: str = "steps",
+    treadmill: bool = False,
 ) -> GaitResult:
     """Gait from (T, K, 2) image keypoints of one person walking across the view (side view).
 
@@ -180,7 +198,9 @@ def gait_events(
     ground), "position" (Stenum, the foot's extremes relative to the pelvis; also for a panning camera)
     or "foot_velocity" (O'Connor et al. 2007).
     cadence_from: "steps" (60 / mean interval of consecutive heel strikes) or "strides" (120 / mean
-    same-foot stride time, which a constant left/right timing bias does not move)."""
+    same-foot stride time, which a constant left/right timing bias does not move).
+    treadmill: the person walks on a treadmill seen by a still camera: the belt's velocity
+    (`belt_velocity`) times the time is subtracted from every x first, as if walking over ground."""
     if contact not in CONTACT_METHODS:
         raise InputError(f"gait: contact must be one of {', '.join(CONTACT_METHODS)}, got {contact!r}")
     if cadence_from not in ("steps", "strides"):
@@ -192,13 +212,7 @@ def gait_events(
         raise InputError(f"gait: need (T >= 10, K, 2) keypoints with T times, got {kp.shape} and {t.shape}")
     heel = "heel" if "left_heel" in lay.keypoint_names else "ankle"
     toe = "foot_index" if "left_foot_index" in lay.keypoint_names else "ankle"
-    x = lambda n: _fill(kp[:, lay.index(n), 0], t)
-    xy = lambda n: np.stack([x(n), _fill(kp[:, lay.index(n), 1], t)], axis=1)
-    pelvis = (x("left_hip") + x("right_hip")) / 2
-    if not np.isfinite(pelvis).all():
-        raise InputError("gait: the hips are seen in fewer than 2 frames")
     fps = 1.0 / float(np.median(np.diff(t)))
-    dist = max(1, int(min_stride_s * fps))
     sides = ("left", "right")
     legs = np.concatenate(
         [
@@ -207,6 +221,18 @@ def gait_events(
         ]
     )
     leg = float(np.nanmedian(legs)) if np.isfinite(legs).any() else 0.0
+    belt = None
+    if treadmill:
+        feet = [lay.index(f"{s}_{n}") for s in sides for n in dict.fromkeys((heel, toe))]
+        belt = belt_velocity(kp[:, feet, :2], fps, leg)
+        kp = kp.copy()
+        kp[..., 0] -= belt * (t - t[0])[:, None]
+    x = lambda n: _fill(kp[:, lay.index(n), 0], t)
+    xy = lambda n: np.stack([x(n), _fill(kp[:, lay.index(n), 1], t)], axis=1)
+    pelvis = (x("left_hip") + x("right_hip")) / 2
+    if not np.isfinite(pelvis).all():
+        raise InputError("gait: the hips are seen in fewer than 2 frames")
+    dist = max(1, int(min_stride_s * fps))
     hs: dict[str, list[float]] = {s: [] for s in sides}
     to: dict[str, list[float]] = {s: [] for s in sides}
     intervals: list[float] = []  # consecutive heel strikes within a bout
@@ -273,4 +299,5 @@ def gait_events(
         [(float(t[a]), float(t[b - 1]), d) for a, b, d in bouts],
         contact,
         cadence_from,
+        belt,
     )

@@ -124,6 +124,27 @@ def test_default_is_the_velocity_definition_at_30_percent():
         np.testing.assert_array_equal(default.toe_offs[side], explicit.toe_offs[side])
 
 
+@pytest.mark.parametrize("contact", ["velocity", "position"])
+def test_treadmill_walk_gives_the_overground_events(contact):
+    """The same walk seen on a treadmill (pelvis in place, standing foot sliding back with the belt):
+    treadmill=True measures the belt from the feet and finds the overground walk's events and speed;
+    without it the pelvis, standing still, gives no lasting walking bout and steps are lost."""
+    kp, t = walk(fps=30.0)
+    belt = kp.copy()
+    belt[..., 0] -= SPEED * (t - t[0])[:, None]
+    ground = gait_events(kp, t, "blazepose33", contact=contact, metres_per_pixel=0.005)
+    tread = gait_events(belt, t, "blazepose33", contact=contact, metres_per_pixel=0.005, treadmill=True)
+    assert tread.belt_velocity == pytest.approx(-SPEED, rel=0.01) and ground.belt_velocity is None
+    assert tread.speed == pytest.approx(SPEED * 0.005, rel=0.02)
+    assert tread.cadence == pytest.approx(ground.cadence, rel=0.005)
+    for side in ("left", "right"):
+        assert len(tread.heel_strikes[side]) == len(ground.heel_strikes[side]) >= 4
+        assert near(tread.heel_strikes[side], ground.heel_strikes[side]).max() < 0.005
+        assert near(tread.toe_offs[side], ground.toe_offs[side]).max() < 0.005
+    lost = gait_events(belt, t, "blazepose33", contact=contact)
+    assert sum(map(len, lost.heel_strikes.values())) < sum(map(len, tread.heel_strikes.values()))
+
+
 def test_no_steps_from_the_jitter_of_a_person_standing_still():
     """Keypoint noise alone (2 px on a 200 px leg) gives no heel strikes, whatever the slow drift of the
     noisy pelvis makes of the walking bouts."""
