@@ -1,14 +1,16 @@
-"""Gait event timing and cadence on gaitkit 1.5.0's example trials, per trial and pooled (issue 10).
+"""Gait event timing and cadence on annotated walks, per trial and pooled (issue 10): gaitkit 1.5.0's
+example trials and gaitalytics 0.2.2's treadmill C3D (benchmarks/gait_c3d.py).
 
     python benchmarks/gait.py [--gaitkit /work/.venv-gaitkit/bin/python | --gaitkit none] [--seeds 4]
 
 The trials' 3D markers (mm) are projected to a side view (progression axis, vertical axis), scaled to the
 pixels of a 1.7 m person 500 px tall, and given to posekit's gait_events as BlazePose keypoints, under
-three conditions: the markers at their own rate (100 or 150 Hz); resampled to 30 fps (every 5th frame, each of the 5
-phases); the same plus i.i.d. Gaussian 2D keypoint noise of 2 px per coordinate (`--seeds` draws per
+three conditions: the markers at their own rate (100 or 150 Hz); resampled to 30 fps (each of 5 phases
+of the frame grid); the same plus i.i.d. Gaussian 2D keypoint noise of 2 px per coordinate (`--seeds` draws per
 phase). Every contact definition of posekit.analysis.gait_contact is measured, the velocity threshold over
 a fixed grid with leave-one-trial-out selection; gaitkit's own detectors run on the 3D markers in
-their own venv. The annotated events are matched one to one (closest pairs first) within 250 ms per foot
+their own venv. The treadmill trial is also measured as recorded (pelvis in place) with treadmill=True.
+The annotated events are matched one to one (closest pairs first) within 250 ms per foot
 and kind. The choice rule for the defaults (docs/analysis.md, Gait) was fixed before the first run.
 """
 
@@ -385,7 +387,7 @@ def main() -> None:
     )
     ap.add_argument("--seeds", type=int, default=4, help="noise draws per 30 fps phase")
     args = ap.parse_args()
-    print("\n== Gait on gaitkit's example trials (motion capture markers projected to a side view) ==")
+    print("\n== Gait on annotated walks (motion capture markers projected to a side view) ==")
     trials, everything = load_trials()
     if not trials:
         return
