@@ -127,12 +127,14 @@ def belt_velocity(feet: np.ndarray, fps: float, leg: float) -> float:
     its lowest level (the 90th percentile of image y), i.e. standing on the belt and moving with it. (The
     median over all frames, tried first, read the belt 22-28 % slow on the annotated treadmill walk: the
     feet's slow phases around contact pull it towards 0.)"""
-    v = np.gradient(feet[..., 0], axis=0) * fps
-    y = feet[..., 1]
-    if not np.isfinite(y).any():
+    seen = np.isfinite(feet[..., 1]).any(axis=0)  # keypoints never seen (a hidden foot) do not count
+    if not seen.any():
         return 0.0
+    v = np.gradient(feet[:, seen, 0], axis=0) * fps
+    y = feet[:, seen, 1]
     low = y >= np.nanpercentile(y, 90, axis=0) - 0.05 * leg
-    return float(np.nanmedian(v[low])) if np.isfinite(v[low]).any() else 0.0
+    vals = v[low & np.isfinite(v)]
+    return float(np.median(vals)) if vals.size else 0.0
 
 
 def refine_peaks(y: np.ndarray, idx: np.ndarray) -> np.ndarray:

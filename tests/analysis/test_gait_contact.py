@@ -141,6 +141,10 @@ def test_treadmill_walk_gives_the_overground_events(contact):
         assert len(tread.heel_strikes[side]) == len(ground.heel_strikes[side]) >= 4
         assert near(tread.heel_strikes[side], ground.heel_strikes[side]).max() < 0.005
         assert near(tread.toe_offs[side], ground.toe_offs[side]).max() < 0.005
+    one_foot = belt.copy()
+    one_foot[:, [BP.index("left_heel"), BP.index("left_foot_index")]] = np.nan  # the far foot hidden
+    hidden = gait_events(one_foot, t, "blazepose33", contact=contact, treadmill=True)
+    assert hidden.belt_velocity == pytest.approx(-SPEED, rel=0.01) and len(hidden.heel_strikes["right"]) >= 4
     lost = gait_events(belt, t, "blazepose33", contact=contact)
     assert sum(map(len, lost.heel_strikes.values())) < sum(map(len, tread.heel_strikes.values()))
 
