@@ -106,6 +106,7 @@ def analyze(
     falls: bool = False,
     activity: bool = False,
     gait: bool | str = False,
+    treadmill: bool = False,
     out: str | os.PathLike | None = None,
     min_score: float = 0.3,
     min_frames: int = 10,
@@ -120,6 +121,8 @@ def analyze(
         gait: heel strikes, toe offs, cadence, stance/swing, symmetry (side view; see gait.py); True
             times the events with the default contact definition, or name one ("position", "velocity",
             "foot_velocity"; see gait_contact.py).
+        treadmill: gait of someone on a treadmill seen by a still camera (the belt's motion is measured
+            from the standing feet and taken out first; see gait.belt_velocity).
         out: folder for per-frame CSV files, summary.json and report.html.
     """
     from posekit.analysis import activity as activity_mod
@@ -168,7 +171,7 @@ def analyze(
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             try:
                 contact = gait if isinstance(gait, str) else DEFAULT_CONTACT
-                g = gait_events(kp, tr.time, tr.layout, contact=contact)
+                g = gait_events(kp, tr.time, tr.layout, contact=contact, treadmill=treadmill)
                 res.summary.setdefault("gait", {})[str(tid)] = g.to_dict()
                 res.details.setdefault("gait", {})[tid] = g
             except InputError as exc:  # a short track: say why instead of failing the whole analysis

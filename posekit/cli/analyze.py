@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from posekit.errors import InputError
+
 # the names only: importing posekit.analysis.gait would load SciPy for every `posekit --help`
 CONTACT_METHODS = ("position", "velocity", "foot_velocity")
 
@@ -35,6 +37,17 @@ def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
         help="gait: heel strike/toe off, cadence, stance/swing, symmetry (side view); optionally the foot-"
         f"contact definition: {', '.join(CONTACT_METHODS)} (default velocity, docs/analysis.md)",
     )
+    p.add_argument(
+        f"--{prefix}treadmill",
+        action="store_true",
+        help="gait: the person walks on a treadmill in front of a still camera (the belt is taken out)",
+    )
+
+
+def check_treadmill(treadmill: bool, gait: bool | str) -> bool:
+    if treadmill and not gait:
+        raise InputError("--treadmill is an option of --gait: add --gait")
+    return bool(treadmill)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,7 +74,8 @@ def run_analysis(results, out: str, args: argparse.Namespace) -> str:
     )
     if not any(chosen.values()):
         chosen.update(angles=True, reps="any", falls=True, activity=True)  # nothing asked: the usual set
-    res = analyze(results, out=out, min_score=getattr(args, "min_score", 0.3), **chosen)
+    treadmill = check_treadmill(args.treadmill, args.gait)
+    res = analyze(results, out=out, min_score=getattr(args, "min_score", 0.3), treadmill=treadmill, **chosen)
     n = res.summary.get("repetitions", {})
     return (
         f"{len(res.tracks)} track(s) analysed; "

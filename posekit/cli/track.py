@@ -63,6 +63,8 @@ def cmd_track(args: argparse.Namespace) -> int:
 
     if args.analyze and not args.out:
         raise InputError("--analyze needs --out (the results file it reads)")
+    if args.analyze_treadmill and not args.analyze_gait:
+        raise InputError("--analyze-treadmill is an option of --analyze-gait: add --analyze-gait")
     source = open_source(args.input)  # fails fast, before models load, on a bad input
     tracker = VideoPoseTracker(
         args.model,

@@ -161,19 +161,10 @@ def test_no_steps_from_the_jitter_of_a_person_standing_still():
         assert g.cadence is None
 
 
-@pytest.mark.parametrize("contact", [None, "position"])
-def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
-    import json
-
-    from posekit.analysis.gait_contact import CONTACT_METHODS
-    from posekit.cli.analyze import CONTACT_METHODS as CLI_NAMES
-    from posekit.cli.main import main
+def write_walk(path, kp, t):
     from posekit.io.tracks import TrackWriter
     from posekit.results import Poses
 
-    assert CLI_NAMES == CONTACT_METHODS  # the CLI keeps the names only, to stay light
-    kp, t = walk(30.0)
-    path = tmp_path / "walk.jsonl"
     with TrackWriter(path) as w:
         for i in range(len(t)):
             w.write(
@@ -189,6 +180,20 @@ def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
                     track_ids=np.array([1]),
                 ),
             )
+    return path
+
+
+@pytest.mark.parametrize("contact", [None, "position"])
+def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
+    import json
+
+    from posekit.analysis.gait_contact import CONTACT_METHODS
+    from posekit.cli.analyze import CONTACT_METHODS as CLI_NAMES
+    from posekit.cli.main import main
+
+    assert CLI_NAMES == CONTACT_METHODS  # the CLI keeps the names only, to stay light
+    kp, t = walk(30.0)
+    path = write_walk(tmp_path / "walk.jsonl", kp, t)
     args = ["analyze", str(path), "--out", str(tmp_path / "out"), "--gait"] + ([contact] if contact else [])
     assert main(args) == 0
     g = json.loads((tmp_path / "out" / "summary.json").read_text())["gait"]["1"]
@@ -196,3 +201,20 @@ def test_analyze_cli_passes_the_contact_definition(tmp_path, contact):
     with pytest.raises(SystemExit) as usage:  # argparse: one usage line, exit 2
         main(["analyze", str(path), "--out", str(tmp_path / "bad"), "--gait", "sideways"])
     assert usage.value.code == 2
+
+
+def test_analyze_cli_treadmill(tmp_path, capsys):
+    """`--treadmill` reaches gait_events (the belt is measured and reported); alone it is refused."""
+    import json
+
+    from posekit.cli.main import main
+
+    kp, t = walk(30.0)
+    kp[..., 0] -= SPEED * (t - t[0])[:, None]
+    path = write_walk(tmp_path / "belt.jsonl", kp, t)
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out"), "--gait", "--treadmill"]) == 0
+    g = json.loads((tmp_path / "out" / "summary.json").read_text())["gait"]["1"]
+    assert g["belt_velocity_px_per_s"] == pytest.approx(-SPEED, rel=0.01) and g["cadence_steps_per_min"] > 0
+    assert main(["analyze", str(path), "--out", str(tmp_path / "bad"), "--treadmill"]) != 0
+    assert "--treadmill is an option of --gait" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
