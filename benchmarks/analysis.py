@@ -9,8 +9,9 @@
    held-out one). `--only reps` runs just this part.
 3. REBA tables against ergonomics-metrics (sdist in ~/.cache/posekit/thirdparty), cell by cell.
 4. Falls on synthetic falls (latency) and a flip (no alarm).
-5. Gait on gaitkit's annotated example trials (side-view projection): event timing and cadence errors,
-   side by side with gaitkit's own detectors (run in their own venv, --gaitkit); see benchmarks/gait.py.
+5. Gait on the annotated walks (gaitkit's example trials and gaitalytics' force-plate treadmill walk, as a
+   side view): event timing and cadence errors, side by side with gaitkit's own detectors (run in their own
+   venv, --gaitkit); see benchmarks/gait.py.
 """
 
 from __future__ import annotations
