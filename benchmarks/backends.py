@@ -1,6 +1,7 @@
 """ONNX Runtime against OpenVINO on every model posekit ships, interleaved in one process, 2 threads each.
 
     .venv/bin/python benchmarks/backends.py [--runs 30] [--threads 2] [--crops 4] [LABELS...]
+    .venv/bin/python benchmarks/backends.py --pipelines [default fast movenet-multipose] [--repeat 2]
 
 Needs the `openvino` wheel (`pip install openvino`; not onnxruntime-openvino, which replaces onnxruntime)
 and ../shared/data/posebench-dev (real images, so that the outputs compared are those a pipeline sees).
@@ -16,6 +17,10 @@ OpenVINO variants: `LATENCY` (PERFORMANCE_HINT=LATENCY, INFERENCE_NUM_THREADS=T)
 dynamic input also the model reshaped to the static input shape first (`static`). A last table runs the
 crops of one image through Thunder: one after another (posekit today), OpenVINO `THROUGHPUT` with 2
 streams (AsyncInferQueue), and the fair ONNX Runtime counterpart (two 1-thread sessions in two threads).
+`--pipelines` also runs whole presets over the 125 dev images on either backend, image by image in turn
+(OpenVINO standing in for every ONNX Runtime session of the pipeline): dev AP, images/s, CPU time,
+how far the predictions are apart, and `default`'s speed against `movenet-multipose` on each backend.
+Figures and the decision drawn from them: docs/performance.md, "Backends".
 """
 
 from __future__ import annotations
