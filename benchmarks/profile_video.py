@@ -152,6 +152,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=150)
     ap.add_argument("--models", default="blazepose,default")
+    ap.add_argument("--clip", default=None, help="a file under shared/data/video for every model")
     args = ap.parse_args()
     if not VIDEO.exists():
         print(f"no videos at {VIDEO}", file=sys.stderr)
@@ -160,7 +161,7 @@ def main() -> int:
     print(f"start-up: importing posekit.video takes {startup_seconds():.2f} s of CPU", flush=True)
     rows = {}
     for model in args.models.split(","):
-        rows[model] = profile(model, VIDEO / CLIPS[model], args.frames)
+        rows[model] = profile(model, VIDEO / (args.clip or CLIPS[model]), args.frames)
         print(model, {k: round(v, 2) for k, v in rows[model].items()}, flush=True)
     keys = list(dict.fromkeys(k for r in rows.values() for k in r))
     print("\n| stage (ms per frame) | " + " | ".join(f"{m} ({CLIPS[m].split('_')[0]})" for m in rows) + " |")
