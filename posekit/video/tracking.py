@@ -25,6 +25,8 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
+from posekit.io.video.pyav_source import PyAVSource
+from posekit.io.video.yuv import YuvFrame
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline
 from posekit.results import FrameResult, Poses
@@ -180,7 +182,8 @@ class VideoPoseTracker:
 
             for frame in frames:
                 rois, detect = follower.plan()
-                pending.append((frame, pool.submit(follower.work, frame.image, rois, detect)))
+                pixels = frame if isinstance(frame, YuvFrame) else frame.image
+                pending.append((frame, pool.submit(follower.work, pixels, rois, detect)))
                 if len(pending) >= self.workers:
                     yield complete()
             while pending:
@@ -189,6 +192,9 @@ class VideoPoseTracker:
     def _online(
         self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int, progress: bool
     ) -> Iterator[FrameResult]:
+        if isinstance(src, PyAVSource) and self.workers > 1 and not keep_images:
+            # frames stay in their YUV planes; the pipeline converts only its crops (posekit.io.video.yuv)
+            src.yuv = bool(getattr(self.pipeline, "accepts_yuv", False))
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
         known = [n for n in (src.frame_count, max_frames) if n is not None]
         bar = tqdm(
