@@ -292,6 +292,7 @@ def main() -> int:
     )
     ap.add_argument("--repeats", type=int, default=3, help="whole-process runs per side (speed, street)")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))  # this checkout's posekit, not another one the environment installed
     parts = set(args.parts.split(","))
     if not VIDEO.exists():
         print(f"no videos at {VIDEO}", file=sys.stderr)

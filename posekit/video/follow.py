@@ -96,7 +96,7 @@ class RoiFollower:
             self.lost = True
         self.rois = next_rois
 
-    def __call__(self, image: np.ndarray) -> Poses:
+    def __call__(self, image: np.ndarray | YuvFrame) -> Poses:
         rois, detect = self.plan()
         poses, next_rois, used = self.work(image, rois, detect)
         self.finish(next_rois, used)

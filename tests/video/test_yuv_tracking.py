@@ -54,3 +54,11 @@ def test_kept_images_are_rgb_frames():
     results, seen = _run(tracker, yuv=True, frames=3, keep_images=True)
     assert YuvFrame not in seen  # images wanted: decoded to RGB by FFmpeg, as before
     assert all(isinstance(r.image, np.ndarray) and r.image.shape == (1080, 1920, 3) for r in results)
+
+
+def test_blazepose_follows_frame_by_frame_others_two_at_once():
+    """Two frames in flight make even and odd frames two chains of crops (t from t - 2) that drift apart
+    in fast motion; BlazePose runs one frame at a time instead (its network threads itself)."""
+    assert VideoPoseTracker("blazepose").workers == 1
+    assert VideoPoseTracker("blazepose", workers=2).workers == 2
+    assert VideoPoseTracker("default").workers == 2
