@@ -12,7 +12,8 @@
 4. Track ids per shared video: ids that last more than one second, and all ids.
 5. Jitter (mean keypoint acceleration, px/frame²) without and with One Euro smoothing, and the lag
    it adds, on the slowly moving NTU person.
-6. `yuv`: BlazePose cropping from the decoder's YUV planes against whole RGB frames, runs alternated
+6. `chains`: BlazePose with two frames in flight against frame by frame (jitter, speed);
+   `yuv`: BlazePose cropping from the decoder's YUV planes against whole RGB frames, runs alternated
    in one process (CPU ms per frame, frames/s, and how far the skeletons move); `startup`: CPU and
    wall seconds of `posekit track --max-frames 1` processes (import, pipeline build, one frame).
 """
@@ -263,6 +264,44 @@ def yuv_vs_rgb(repeats: int, frames: int = 300) -> list[dict]:
     return rows
 
 
+def chains(repeats: int, frames: int = 200) -> list[dict]:
+    """BlazePose with two frames in flight (frame t cropped from t - 2: two chains) against frame by
+    frame (the default since issue 11), alternated in one process: CPU, frames/s, raw jitter of the
+    best person (no smoothing), detector runs."""
+    from posekit.io.video import open_source
+    from posekit.smooth import jitter
+    from posekit.video.tracking import VideoPoseTracker
+
+    rows = []
+    for name, times in (
+        ("mmhuman3d_single_person_1080x1920.mp4", 10),
+        ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4),
+    ):
+        clip = looped(name, times)
+        trackers = {w: VideoPoseTracker("blazepose", smooth="none", workers=w) for w in (2, 1)}
+        runs: dict[int, list[tuple[float, float]]] = {2: [], 1: []}
+        row: dict = {"clip": f"{name} ×{times}"}
+        for _ in range(max(1, repeats)):
+            for w, tracker in trackers.items():
+                kps, scores = [], []
+                c0, t0 = time.process_time(), time.perf_counter()
+                for r in tracker.track(open_source(str(clip)), max_frames=frames):
+                    p = r.poses.to_layout("coco17")
+                    best = int(np.argmax(p.person_scores)) if len(p) else None
+                    kps.append(p.keypoints[best] if best is not None else np.full((17, 2), np.nan))
+                    scores.append(p.scores[best] if best is not None else np.zeros(17))
+                n = len(kps)
+                runs[w].append(((time.process_time() - c0) * 1e3 / n, n / (time.perf_counter() - t0)))
+                row[f"w{w}_jitter_raw"] = jitter(np.array(kps), np.array(scores))
+                row[f"w{w}_detections"] = tracker.follower.detections if tracker.follower else n
+        for w in (2, 1):
+            row[f"w{w}_cpu_ms"] = float(np.median([r[0] for r in runs[w]]))
+            row[f"w{w}_fps"] = float(np.median([r[1] for r in runs[w]]))
+        rows.append(row)
+        print(row, flush=True)
+    return rows
+
+
 def startup(repeats: int) -> dict:
     """Seconds (wall and CPU of the child) of `posekit track CLIP --model blazepose --max-frames 1`."""
     import resource
@@ -287,7 +326,7 @@ def main() -> int:
     ap.add_argument("--skip-mediapipe", action="store_true")
     ap.add_argument(
         "--parts",
-        default="speed,multi,street,memory,ids,jitter,yuv,startup",
+        default="speed,multi,street,memory,ids,jitter,yuv,chains,startup",
         help="comma-separated subset to run",
     )
     ap.add_argument("--repeats", type=int, default=3, help="whole-process runs per side (speed, street)")
@@ -305,6 +344,7 @@ def main() -> int:
         "ids": id_counts() if "ids" in parts else [],
         "jitter": jitter_and_lag() if "jitter" in parts else [],
         "yuv": yuv_vs_rgb(args.repeats) if "yuv" in parts else [],
+        "chains": chains(args.repeats) if "chains" in parts else [],
         "startup": startup(args.repeats) if "startup" in parts else {},
     }
     OUT.mkdir(parents=True, exist_ok=True)
@@ -352,6 +392,17 @@ def main() -> int:
                 f"| {r['clip']} | {r['rgb_cpu_ms']:.1f} | {r['yuv_cpu_ms']:.1f} | {r['rgb_fps']:.1f} | "
                 f"{r['yuv_fps']:.1f} | {r['keypoints_moved_mean_px']:.2f} / {r['keypoints_moved_p95_px']:.2f} |"
             )
+    if results["chains"]:
+        print(
+            "\n| clip (BlazePose, 200 frames, in one process) | frames in flight | CPU ms/frame | frames/s "
+            "| jitter raw | detector runs |\n|---|---|---|---|---|---|"
+        )
+        for r in results["chains"]:
+            for w in (2, 1):
+                print(
+                    f"| {r['clip']} | {w} | {r[f'w{w}_cpu_ms']:.1f} | {r[f'w{w}_fps']:.1f} | "
+                    f"{r[f'w{w}_jitter_raw']:.1f} | {r[f'w{w}_detections']} |"
+                )
     if results["startup"]:
         st = results["startup"]
         print(
