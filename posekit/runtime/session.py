@@ -8,6 +8,7 @@ import numpy as np
 import onnxruntime as ort
 
 from posekit.errors import ModelError
+from posekit.runtime.pruned import pruned
 
 PROVIDERS = {
     "cpu": "CPUExecutionProvider",
@@ -37,19 +38,6 @@ def _providers(device: str) -> list[str]:
     return [provider] if key == "cpu" else [provider, PROVIDERS["cpu"]]
 
 
-def _pruned(path: str | Path, outputs: list[str]) -> bytes:
-    import onnx
-    from onnx.utils import Extractor
-
-    model = onnx.load(str(path))
-    known = [o.name for o in model.graph.output]
-    missing = [o for o in outputs if o not in known]
-    if missing:
-        raise ModelError(f"{path}: no output(s) {', '.join(missing)} (it has {', '.join(known)})")
-    inputs = [i.name for i in model.graph.input]
-    return Extractor(model).extract_model(inputs, list(outputs)).SerializeToString()
-
-
 class OnnxModel:
     """A loaded ONNX model: `model(inputs) -> dict of outputs`.
 
@@ -74,7 +62,7 @@ class OnnxModel:
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        source = _pruned(path, outputs) if outputs else str(path)
+        source = pruned(path, outputs) if outputs else str(path)  # cached: see posekit.runtime.pruned
         try:
             self.session = ort.InferenceSession(source, sess_options=opts, providers=_providers(device))
         except (

@@ -25,8 +25,11 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
+from posekit.io.video.pyav_source import PyAVSource
+from posekit.io.video.yuv import YuvFrame
 from posekit.pipeline.base import RoiPipeline
-from posekit.pipeline.presets import build_pipeline
+from posekit.pipeline.presets import build_pipeline, pipeline_settings
+from posekit.pipeline.settings import BlazePoseSettings
 from posekit.results import FrameResult, Poses
 from posekit.smooth import PoseSmoother
 from posekit.track import Tracker, TrackerConfig
@@ -58,8 +61,11 @@ class VideoPoseTracker:
         coordinates it returns are kept as they are (smoothing then touches the 2D keypoints only).
     workers: frames processed at once while following (each model run single-threaded); 2 keeps both
         cores busy, since one frame's small crops cannot use two threads well. Frame t is then cropped
-        from frame t − 2's skeletons instead of t − 1's: a little more margin is needed for very fast
-        motion. 1 runs frame by frame with `threads` per model.
+        from frame t − 2's skeletons instead of t − 1's, so even and odd frames follow a person as two
+        separate chains that can drift apart in fast motion. 1 runs frame by frame with `threads` per
+        model. None (default): 1 for BlazePose (one 256×256 crop a frame: its network uses two threads
+        well, and the chains drifting apart quadrupled the jitter on the fast mmhuman3d clip, with no
+        gain in frames/s; docs/video.md), 2 for the others.
     follow_model: a top-down pipeline's pose model on the frames where people are followed (not
         detected); detection frames, where new people are found, keep the pipeline's own. "auto":
         MoveNet Lightning (3× cheaper) where the pipeline runs Thunder, which doubles `default`'s
@@ -80,7 +86,7 @@ class VideoPoseTracker:
         layout: str | None = None,
         device: str = "cpu",
         threads: int | None = None,
-        workers: int = 2,
+        workers: int | None = None,
         postprocess: Postprocess | None = None,
         follow_model: str | None = None,
     ):
@@ -97,6 +103,8 @@ class VideoPoseTracker:
 
             self.savgol_params = check_savgol_params(self.smooth_params)
         self.smoother = self._pass_smoother()  # also checks smooth_params now, not after a whole video
+        if workers is None:
+            workers = 1 if isinstance(pipeline_settings(model), BlazePoseSettings) else 2
         self.workers = max(1, int(workers)) if follow else 1
         pipeline = build_pipeline(model, device=device, threads=1 if self.workers > 1 else threads)
         self.follower = (
@@ -151,9 +159,15 @@ class VideoPoseTracker:
         self.tracker = Tracker(**self._tracker_config(fps))
         self.smoother = self._pass_smoother()
 
-    def process(self, image: np.ndarray, index: int, time: float) -> Poses:
-        """One frame: estimate, identify and (online) smooth. Frames must come in order."""
-        poses = self.follower(image) if self.follower else self.pipeline(image)
+    def process(self, image: np.ndarray | YuvFrame, index: int, time: float) -> Poses:
+        """One frame: estimate, identify and (online) smooth. Frames must come in order. A `YuvFrame`
+        goes as it is to a following pipeline that `accepts_yuv`, as RGB to others."""
+        if self.follower and (
+            not isinstance(image, YuvFrame) or getattr(self.pipeline, "accepts_yuv", False)
+        ):
+            poses = self.follower(image)
+        else:
+            poses = (self.follower or self.pipeline)(image.image if isinstance(image, YuvFrame) else image)
         return self._identify(poses, index, time)
 
     def _identify(self, poses: Poses, index: int, time: float) -> Poses:
@@ -180,7 +194,8 @@ class VideoPoseTracker:
 
             for frame in frames:
                 rois, detect = follower.plan()
-                pending.append((frame, pool.submit(follower.work, frame.image, rois, detect)))
+                pixels = frame if isinstance(frame, YuvFrame) else frame.image
+                pending.append((frame, pool.submit(follower.work, pixels, rois, detect)))
                 if len(pending) >= self.workers:
                     yield complete()
             while pending:
@@ -189,6 +204,9 @@ class VideoPoseTracker:
     def _online(
         self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int, progress: bool
     ) -> Iterator[FrameResult]:
+        if isinstance(src, PyAVSource) and self.follower is not None and not keep_images:
+            # frames stay in their YUV planes; the pipeline converts only its crops (posekit.io.video.yuv)
+            src.yuv = bool(getattr(self.pipeline, "accepts_yuv", False))
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
         known = [n for n in (src.frame_count, max_frames) if n is not None]
         bar = tqdm(
@@ -207,7 +225,7 @@ class VideoPoseTracker:
                     FrameResult(
                         f.index,
                         f.time,
-                        self.process(f.image, f.index, f.time),
+                        self.process(f if isinstance(f, YuvFrame) else f.image, f.index, f.time),
                         f.image if keep_images else None,
                     )
                     for f in frames
