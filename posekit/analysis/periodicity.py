@@ -19,7 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 PERIOD_RATIO = 1.08  # candidate periods are a geometric grid (8 % steps)
-MIN_OBSERVED = 0.5  # a window with fewer observed (not interpolated) frames scores nothing
+# A window with fewer observed (not interpolated) frames scores nothing: mostly a straight line drawn over
+# a gap, no evidence either way. Low on purpose: a person lost for a few frames at the same phase of every
+# repetition (detectors drop extreme poses) leaves over half of some real sets unobserved, and at 0.5 those
+# sets vanished from the map (docs/analysis.md, RepCount; 0.5/0.3/0.1 are cross-validated there).
+MIN_OBSERVED = 0.1
 
 
 @dataclass
@@ -69,10 +73,15 @@ def local_similarity(x: np.ndarray, lag: int, window: int) -> np.ndarray:
 
 
 def periodicity_map(
-    x: np.ndarray, observed: np.ndarray, min_period: int, window_periods: float = 2.0
+    x: np.ndarray,
+    observed: np.ndarray,
+    min_period: int,
+    window_periods: float = 2.0,
+    min_observed: float = MIN_OBSERVED,
 ) -> PeriodicityMap:
     """The map of a (T, C) signal (smoothed, missing frames filled) for periods from `min_period` to
-    half the clip; `observed` (T,) marks frames that were not filled in."""
+    half the clip; `observed` (T,) marks frames that were not filled in; windows with a smaller share
+    of observed frames than `min_observed` score -inf."""
     t_len = len(x)
     grid, p = [], float(min_period)
     while p <= max(min_period, t_len // 2):
@@ -88,5 +97,5 @@ def periodicity_map(
         score[i] = local_similarity(x, int(per), win) - sub
         lo = np.clip(centres - win // 2 - per // 2, 0, t_len)
         hi = np.clip(centres + win // 2 + per // 2, 0, t_len)
-        score[i, (c_obs[hi] - c_obs[lo]) / np.maximum(hi - lo, 1) < MIN_OBSERVED] = -np.inf
+        score[i, (c_obs[hi] - c_obs[lo]) / np.maximum(hi - lo, 1) < min_observed] = -np.inf
     return PeriodicityMap(periods, score, window_periods)

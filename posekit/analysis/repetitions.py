@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posekit.analysis.angles import ANGLES, compute_angles
-from posekit.analysis.periodicity import PeriodicityMap, periodicity_map
+from posekit.analysis.periodicity import MIN_OBSERVED, PeriodicityMap, periodicity_map
 from posekit.errors import InputError
 from posekit.layouts import Layout, get_layout
 
@@ -143,9 +143,12 @@ class Motion:
 
 
 def prepare_motion(
-    keypoints: np.ndarray, layout: str | Layout = "blazepose33", min_period_frames: int = MIN_PERIOD_FRAMES
+    keypoints: np.ndarray,
+    layout: str | Layout = "blazepose33",
+    min_period_frames: int = MIN_PERIOD_FRAMES,
+    min_observed: float = MIN_OBSERVED,
 ) -> Motion:
-    """Step 1-2 of the class-agnostic method (module docstring)."""
+    """Step 1-2 of the class-agnostic method (module docstring); `min_observed`: periodicity.py."""
     from scipy.ndimage import gaussian_filter1d
 
     lay = get_layout(layout)
@@ -160,7 +163,9 @@ def prepare_motion(
     scale = float(np.median(np.linalg.norm(sh - hp, axis=1))) or 1.0
     flat = (x.reshape(t, -1) - np.median(x.reshape(t, -1), axis=0)) / scale
     flat = gaussian_filter1d(flat, 1.5, axis=0)
-    return Motion(flat, observed, periodicity_map(flat, observed, min_period_frames, WINDOW_PERIODS))
+    return Motion(
+        flat, observed, periodicity_map(flat, observed, min_period_frames, WINDOW_PERIODS, min_observed)
+    )
 
 
 def motion_signal(
