@@ -8,6 +8,10 @@ ratios between pipelines measured image by image, interleaved.
 prints each one's wall and process-CPU ms per image and its speed relative to the last pipeline named
 (default: `movenet-multipose`). `default-before` is today's `default` as it was before issue 11
 (square 512×512 CenterNet input): the same code path, so the same predictions as the old code.
+Variants for the parallel-crops question (issue 11, part P): `default-serial` is `default` with its
+crops one after another on one session of `--threads` threads (the code before part P);
+`default-det1` gives CenterNet 1 thread instead of `--threads`; `movenet-multipose-1t` runs
+MultiPose on 1 thread. `--memory` prints the resident memory each extra Thunder session costs.
 
 Each stage is a function of the pipeline wrapped by a timer that counts its time *exclusive* of the
 other wrapped functions it calls, so the stages add up to the whole; "glue" is what the pipeline's own
@@ -20,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -31,8 +37,8 @@ import numpy as np
 
 from posekit.io.images import load_image
 from posekit.pipeline import detectors, models, movenet, topdown
-from posekit.pipeline.presets import build_pipeline
-from posekit.pipeline.registry import build
+from posekit.pipeline.presets import build_pipeline, pipeline_settings
+from posekit.pipeline.registry import build, build_detector
 from posekit.pipeline.settings import DetectorSettings, Runtime, TopDownSettings
 from posekit.runtime import session
 
@@ -102,11 +108,43 @@ BEFORE = {
 
 
 def _build(name: str, threads: int) -> Callable[[np.ndarray], Any]:
-    return (
-        build(BEFORE[name], Runtime("cpu", threads))
-        if name in BEFORE
-        else build_pipeline(name, threads=threads)
-    )
+    if name in BEFORE:
+        return build(BEFORE[name], Runtime("cpu", threads))
+    if name == "default-serial":
+        pipeline = build_pipeline("default", threads=threads)
+        pipeline.pose = movenet.MoveNetCropModel("movenet-thunder", "cpu", threads, sessions=1)
+        return pipeline
+    if name == "default-det1":
+        pipeline = build_pipeline("default", threads=threads)
+        settings = pipeline_settings("default")
+        assert isinstance(settings, TopDownSettings)
+        pipeline.detectors = [build_detector(d, Runtime("cpu", 1)) for d in settings.detectors]
+        return pipeline
+    if name == "movenet-multipose-1t":
+        return build_pipeline("movenet-multipose", threads=1)
+    return build_pipeline(name, threads=threads)
+
+
+def _rss_mib() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory(images: list[np.ndarray], n: int | None = None) -> None:
+    """Resident memory of a Thunder crop model with n one-thread sessions, after a crop on each: each n
+    in a fresh process (a freed model's pages stay with the allocator and would hide the next one's)."""
+    if n is None:
+        print("\n| Thunder sessions | resident MiB added (after one run each) |\n|---|---|")
+        for k in (1, 2, 4):
+            subprocess.run([sys.executable, __file__, "--memory", str(k)], check=True)
+        return
+    h, w = images[0].shape[:2]
+    movenet.MoveNetCropModel("movenet-lightning", "cpu", 1, sessions=1)  # ONNX Runtime's own start-up
+    before = _rss_mib()
+    model = movenet.MoveNetCropModel("movenet-thunder", "cpu", n, sessions=n)
+    model.crops(images[0], [((w / 2, h / 2), min(h, w))] * n)
+    print(f"| {n} | {_rss_mib() - before:.0f} |", flush=True)
+    model.close()
 
 
 def compare(names: list[str], images: list[np.ndarray], threads: int, repeat: int) -> None:
@@ -174,12 +212,16 @@ def main() -> int:
     ap.add_argument("--compare", action="store_true", help="interleaved speed ratios instead of stages")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--memory", nargs="?", type=int, const=0, help="memory per Thunder session, then exit")
     args = ap.parse_args()
     if not DEV.exists():
         print(f"no dev set at {DEV}", file=sys.stderr)
         return 1
     gt = json.loads((DEV / "annotations" / "person_keypoints.json").read_text())
     images = [load_image(DEV / "images" / info["file_name"]) for info in gt["images"]]
+    if args.memory is not None:
+        memory(images, args.memory or None)
+        return 0
     if args.compare:
         compare(
             args.pipelines or ["default-before", "default", "fast", "movenet-multipose"],
