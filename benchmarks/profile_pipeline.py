@@ -10,7 +10,8 @@ prints each one's wall and process-CPU ms per image and its speed relative to th
 (square 512×512 CenterNet input): the same code path, so the same predictions as the old code.
 Variants for the parallel-crops question (issue 11, part P): `default-serial` is `default` with its
 crops one after another on one session of `--threads` threads (the code before part P);
-`default-det1` gives CenterNet 1 thread instead of `--threads`; `movenet-multipose-1t` runs
+`--street` runs the street clip through the video tracker: frames in flight against frame by frame with
+the crops side by side or in turn, and `movenet-multipose`. `default-det1` gives CenterNet 1 thread instead of `--threads`; `movenet-multipose-1t` runs
 MultiPose on 1 thread. `--memory` prints the resident memory each extra Thunder session costs.
 
 Each stage is a function of the pipeline wrapped by a timer that counts its time *exclusive* of the
@@ -206,14 +207,64 @@ def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> d
             setattr(owner, attr, fn)
 
 
+STREET = ROOT.parent / "shared" / "data" / "video" / "openpose_street_1280x720.avi"
+
+# (label, VideoPoseTracker keywords, crops in turn on one session)
+STREET_VARIANTS: list[tuple[str, dict[str, Any], bool]] = [
+    ("default, 2 frames in flight, 1 thread per model (as shipped)", {"workers": 2}, False),
+    ("default, frame by frame, 2 threads, crops in turn (before)", {"workers": 1, "threads": 2}, True),
+    ("default, frame by frame, CenterNet 2 threads, crops on 1+1", {"workers": 1, "threads": 2}, False),
+    (
+        "movenet-multipose, 2 frames in flight (as shipped)",
+        {"model": "movenet-multipose", "workers": 2},
+        False,
+    ),
+]
+
+
+def street(repeat: int) -> None:
+    """The street clip through `VideoPoseTracker` (what `posekit track` runs), variants alternated."""
+    from posekit.video import VideoPoseTracker
+
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    people: dict[str, float] = {}
+    for _ in range(repeat):
+        for label, kwargs, serial in STREET_VARIANTS:
+            tracker = VideoPoseTracker(**{"model": "default", **kwargs})
+            if serial:
+                # the follower runs this same pipeline object: its pose model is swapped for both
+                tracker.pipeline.pose = movenet.MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=1)
+            w0, c0 = time.perf_counter(), time.process_time()
+            results = list(tracker.track(STREET))
+            wall[label].append(len(results) / (time.perf_counter() - w0))
+            cpu[label].append((time.process_time() - c0) * 1e3 / len(results))
+            people[label] = float(np.mean([(r.poses.person_scores >= 0.3).sum() for r in results]))
+    ref = STREET_VARIANTS[-1][0]
+    print(f"\nstreet clip, best of {repeat} alternated runs in one process")
+    print(
+        "| variant | frames/s | × multipose | CPU ms / frame | people ≥ 0.3 / frame |\n|---|---|---|---|---|"
+    )
+    for label, _, _ in STREET_VARIANTS:
+        fps, ms = max(wall[label]), min(cpu[label])
+        print(
+            f"| {label} | {fps:.2f} | {fps / max(wall[ref]):.2f} | {ms:.1f} | {people[label]:.2f} |",
+            flush=True,
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("pipelines", nargs="*")
     ap.add_argument("--compare", action="store_true", help="interleaved speed ratios instead of stages")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--street", action="store_true", help="the street clip's video variants, then exit")
     ap.add_argument("--memory", nargs="?", type=int, const=0, help="memory per Thunder session, then exit")
     args = ap.parse_args()
+    if args.street:
+        street(args.repeat)
+        return 0
     if not DEV.exists():
         print(f"no dev set at {DEV}", file=sys.stderr)
         return 1
