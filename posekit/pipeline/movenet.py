@@ -49,15 +49,16 @@ class MoveNetCropModel:
     """A SinglePose model applied to a square crop given by its centre and side in image pixels.
 
     sessions: ONNX Runtime sessions of the model that `crops` runs side by side, on a small thread pool
-    that this object owns (None: `session_split(threads, device)`; 1: one session with `threads`, crops
-    one after another). `close()` ends the pool; so does garbage collection."""
+    that this object owns. 1 (default): one session with `threads`, crops one after another. None: the
+    thread budget split by `session_split` (opt-in: on the loaded 2-core machine it gave no measurable
+    gain, docs/performance.md). `close()` ends the pool; so does garbage collection."""
 
     def __init__(
         self,
         name: str = "movenet-thunder",
         device: str = "cpu",
         threads: int | None = None,
-        sessions: int | None = None,
+        sessions: int | None = 1,
     ):
         if sessions is None:
             n, per = session_split(threads, device)

@@ -1,9 +1,10 @@
-"""A frame's Thunder crops side by side on one-thread sessions (issue 11, part P): the same skeletons as one
-session running them in turn, one session for a budget of one thread, no threads left behind, and errors
-raised as the one-by-one loop raises them."""
+"""A frame's Thunder crops side by side on one-thread sessions (issue 11, part P; opt-in with
+`TopDownSettings.parallel_crops`): the same skeletons as one session running them in turn, one session for
+a budget of one thread, no threads left behind, and errors raised as the one-by-one loop raises them."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import threading
@@ -15,7 +16,9 @@ from shared_data import shared_path
 from skimage import data
 
 from posekit.pipeline.movenet import MoveNetCropModel, session_split
-from posekit.pipeline.presets import build_pipeline
+from posekit.pipeline.presets import build_pipeline, pipeline_settings
+from posekit.pipeline.registry import build
+from posekit.pipeline.settings import Runtime, TopDownSettings
 from posekit.pipeline.topdown import TopDown
 
 pytestmark = pytest.mark.models
@@ -34,9 +37,12 @@ def _wait_gone(timeout: float = 5.0) -> list[threading.Thread]:
     return _crop_threads()
 
 
-def _serial(pipeline: TopDown, threads: int) -> TopDown:
-    """The same pipeline with its crops in turn on one session of `threads` threads (the code before)."""
-    pipeline.pose = MoveNetCropModel(pipeline.pose.name, "cpu", threads, sessions=1)
+def _parallel(preset: str, threads: int) -> TopDown:
+    """The preset with `parallel_crops` on (it is off in every preset: docs/performance.md)."""
+    settings = pipeline_settings(preset)
+    assert isinstance(settings, TopDownSettings)
+    pipeline = build(dataclasses.replace(settings, parallel_crops=True), Runtime("cpu", threads))
+    assert isinstance(pipeline, TopDown)
     return pipeline
 
 
@@ -50,6 +56,11 @@ def _images() -> list[np.ndarray]:
     return images
 
 
+def test_presets_keep_one_session():
+    pipeline = build_pipeline("default", threads=2)
+    assert isinstance(pipeline, TopDown) and len(pipeline.pose.models) == 1
+
+
 def test_thread_budget_split():
     assert session_split(1) == (1, 1)
     assert session_split(2) == (2, 1)
@@ -60,9 +71,10 @@ def test_thread_budget_split():
 
 @pytest.mark.parametrize("preset", ["default", "accurate"])
 def test_same_skeletons_as_one_session_in_turn(preset):
-    parallel = build_pipeline(preset, threads=2)
-    serial = _serial(build_pipeline(preset, threads=2), 2)
-    assert isinstance(parallel, TopDown) and len(parallel.pose.models) == 2
+    parallel = _parallel(preset, 2)
+    serial = build_pipeline(preset, threads=2)
+    assert isinstance(serial, TopDown) and len(serial.pose.models) == 1
+    assert len(parallel.pose.models) == 2
     images = _images() if preset == "default" else _images()[:3]  # accurate: 3 crops a person
     crops = 0
     for image in images:
@@ -82,8 +94,7 @@ def test_same_skeletons_as_one_session_in_turn(preset):
 
 
 def test_budget_of_one_thread_keeps_one_session_and_no_pool():
-    pipeline = build_pipeline("default", threads=1)
-    assert isinstance(pipeline, TopDown)
+    pipeline = _parallel("default", 1)
     assert len(pipeline.pose.models) == 1
     image = data.astronaut()
     side = float(min(image.shape[:2]))
@@ -93,7 +104,7 @@ def test_budget_of_one_thread_keeps_one_session_and_no_pool():
 
 
 def test_one_crop_runs_in_the_calling_thread():
-    model = MoveNetCropModel("movenet-thunder", "cpu", 2)
+    model = MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=None)
     image = data.astronaut()
     (pose,) = model.crops(image, [((256.0, 256.0), 512.0)])
     same = model(image, (256.0, 256.0), 512.0)
@@ -105,8 +116,7 @@ def test_pool_ends_with_close_and_with_garbage_collection():
     assert not _wait_gone()
     image = data.astronaut()
     squares = [((256.0, 256.0), 512.0), ((230.0, 150.0), 300.0), ((300.0, 300.0), 200.0)]
-    pipeline = build_pipeline("default", threads=2)
-    assert isinstance(pipeline, TopDown)
+    pipeline = _parallel("default", 2)
     pipeline.pose.crops(image, squares)
     assert len(_crop_threads()) == 2
     pipeline.close()
@@ -121,8 +131,8 @@ def test_pool_ends_with_close_and_with_garbage_collection():
 def test_errors_raise_as_in_turn_and_leave_the_sessions_usable():
     image = data.astronaut()
     good, bad = ((256.0, 256.0), 400.0), ((100.0, 100.0), 0.0)
-    serial = MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=1)
-    parallel = MoveNetCropModel("movenet-thunder", "cpu", 2)
+    serial = MoveNetCropModel("movenet-thunder", "cpu", 2)
+    parallel = MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=None)
     for squares in ([good, bad, good], [bad, good]):
         with pytest.raises(ValueError) as in_turn:
             serial.crops(image, squares)
