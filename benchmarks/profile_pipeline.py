@@ -8,12 +8,13 @@ ratios between pipelines measured image by image, interleaved.
 prints each one's wall and process-CPU ms per image and its speed relative to the last pipeline named
 (default: `movenet-multipose`). `default-before` is today's `default` as it was before issue 11
 (square 512×512 CenterNet input): the same code path, so the same predictions as the old code.
-Variants for the parallel-crops question (issue 11, part P): `default-parallel` is `default` with
-`parallel_crops=True`, its crops side by side on `--threads` one-thread sessions (`default` runs them in
-turn on one session of `--threads` threads); `default-det1` is `default-parallel` with CenterNet on 1
-thread; `movenet-multipose-1t` runs MultiPose on 1 thread. `--street` runs the street clip through the
-video tracker: 2 frames in flight (as shipped) against frame by frame with the crops in turn or side by
-side, and `movenet-multipose`. `--memory` prints the resident memory each extra Thunder session costs.
+Variants for the parallel-crops question (issue 11, part P): `default` runs an image's crops side by
+side on `--threads` one-thread sessions (`parallel_crops`); `default-serial` runs them in turn on one
+session of `--threads` threads (the code before part P, same predictions); `default-det1` is `default`
+with CenterNet on 1 thread; `movenet-multipose-1t` runs MultiPose on 1 thread. `--street` runs the
+street clip through the video tracker: 2 frames in flight (as shipped) against frame by frame with the
+crops in turn or side by side, and `movenet-multipose`. `--memory` prints the resident memory each extra
+Thunder session costs.
 
 Each stage is a function of the pipeline wrapped by a timer that counts its time *exclusive* of the
 other wrapped functions it calls, so the stages add up to the whole; "glue" is what the pipeline's own
@@ -113,10 +114,10 @@ BEFORE = {
 def _build(name: str, threads: int) -> Callable[[np.ndarray], Any]:
     if name in BEFORE:
         return build(BEFORE[name], Runtime("cpu", threads))
-    if name == "default-parallel":
-        return _parallel(threads)
+    if name == "default-serial":
+        return _topdown(threads, parallel_crops=False)
     if name == "default-det1":
-        pipeline = _parallel(threads)
+        pipeline = _topdown(threads, parallel_crops=True)
         settings = pipeline_settings("default")
         assert isinstance(settings, TopDownSettings)
         pipeline.detectors = [build_detector(d, Runtime("cpu", 1)) for d in settings.detectors]
@@ -126,10 +127,10 @@ def _build(name: str, threads: int) -> Callable[[np.ndarray], Any]:
     return build_pipeline(name, threads=threads)
 
 
-def _parallel(threads: int) -> Any:
+def _topdown(threads: int, parallel_crops: bool) -> Any:
     settings = pipeline_settings("default")
     assert isinstance(settings, TopDownSettings)
-    return build(dataclasses.replace(settings, parallel_crops=True), Runtime("cpu", threads))
+    return build(dataclasses.replace(settings, parallel_crops=parallel_crops), Runtime("cpu", threads))
 
 
 def _rss_mib() -> float:
@@ -215,11 +216,11 @@ def profile(name: str, images: list[np.ndarray], threads: int, repeat: int) -> d
 
 STREET = ROOT.parent / "shared" / "data" / "video" / "openpose_street_1280x720.avi"
 
-# (label, VideoPoseTracker keywords, parallel_crops)
+# (label, VideoPoseTracker keywords, crops in turn on one session)
 STREET_VARIANTS: list[tuple[str, dict[str, Any], bool]] = [
     ("default, 2 frames in flight, 1 thread per model (as shipped)", {"workers": 2}, False),
-    ("default, frame by frame, 2 threads, crops in turn", {"workers": 1, "threads": 2}, False),
-    ("default, frame by frame, CenterNet 2 threads, crops on 1+1", {"workers": 1, "threads": 2}, True),
+    ("default, frame by frame, 2 threads, crops in turn", {"workers": 1, "threads": 2}, True),
+    ("default, frame by frame, CenterNet 2 threads, crops on 1+1", {"workers": 1, "threads": 2}, False),
     (
         "movenet-multipose, 2 frames in flight (as shipped)",
         {"model": "movenet-multipose", "workers": 2},
@@ -236,11 +237,11 @@ def street(repeat: int) -> None:
     cpu: dict[str, list[float]] = defaultdict(list)
     people: dict[str, float] = {}
     for _ in range(repeat):
-        for label, kwargs, parallel in STREET_VARIANTS:
+        for label, kwargs, serial in STREET_VARIANTS:
             tracker = VideoPoseTracker(**{"model": "default", **kwargs})
-            if parallel:
+            if serial:
                 # the follower runs this same pipeline object: its pose model is swapped for both
-                tracker.pipeline.pose = movenet.MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=None)
+                tracker.pipeline.pose = movenet.MoveNetCropModel("movenet-thunder", "cpu", 2, sessions=1)
             w0, c0 = time.perf_counter(), time.process_time()
             results = list(tracker.track(STREET))
             wall[label].append(len(results) / (time.perf_counter() - w0))

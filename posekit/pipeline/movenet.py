@@ -49,9 +49,9 @@ class MoveNetCropModel:
     """A SinglePose model applied to a square crop given by its centre and side in image pixels.
 
     sessions: ONNX Runtime sessions of the model that `crops` runs side by side, on a small thread pool
-    that this object owns. 1 (default): one session with `threads`, crops one after another. None: the
-    thread budget split by `session_split` (opt-in: on the loaded 2-core machine it gave no measurable
-    gain, docs/performance.md). `close()` ends the pool; so does garbage collection."""
+    that this object owns. 1 (default: for models that run one crop at a time): one session with
+    `threads`, crops one after another. None: the thread budget split by `session_split` (the top-down
+    pipelines, `TopDownSettings.parallel_crops`). `close()` ends the pool; so does garbage collection."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""A frame's Thunder crops side by side on one-thread sessions (issue 11, part P; opt-in with
+"""A frame's Thunder crops side by side on one-thread sessions (issue 11, part P;
 `TopDownSettings.parallel_crops`): the same skeletons as one session running them in turn, one session for
 a budget of one thread, no threads left behind, and errors raised as the one-by-one loop raises them."""
 
@@ -37,11 +37,10 @@ def _wait_gone(timeout: float = 5.0) -> list[threading.Thread]:
     return _crop_threads()
 
 
-def _parallel(preset: str, threads: int) -> TopDown:
-    """The preset with `parallel_crops` on (it is off in every preset: docs/performance.md)."""
+def _build(preset: str, threads: int, parallel: bool) -> TopDown:
     settings = pipeline_settings(preset)
     assert isinstance(settings, TopDownSettings)
-    pipeline = build(dataclasses.replace(settings, parallel_crops=True), Runtime("cpu", threads))
+    pipeline = build(dataclasses.replace(settings, parallel_crops=parallel), Runtime("cpu", threads))
     assert isinstance(pipeline, TopDown)
     return pipeline
 
@@ -56,9 +55,13 @@ def _images() -> list[np.ndarray]:
     return images
 
 
-def test_presets_keep_one_session():
-    pipeline = build_pipeline("default", threads=2)
-    assert isinstance(pipeline, TopDown) and len(pipeline.pose.models) == 1
+def test_presets_split_the_thread_budget():
+    for preset in ("default", "accurate"):
+        pipeline = build_pipeline(preset, threads=2)
+        assert isinstance(pipeline, TopDown) and len(pipeline.pose.models) == 2
+        assert all(
+            m.onnx.session.get_session_options().intra_op_num_threads == 1 for m in pipeline.pose.models
+        )
 
 
 def test_thread_budget_split():
@@ -71,10 +74,9 @@ def test_thread_budget_split():
 
 @pytest.mark.parametrize("preset", ["default", "accurate"])
 def test_same_skeletons_as_one_session_in_turn(preset):
-    parallel = _parallel(preset, 2)
-    serial = build_pipeline(preset, threads=2)
-    assert isinstance(serial, TopDown) and len(serial.pose.models) == 1
-    assert len(parallel.pose.models) == 2
+    parallel = _build(preset, 2, True)
+    serial = _build(preset, 2, False)
+    assert len(serial.pose.models) == 1 and len(parallel.pose.models) == 2
     images = _images() if preset == "default" else _images()[:3]  # accurate: 3 crops a person
     crops = 0
     for image in images:
@@ -94,7 +96,7 @@ def test_same_skeletons_as_one_session_in_turn(preset):
 
 
 def test_budget_of_one_thread_keeps_one_session_and_no_pool():
-    pipeline = _parallel("default", 1)
+    pipeline = _build("default", 1, True)
     assert len(pipeline.pose.models) == 1
     image = data.astronaut()
     side = float(min(image.shape[:2]))
@@ -116,7 +118,7 @@ def test_pool_ends_with_close_and_with_garbage_collection():
     assert not _wait_gone()
     image = data.astronaut()
     squares = [((256.0, 256.0), 512.0), ((230.0, 150.0), 300.0), ((300.0, 300.0), 200.0)]
-    pipeline = _parallel("default", 2)
+    pipeline = _build("default", 2, True)
     pipeline.pose.crops(image, squares)
     assert len(_crop_threads()) == 2
     pipeline.close()
