@@ -7,7 +7,10 @@ dtype and output names come from the models' zoo records.
 
 from __future__ import annotations
 
+import os
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import cv2
@@ -24,13 +27,52 @@ from posekit.zoo import get_record
 _SHOULDERS_HIPS = [5, 6, 11, 12]
 
 
-class MoveNetCropModel:
-    """A SinglePose model applied to a square crop given by its centre and side in image pixels."""
+# More sessions than this cost memory (one copy of the weights and arena each) for little: a dev image
+# has ~3 crops on average.
+MAX_SESSIONS = 4
 
-    def __init__(self, name: str = "movenet-thunder", device: str = "cpu", threads: int | None = None):
-        self.model = ZooModel(name, device, threads, roles=["keypoints"])
+
+def session_split(threads: int | None, device: str = "cpu") -> tuple[int, int | None]:
+    """(sessions, intra-op threads each) for a crop model with a budget of `threads` (None: all cores).
+
+    On the CPU the budget goes to sessions of one thread each, run side by side on a frame's crops:
+    Thunder's 256×256 convolutions do not keep two threads busy (two 1-thread sessions used 0.86× the
+    CPU of one 2-thread session, docs/performance.md). Accelerators get one session with the budget."""
+    if device.lower() != "cpu":
+        return 1, threads
+    budget = max(1, int(threads or os.cpu_count() or 1))
+    n = min(budget, MAX_SESSIONS)
+    return n, budget // n
+
+
+class MoveNetCropModel:
+    """A SinglePose model applied to a square crop given by its centre and side in image pixels.
+
+    sessions: ONNX Runtime sessions of the model that `crops` runs side by side, on a small thread pool
+    that this object owns. 1 (default: for models that run one crop at a time): one session with
+    `threads`, crops one after another. None: the thread budget split by `session_split` (the top-down
+    pipelines, `TopDownSettings.parallel_crops`). `close()` ends the pool; so does garbage collection."""
+
+    def __init__(
+        self,
+        name: str = "movenet-thunder",
+        device: str = "cpu",
+        threads: int | None = None,
+        sessions: int | None = 1,
+    ):
+        if sessions is None:
+            n, per = session_split(threads, device)
+        else:
+            n, per = max(1, int(sessions)), (threads if sessions == 1 else max(1, (threads or 1) // sessions))
+        # the model file is fetched/converted once into the cache; each session loads it from there
+        self.models = [ZooModel(name, device, per, roles=["keypoints"]) for _ in range(n)]
+        self.model = self.models[0]
         self.name = name
         self.layout = get_layout(self.model.record.keypoint_layout or "coco17")
+        self._free: queue.SimpleQueue[ZooModel] = queue.SimpleQueue()
+        for m in self.models:
+            self._free.put(m)
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -39,9 +81,36 @@ class MoveNetCropModel:
 
     def __call__(self, image: np.ndarray, center: Sequence[float], side: float) -> CropPose:
         """(K, 2) keypoints in image pixels and (K,) scores for the square crop around `center`."""
+        return self._run(self.model, image, center, side)
+
+    def crops(self, image: np.ndarray, squares: Sequence[tuple[Sequence[float], float]]) -> list[CropPose]:
+        """`self(image, center, side)` for each (center, side), in order; side by side on the sessions.
+        An error in any crop is raised as the one-by-one loop would raise it (the first in order)."""
+        if len(self.models) == 1 or len(squares) < 2:  # nothing to overlap: no hand-off to the pool
+            return [self._run(self.model, image, c, s) for c, s in squares]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(len(self.models), thread_name_prefix="posekit-crop")
+        return list(self._pool.map(lambda sq: self._borrowed(image, sq[0], sq[1]), squares))
+
+    def close(self) -> None:
+        """End the crop thread pool (a later `crops` call starts a new one)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _borrowed(self, image: np.ndarray, center: Sequence[float], side: float) -> CropPose:
+        # a session runs one crop at a time: each pool thread takes a free one (callers in several
+        # threads, e.g. video frames in flight, share the sessions the same way)
+        model = self._free.get()
+        try:
+            return self._run(model, image, center, side)
+        finally:
+            self._free.put(model)
+
+    def _run(self, model: ZooModel, image: np.ndarray, center: Sequence[float], side: float) -> CropPose:
         m = crop_transform(center, side, 0.0, self.size)
         crop = warp(image, m, self.size)
-        yxs = self.model(crop)["keypoints"].reshape(len(self.layout), 3)
+        yxs = model(crop)["keypoints"].reshape(len(self.layout), 3)
         pts = yxs[:, [1, 0]] * np.array(self.size, np.float32)
         return CropPose(invert_points(pts, m).astype(np.float32), yxs[:, 2].astype(np.float32))
 

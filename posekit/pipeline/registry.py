@@ -127,7 +127,7 @@ def _topdown(s: TopDownSettings, rt: Runtime) -> Pipeline:
     _pose_model(s.pose, "single-pose")
     return TopDown(
         [build_detector(d, rt) for d in s.detectors],
-        MoveNetCropModel(s.pose, rt.device, rt.threads),
+        MoveNetCropModel(s.pose, rt.device, rt.threads, sessions=None if s.parallel_crops else 1),
         box_scale=s.box_scale,
         min_box_score=s.min_box_score,
         max_people=s.max_people,

@@ -50,6 +50,9 @@ class TopDownSettings:
     max_people: int = 40
     nms_oks: float = 0.7
     follow_min_score: float = 0.3  # on video, people below this are found again by the detector
+    # a frame's crops side by side on one-thread sessions (the runtime's threads split between them):
+    # Thunder keeps one thread busy better than two (dev images 1.06-1.10x faster, docs/performance.md)
+    parallel_crops: bool = True
 
     @classmethod
     def for_model(cls, record: ModelRecord) -> TopDownSettings:

@@ -71,11 +71,15 @@ class TopDown:
         regions to use on the next video frame: re-centred on the confident keypoints, the side
         following the skeleton's extent slowly so one bad frame cannot collapse the crop."""
         h, w = image.shape[:2]
+        k = len(self.scales)
+        runs = self.pose.crops(
+            image, [(roi.center, roi.side * scale) for roi in rois for scale in self.scales]
+        )
         kps, scores = [], []
-        for roi in rois:
-            runs = [self.pose(image, roi.center, roi.side * scale) for scale in self.scales]
-            kps.append(np.median([r.keypoints for r in runs], axis=0))
-            scores.append(np.mean([r.scores for r in runs], axis=0))
+        for i in range(len(rois)):
+            mine = runs[i * k : (i + 1) * k]
+            kps.append(np.median([r.keypoints for r in mine], axis=0))
+            scores.append(np.mean([r.scores for r in mine], axis=0))
         if not kps:
             return RoiPoses(Poses.empty(self.layout, (h, w)), [])
         kps_a, scores_a = np.stack(kps), np.stack(scores)
@@ -90,6 +94,10 @@ class TopDown:
 
     def __call__(self, image: np.ndarray) -> Poses:
         return self.run_rois(image, self.detect_rois(image))[0]
+
+    def close(self) -> None:
+        """End the pose model's crop thread pool (garbage collection does too)."""
+        self.pose.close()
 
 
 def _follow(roi: Roi, kps: np.ndarray, scores: np.ndarray, min_score: float = 0.3) -> Roi:
