@@ -57,6 +57,14 @@ class UserCropModel:
     def _run(self, crop: np.ndarray) -> dict[str, np.ndarray]:
         return self.model(crop)
 
+    def crops(self, image: np.ndarray, squares: Sequence[tuple[Sequence[float], float]]) -> list[CropPose]:
+        """`self(image, center, side)` for each (center, side), in order (as `TopDown` calls it; one
+        session, so one after another)."""
+        return [self(image, c, s) for c, s in squares]
+
+    def close(self) -> None:
+        """Nothing to end (no thread pool): `TopDown.close` calls it."""
+
     def __call__(self, image: np.ndarray, center: Sequence[float], side: float) -> CropPose:
         size = self.size
         m = crop_transform(center, crop_window((float(center[0]), float(center[1])), side, size), 0.0, size)

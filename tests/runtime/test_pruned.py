@@ -17,17 +17,6 @@ from posekit.runtime import pruned as pruned_mod
 
 
 @pytest.fixture
-def two_heads(tmp_path: Path) -> Path:
-    g = GraphBuilder("two_heads")
-    x = g.input("x", np.float32, ["N", 3])
-    g.output(g.node("Mul", [x, g.const(np.array([1, 2, 3], np.float32))]), "kept")
-    g.output(g.node("Exp", [x]), "dropped")
-    path = tmp_path / "two.onnx"
-    path.write_bytes(g.build().SerializeToString())
-    return path
-
-
-@pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache" / "pruned"

@@ -45,13 +45,9 @@ def test_corrupt_model_file(tmp_path):
         OnnxModel(bad)
 
 
-def test_pruning_keeps_only_the_asked_outputs(tmp_path):
-    g = GraphBuilder("two_heads")
-    x = g.input("x", np.float32, ["N", 3])
-    g.output(g.node("Mul", [x, g.const(np.array([1, 2, 3], np.float32))]), "kept")
-    g.output(g.node("Exp", [x]), "dropped")
-    path = tmp_path / "two.onnx"
-    path.write_bytes(g.build().SerializeToString())
+def test_pruning_keeps_only_the_asked_outputs(two_heads, tmp_path, monkeypatch):
+    monkeypatch.setenv("POSEKIT_CACHE", str(tmp_path / "cache"))
+    path = two_heads
     full, pruned = OnnxModel(path), OnnxModel(path, outputs=["kept"])
     assert pruned.output_names == ["kept"]
     assert len(pruned.session.get_outputs()) == 1
