@@ -9,12 +9,15 @@ frame. Both are `typing.Protocol`s checked at run time with `isinstance`, never 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
 from posekit.pipeline.roi import Roi
 from posekit.results import Poses
+
+if TYPE_CHECKING:
+    from posekit.pipeline.models import ZooModel
 
 
 @runtime_checkable
@@ -57,3 +60,16 @@ class CropPose(NamedTuple):
 
     keypoints: np.ndarray
     scores: np.ndarray
+
+
+class CropModel(Protocol):
+    """A single-person model on square crops, as `TopDown` runs it (MoveNet, or a user's heatmap /
+    SimCC model): `crops` gives one `CropPose` per (center, side), in order; `close` ends any threads."""
+
+    model: ZooModel
+
+    def crops(
+        self, image: np.ndarray, squares: Sequence[tuple[Sequence[float], float]]
+    ) -> list[CropPose]: ...
+
+    def close(self) -> None: ...

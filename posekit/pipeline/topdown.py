@@ -17,8 +17,7 @@ import numpy as np
 
 from posekit.layouts import get_layout
 from posekit.ops.oks import oks_nms
-from posekit.pipeline.base import Detections, PersonDetector, RoiPoses
-from posekit.pipeline.movenet import MoveNetCropModel
+from posekit.pipeline.base import CropModel, Detections, PersonDetector, RoiPoses
 from posekit.pipeline.roi import Roi
 from posekit.results import Poses
 
@@ -27,7 +26,7 @@ class TopDown:
     def __init__(
         self,
         detectors: Sequence[PersonDetector],
-        pose: MoveNetCropModel,
+        pose: CropModel,
         box_scale: float | Sequence[float] = 1.25,
         min_box_score: float = 0.05,
         max_people: int = 40,

@@ -59,7 +59,7 @@ def _user_topdown(s: UserTopDownSettings, rt: Runtime) -> Pipeline:
     crop_model = UserCropModel(s.pose, rt.device, rt.threads, flip=s.flip)
     return TopDown(
         [build_detector(d, rt) for d in s.detectors],
-        cast(Any, crop_model),  # TopDown's `pose` is typed as the MoveNet crop model; this has its interface
+        crop_model,
         box_scale=s.box_scale,
         min_box_score=s.min_box_score,
         max_people=s.max_people,
