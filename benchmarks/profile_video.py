@@ -6,7 +6,8 @@ For each model and clip, frames run one at a time with one thread per model (so 
 do not overlap), each stage's CPU time measured separately (CPU time, not wall time: on a shared,
 loaded machine it is what stays stable, and with both cores busy it is what limits frames/s):
 - start-up: importing posekit.video (the track command's imports) and building the pipeline;
-- decode: PyAV decoding to RGB (a separate pass over the same frames);
+- decode: PyAV decoding to RGB (a separate pass over the same frames); for BlazePose also to YUV
+  planes, as the track loop decodes for it (crops converted by the pipeline, `posekit.io.video.yuv`);
 - detector / pose model: the ONNX Runtime runs alone, and their pre/post-processing (crops,
   letterbox, decoding outputs) as what the pipeline call took beyond the network;
 - tracking (ids) and smoothing; "other" is what the frame loop took beyond all of these.
@@ -103,6 +104,13 @@ def profile(model: str, clip: Path, frames: int) -> dict[str, float]:
     images = [f.image for _, f in zip(range(frames), src)]
     src.close()
     row["decode"] = (time.process_time() - t0) * 1e3 / len(images)
+    if getattr(tracker.pipeline, "accepts_yuv", False):  # how `posekit track` decodes for it: planes only
+        src = open_source(str(clip))
+        src.yuv = True  # type: ignore[attr-defined]
+        t0 = time.process_time()
+        n = sum(1 for _ in zip(range(frames), src))
+        src.close()
+        row["decode to YUV planes (track loop)"] = (time.process_time() - t0) * 1e3 / n
 
     pipe = tracker.pipeline
     light = tracker.follower.follow_pipeline if tracker.follower else pipe

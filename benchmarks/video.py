@@ -12,8 +12,10 @@
 4. Track ids per shared video: ids that last more than one second, and all ids.
 5. Jitter (mean keypoint acceleration, px/frame²) without and with One Euro smoothing, and the lag
    it adds, on the slowly moving NTU person.
-6. `chains`: BlazePose with two frames in flight against frame by frame (jitter, speed); `startup`:
-   CPU and wall seconds of `posekit track --max-frames 1` processes (import, pipeline build, one frame).
+6. `chains`: BlazePose with two frames in flight against frame by frame (jitter, speed);
+   `yuv`: BlazePose cropping from the decoder's YUV planes against whole RGB frames, runs alternated
+   in one process (CPU ms per frame, frames/s, and how far the skeletons move); `startup`: CPU and
+   wall seconds of `posekit track --max-frames 1` processes (import, pipeline build, one frame).
 """
 
 from __future__ import annotations
@@ -226,6 +228,42 @@ def jitter_and_lag() -> list[dict]:
     return rows
 
 
+def yuv_vs_rgb(repeats: int, frames: int = 300) -> list[dict]:
+    """`VideoPoseTracker("blazepose")` as `posekit track` runs it, frames cropped from YUV planes or
+    converted whole to RGB by FFmpeg, alternated `repeats` times on each looped clip (medians)."""
+    from posekit.io.video import open_source
+    from posekit.video.tracking import VideoPoseTracker
+
+    rows = []
+    for name, times in (
+        ("mmhuman3d_single_person_1080x1920.mp4", 10),
+        ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4),
+    ):
+        clip = looped(name, times)
+        tracker = VideoPoseTracker("blazepose")
+        runs: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+        kps: dict[bool, np.ndarray] = {}
+        for _ in range(max(1, repeats)):
+            for yuv in (False, True):
+                tracker.pipeline.accepts_yuv = yuv
+                c0, t0 = time.process_time(), time.perf_counter()
+                out = [r.poses for r in tracker.track(open_source(str(clip)), max_frames=frames)]
+                runs[yuv].append(
+                    ((time.process_time() - c0) * 1e3 / len(out), len(out) / (time.perf_counter() - t0))
+                )
+                kps[yuv] = np.stack([p.keypoints[0] if len(p) else np.full((33, 2), np.nan) for p in out])
+        moved = np.linalg.norm(kps[True] - kps[False], axis=-1)
+        row = {"clip": f"{name} ×{times}", "frames": len(out)}
+        for yuv, label in ((False, "rgb"), (True, "yuv")):
+            row[f"{label}_cpu_ms"] = float(np.median([r[0] for r in runs[yuv]]))
+            row[f"{label}_fps"] = float(np.median([r[1] for r in runs[yuv]]))
+        row["keypoints_moved_mean_px"] = float(np.nanmean(moved))
+        row["keypoints_moved_p95_px"] = float(np.nanpercentile(moved, 95))
+        rows.append(row)
+        print(row, flush=True)
+    return rows
+
+
 def chains(repeats: int, frames: int = 200) -> list[dict]:
     """BlazePose with two frames in flight (frame t cropped from t - 2: two chains) against frame by
     frame (the default since issue 11), alternated in one process: CPU, frames/s, raw jitter of the
@@ -288,7 +326,7 @@ def main() -> int:
     ap.add_argument("--skip-mediapipe", action="store_true")
     ap.add_argument(
         "--parts",
-        default="speed,multi,street,memory,ids,jitter,chains,startup",
+        default="speed,multi,street,memory,ids,jitter,yuv,chains,startup",
         help="comma-separated subset to run",
     )
     ap.add_argument("--repeats", type=int, default=3, help="whole-process runs per side (speed, street)")
@@ -305,6 +343,7 @@ def main() -> int:
         "memory": memory() if "memory" in parts else [],
         "ids": id_counts() if "ids" in parts else [],
         "jitter": jitter_and_lag() if "jitter" in parts else [],
+        "yuv": yuv_vs_rgb(args.repeats) if "yuv" in parts else [],
         "chains": chains(args.repeats) if "chains" in parts else [],
         "startup": startup(args.repeats) if "startup" in parts else {},
     }
@@ -343,6 +382,16 @@ def main() -> int:
         print(
             f"| {r['model']} | {r['jitter_raw']:.2f} | {r['jitter_one_euro']:.2f} | {r['lag_frames']:.2f} |"
         )
+    if results["yuv"]:
+        print(
+            "\n| clip (BlazePose, in one process) | CPU ms/frame RGB | YUV | frames/s RGB | YUV "
+            "| keypoints moved, mean / p95 px |\n|---|---|---|---|---|---|"
+        )
+        for r in results["yuv"]:
+            print(
+                f"| {r['clip']} | {r['rgb_cpu_ms']:.1f} | {r['yuv_cpu_ms']:.1f} | {r['rgb_fps']:.1f} | "
+                f"{r['yuv_fps']:.1f} | {r['keypoints_moved_mean_px']:.2f} / {r['keypoints_moved_p95_px']:.2f} |"
+            )
     if results["chains"]:
         print(
             "\n| clip (BlazePose, 200 frames, in one process) | frames in flight | CPU ms/frame | frames/s "

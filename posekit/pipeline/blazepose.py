@@ -23,6 +23,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from posekit.io.video.yuv import YuvFrame
 from posekit.layouts import get_layout
 from posekit.ops import nms_boxes, oks_nms, weighted_nms
 from posekit.pipeline.base import RoiPoses
@@ -143,9 +144,15 @@ class BlazePoseLandmarks:
         self.model = ZooModel(name, device, threads, roles=self.ROLES, prune=True)
         self.keypoints = len(get_layout(self.model.record.keypoint_layout or "blazepose33"))
 
-    def __call__(self, image: np.ndarray, center: Sequence[float], side: float, rotation: float) -> Landmarks:
+    def __call__(
+        self, image: np.ndarray | YuvFrame, center: Sequence[float], side: float, rotation: float
+    ) -> Landmarks:
         m = crop_transform(center, side, math.degrees(rotation), self.model.size)
-        outs = self.model(warp(image, m, self.model.size))
+        # a YuvFrame is cropped from its planes: the whole frame is never converted to RGB
+        crop = (
+            image.crop(m, self.model.size) if isinstance(image, YuvFrame) else warp(image, m, self.model.size)
+        )
+        outs = self.model(crop)
         ld = outs["landmarks"].reshape(-1, 5)  # the layout's landmarks, then auxiliary points
         world = outs["world"].reshape(-1, 3)
         flag = float(outs["presence"].ravel()[0])
@@ -163,9 +170,11 @@ class BlazePose:
 
     `detect_rois` and `run_rois` are separate so video can skip the detector: each call of
     `run_rois` also returns the ROIs for the next frame, from the landmarks' two auxiliary points
-    (as MediaPipe tracks one person, here for everyone)."""
+    (as MediaPipe tracks one person, here for everyone). Both also take a `YuvFrame` (video decoded
+    to planes): crops are then made from the planes (`accepts_yuv`)."""
 
     layout = "blazepose33"
+    accepts_yuv = True
 
     def __init__(
         self,
@@ -188,14 +197,15 @@ class BlazePose:
         )
         self.max_people, self.min_presence, self.roi_scale = max_people, min_presence, roi_scale
 
-    def detect_rois(self, image: np.ndarray) -> list[Roi]:
+    def detect_rois(self, image: np.ndarray | YuvFrame) -> list[Roi]:
+        rgb = image.image if isinstance(image, YuvFrame) else image
         rois = [
             roi_from_alignment(d.points[0], d.points[1], self.roi_scale, d.score)
-            for d in self.detector(image)[: self.max_people]
+            for d in self.detector(rgb)[: self.max_people]
         ]
         return [r for r in rois if r.side >= 4]
 
-    def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
+    def run_rois(self, image: np.ndarray | YuvFrame, rois: Sequence[Roi]) -> RoiPoses:
         h, w = image.shape[:2]
         people: list[Landmarks] = []
         scores: list[float] = []

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from posekit.io.video.yuv import YuvFrame
 from posekit.layouts import get_layout
 from posekit.ops.boxes import nms_boxes
 from posekit.ops.oks import oks_nms
@@ -52,6 +53,8 @@ def _read(
 
 class BlazePoseEnsemble(BlazePose):
     """BlazePose with landmark readings from several models × (crop, mirrored crop); see the module doc."""
+
+    accepts_yuv = False  # its crops are shared by several readers: made once from the RGB frame
 
     def __init__(
         self,
@@ -95,7 +98,9 @@ class BlazePoseEnsemble(BlazePose):
         readings = np.stack(worlds, 1) @ rot.T  # (33, R, 3) in the image-aligned world frame
         return pts, sigmoid(ld[:33, 3]), sigmoid(ld[:33, 4]), readings, float(np.mean(flags)), aux
 
-    def run_rois(self, image: np.ndarray, rois: Sequence[Roi]) -> RoiPoses:
+    def run_rois(self, image: np.ndarray | YuvFrame, rois: Sequence[Roi]) -> RoiPoses:
+        if isinstance(image, YuvFrame):  # (not given one by the tracker: accepts_yuv is False)
+            image = image.image
         h, w = image.shape[:2]
         people, next_rois = [], []
         for roi in rois:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from posekit.io.video.yuv import YuvFrame
 from posekit.ops.boxes import box_iou
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.roi import Roi
@@ -76,12 +77,16 @@ class RoiFollower:
         self.since_detection += 1
         return list(self.rois), detect
 
-    def work(self, image: np.ndarray, rois: list[Roi], detect: bool) -> tuple[Poses, list[Roi], int]:
-        """The model runs for one frame (thread-safe: touches no state)."""
+    def work(
+        self, image: np.ndarray | YuvFrame, rois: list[Roi], detect: bool
+    ) -> tuple[Poses, list[Roi], int]:
+        """The model runs for one frame (thread-safe: touches no state). A `YuvFrame` is only given
+        to pipelines whose `accepts_yuv` is true (the tracker's choice)."""
         if detect:
-            detected = [r for r in self.pipeline.detect_rois(image) if r.score >= self.min_score]
-            rois = merge_rois(detected, rois)
-        poses, next_rois = (self.pipeline if detect else self.follow_pipeline).run_rois(image, rois)
+            found = self.pipeline.detect_rois(image)  # type: ignore[arg-type]
+            rois = merge_rois([r for r in found if r.score >= self.min_score], rois)
+        pipeline = self.pipeline if detect else self.follow_pipeline
+        poses, next_rois = pipeline.run_rois(image, rois)  # type: ignore[arg-type]
         return poses, next_rois, len(rois)
 
     def finish(self, next_rois: list[Roi], used: int) -> None:
@@ -91,7 +96,7 @@ class RoiFollower:
             self.lost = True
         self.rois = next_rois
 
-    def __call__(self, image: np.ndarray) -> Poses:
+    def __call__(self, image: np.ndarray | YuvFrame) -> Poses:
         rois, detect = self.plan()
         poses, next_rois, used = self.work(image, rois, detect)
         self.finish(next_rois, used)

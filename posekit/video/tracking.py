@@ -25,6 +25,8 @@ from tqdm import tqdm
 
 from posekit.errors import InputError
 from posekit.io.video import FrameSource, PrefetchReader, open_source
+from posekit.io.video.pyav_source import PyAVSource
+from posekit.io.video.yuv import YuvFrame
 from posekit.pipeline.base import RoiPipeline
 from posekit.pipeline.presets import build_pipeline, pipeline_settings
 from posekit.pipeline.settings import BlazePoseSettings
@@ -157,9 +159,15 @@ class VideoPoseTracker:
         self.tracker = Tracker(**self._tracker_config(fps))
         self.smoother = self._pass_smoother()
 
-    def process(self, image: np.ndarray, index: int, time: float) -> Poses:
-        """One frame: estimate, identify and (online) smooth. Frames must come in order."""
-        poses = self.follower(image) if self.follower else self.pipeline(image)
+    def process(self, image: np.ndarray | YuvFrame, index: int, time: float) -> Poses:
+        """One frame: estimate, identify and (online) smooth. Frames must come in order. A `YuvFrame`
+        goes as it is to a following pipeline that `accepts_yuv`, as RGB to others."""
+        if self.follower and (
+            not isinstance(image, YuvFrame) or getattr(self.pipeline, "accepts_yuv", False)
+        ):
+            poses = self.follower(image)
+        else:
+            poses = (self.follower or self.pipeline)(image.image if isinstance(image, YuvFrame) else image)
         return self._identify(poses, index, time)
 
     def _identify(self, poses: Poses, index: int, time: float) -> Poses:
@@ -186,7 +194,8 @@ class VideoPoseTracker:
 
             for frame in frames:
                 rois, detect = follower.plan()
-                pending.append((frame, pool.submit(follower.work, frame.image, rois, detect)))
+                pixels = frame if isinstance(frame, YuvFrame) else frame.image
+                pending.append((frame, pool.submit(follower.work, pixels, rois, detect)))
                 if len(pending) >= self.workers:
                     yield complete()
             while pending:
@@ -195,6 +204,9 @@ class VideoPoseTracker:
     def _online(
         self, src: FrameSource, keep_images: bool, max_frames: int | None, prefetch: int, progress: bool
     ) -> Iterator[FrameResult]:
+        if isinstance(src, PyAVSource) and self.follower is not None and not keep_images:
+            # frames stay in their YUV planes; the pipeline converts only its crops (posekit.io.video.yuv)
+            src.yuv = bool(getattr(self.pipeline, "accepts_yuv", False))
         reader = PrefetchReader(src, depth=prefetch) if prefetch else src
         known = [n for n in (src.frame_count, max_frames) if n is not None]
         bar = tqdm(
@@ -213,7 +225,7 @@ class VideoPoseTracker:
                     FrameResult(
                         f.index,
                         f.time,
-                        self.process(f.image, f.index, f.time),
+                        self.process(f if isinstance(f, YuvFrame) else f.image, f.index, f.time),
                         f.image if keep_images else None,
                     )
                     for f in frames

@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Iterator
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from posekit.errors import InputError
 from posekit.io.messages import one_line
 from posekit.io.video.base import Frame, FrameSource, check_frame_size
+from posekit.io.video.yuv import YuvFrame
 
 log = logging.getLogger("posekit.io.video")
 
 
 class PyAVSource(FrameSource):
-    """A video file or network stream decoded by PyAV (FFmpeg) with threaded decoding."""
+    """A video file or network stream decoded by PyAV (FFmpeg) with threaded decoding.
+
+    yuv: set it (before iterating) to get 4:2:0 video as `YuvFrame`s, RGB converted only on demand."""
+
+    yuv = False
 
     def __init__(
         self,
@@ -73,7 +79,7 @@ class PyAVSource(FrameSource):
     _pts: int | None = None
     _MAX_BAD_PACKETS = 50  # consecutive undecodable packets before giving up
 
-    def _decode(self) -> Iterator[np.ndarray]:
+    def _decode(self) -> Iterator[Any]:
         """Decoded RGB frames. A packet the decoder rejects is skipped (FFmpeg conceals the damage
         in later frames); a demuxing error (or a timeout) ends decoding. Both are recorded."""
         import av
@@ -102,8 +108,12 @@ class PyAVSource(FrameSource):
                     frames = self._drain()
             for fr in frames:
                 self._pts = fr.pts
-                img = fr.to_ndarray(format="rgb24")
                 rot = getattr(fr, "rotation", 0) or 0  # display matrix (phone videos)
+                if self.yuv and not rot % 360 and YuvFrame.supports(fr):
+                    count += 1
+                    yield fr  # made a YuvFrame in _frames (its planes, no copy)
+                    continue
+                img = fr.to_ndarray(format="rgb24")
                 if rot % 360:
                     img = np.rot90(img, k=(rot // 90) % 4)
                 count += 1
@@ -154,7 +164,7 @@ class PyAVSource(FrameSource):
             img, self._first = self._first, None
             while img is not None:
                 t = self._time(index)
-                yield Frame(index, t, img)
+                yield Frame(index, t, img) if isinstance(img, np.ndarray) else YuvFrame.from_av(index, t, img)
                 index += 1
                 img = next(self._raw, None)
             if self._live:
