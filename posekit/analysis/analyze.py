@@ -27,7 +27,8 @@ class TrackSeries:
     keypoints: np.ndarray  # (T, K, 2)
     scores: np.ndarray  # (T, K)
     world: np.ndarray | None  # (T, K, 3)
-    image_size: tuple[int, int]
+    image_size: tuple[int, int]  # (height, width)
+    frames: np.ndarray | None = None  # (T,) the video's frame index of each sample
 
 
 @dataclass
@@ -93,7 +94,8 @@ def track_series(results: Any, min_frames: int = 10) -> list[TrackSeries]:
             if wd is not None and p.world is not None:
                 wd[i] = p.world[j]
         if np.isfinite(kp).all(axis=2).any(axis=1).sum() >= min_frames:
-            tracks.append(TrackSeries(tid, layout, time, kp, sc, wd, size))
+            index = np.array([f for f, _, _ in frames], dtype=np.int64)
+            tracks.append(TrackSeries(tid, layout, time, kp, sc, wd, size, index))
     return tracks
 
 
@@ -108,6 +110,7 @@ def analyze(
     gait: bool | str = False,
     treadmill: bool = False,
     out: str | os.PathLike | None = None,
+    video: str | os.PathLike | None = None,
     min_score: float = 0.3,
     min_frames: int = 10,
 ) -> AnalysisResult:
@@ -124,6 +127,8 @@ def analyze(
         treadmill: gait of someone on a treadmill seen by a still camera (the belt's motion is measured
             from the standing feet and taken out first; see gait.belt_velocity).
         out: folder for per-frame CSV files, summary.json and report.html.
+        video: the video the results were made from: the report's key frames are then its frames,
+            cropped to the person with the skeleton drawn, instead of stick figures (see keyframes.py).
     """
     from posekit.analysis import activity as activity_mod
     from posekit.analysis import falls as falls_mod
@@ -190,7 +195,7 @@ def analyze(
     if falls:
         res.summary.setdefault("falls", [])
     if out is not None:
-        write_outputs(res, out)
+        write_outputs(res, out, video=video)
     return res
 
 
@@ -244,11 +249,17 @@ def _csv_text(time: np.ndarray, cols: dict[str, np.ndarray], tid: int) -> str:
     return buf.getvalue()
 
 
-def write_outputs(res: AnalysisResult, out: str | os.PathLike) -> None:
-    """DIR/<analysis>.csv (per frame, all tracks), DIR/summary.json, DIR/report.html, each written atomically."""
+def write_outputs(
+    res: AnalysisResult, out: str | os.PathLike, video: str | os.PathLike | None = None
+) -> None:
+    """DIR/<analysis>.csv (per frame, all tracks), DIR/summary.json, DIR/report.html, each written atomically;
+    with `video`, the report's key frames are that video's frames (read before anything is written)."""
+    from posekit.analysis.keyframes import choose_key_frames, key_frame_photos
     from posekit.analysis.report import render_report
     from posekit.io.atomic import atomic_write, write_json_atomic
 
+    keys = choose_key_frames(res)
+    photos = key_frame_photos(res, video, keys) if video is not None else {}
     d = Path(out)
     d.mkdir(parents=True, exist_ok=True)
     times = {t.track_id: t.time for t in res.tracks}
@@ -268,7 +279,7 @@ def write_outputs(res: AnalysisResult, out: str | os.PathLike) -> None:
             f.write(text)
     write_json_atomic(d / "summary.json", _jsonable(res.summary))
     with atomic_write(d / "report.html", "w", encoding="utf-8") as f:
-        f.write(render_report(res))
+        f.write(render_report(res, keys, photos))
 
 
 def _jsonable(x: Any) -> Any:

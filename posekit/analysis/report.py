@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from posekit.analysis.keyframes import PHOTO_HEIGHT, KeyFrame, choose_key_frames
+
 RISK_COLORS = {
     "negligible": "#2e7d32",
     "low": "#7cb342",
@@ -162,7 +164,30 @@ def _main_angles(a: Any, n: int = 4) -> list[str]:
     return sorted(rom, key=lambda k: -rom[k])[:n]
 
 
-def render_report(res: Any) -> str:
+def key_frames_html(tr: Any, keys: list[KeyFrame], photos: dict[tuple[int, int], str]) -> str:
+    """A row of key frames: the video's frame (a JPEG data URI) where there is one, else a stick figure."""
+    figs = []
+    for k in keys:
+        uri = photos.get((k.track_id, k.sample))
+        if uri:
+            figs.append(
+                f'<figure><img src="{uri}" alt="{_e(k.title)}" height="{PHOTO_HEIGHT}">'
+                f"<figcaption>{_e(k.title)}</figcaption></figure>"
+            )
+        else:
+            figs.append(skeleton_svg(tr.keypoints[k.sample], tr.layout.skeleton, k.title))
+    figs = [f for f in figs if f]
+    return f"<div class=frames>{''.join(figs)}</div>" if figs else ""
+
+
+def render_report(
+    res: Any,
+    keys: dict[int, list[KeyFrame]] | None = None,
+    photos: dict[tuple[int, int], str] | None = None,
+) -> str:
+    """The self-contained HTML report of an `AnalysisResult`. keys: its key frames (default: chosen by
+    `keyframes.choose_key_frames`); photos: (track id, sample) -> JPEG data URI of the video's frame."""
+    keys = choose_key_frames(res) if keys is None else keys
     s = res.summary
     body = [
         "<h1>Movement analysis report</h1>",
@@ -266,15 +291,6 @@ def render_report(res: Any) -> str:
                     unit="",
                 )
             )
-            if seen.any():
-                k = int(np.argmax(np.where(seen, erg.score, -1)))
-                body.append(
-                    skeleton_svg(
-                        tr.keypoints[k],
-                        tr.layout.skeleton,
-                        f"Riskiest posture, {tr.time[k]:.1f} s (score {erg.score[k]})",
-                    )
-                )
         g = res.details.get("gait", {}).get(tid)
         if g is not None and g.cadence:
             body.append(
@@ -307,16 +323,12 @@ def render_report(res: Any) -> str:
                 + ", ".join(f"{_e(k)} {v:.1f} s" for k, v in act["time_s"].items())
                 + ".</p>"
             )
-        if erg is None:
-            ok = np.flatnonzero(np.isfinite(tr.keypoints).all(axis=2).sum(axis=1) > len(tr.layout) // 2)
-            if ok.size:
-                k = int(ok[len(ok) // 2])
-                body.append(
-                    skeleton_svg(tr.keypoints[k], tr.layout.skeleton, f"Key frame, {tr.time[k]:.1f} s")
-                )
+        body.append(key_frames_html(tr, keys.get(tid, []), photos or {}))
     style = (
         "body{font-family:sans-serif;max-width:800px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+        ".frames{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end}"
+        "figure{margin:0}figcaption{font-size:12px;color:#444}img{max-width:100%;height:auto}"
         ".big{font-size:1.4em}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}"
     )
     return (

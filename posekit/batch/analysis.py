@@ -115,7 +115,8 @@ def analyze_item(
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{item.key}.", suffix=".tmp", dir=final.parent))
         try:
-            write_outputs(res, tmp)
+            # the report's key frames come from the video itself (decoded up to the last of them)
+            write_outputs(res, tmp, video=item.source if options.report and item.kind == "video" else None)
             if not options.report:  # write_outputs always renders it (cheap: inline SVG); not asked for
                 (tmp / "report.html").unlink()
             _replace_folder(tmp, final)

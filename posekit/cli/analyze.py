@@ -58,6 +58,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output folder: <analysis>.csv, summary.json, report.html")
     add_arguments(p)
     p.add_argument("--min-score", type=float, default=0.3, help="keypoints scored below this are not used")
+    p.add_argument(
+        "--video",
+        default=None,
+        help="the video the results come from: the report's key frames are then its frames with the "
+        "skeleton drawn (else stick figures)",
+    )
     p.set_defaults(func=cmd_analyze)
 
 
@@ -75,7 +81,14 @@ def run_analysis(results, out: str, args: argparse.Namespace) -> str:
     if not any(chosen.values()):
         chosen.update(angles=True, reps="any", falls=True, activity=True)  # nothing asked: the usual set
     treadmill = check_treadmill(args.treadmill, args.gait)
-    res = analyze(results, out=out, min_score=getattr(args, "min_score", 0.3), treadmill=treadmill, **chosen)
+    res = analyze(
+        results,
+        out=out,
+        video=getattr(args, "video", None),
+        min_score=getattr(args, "min_score", 0.3),
+        treadmill=treadmill,
+        **chosen,
+    )
     n = res.summary.get("repetitions", {})
     return (
         f"{len(res.tracks)} track(s) analysed; "

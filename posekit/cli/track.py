@@ -104,5 +104,6 @@ def cmd_track(args: argparse.Namespace) -> int:
         ns = argparse.Namespace(
             **{k[len("analyze_") :]: v for k, v in vars(args).items() if k.startswith("analyze_")}
         )
+        ns.video = reopenable(args.input)  # key frames from the video itself; None for a live source
         print(run_analysis(args.out, args.analyze, ns))
     return 0

@@ -25,8 +25,12 @@ def parse_analysis(
     return asdict(choice) if choice.asked() else None
 
 
-def run_analysis(results: Path, out_dir: Path, options: dict[str, Any]) -> dict[str, Any]:
-    """Analyse a job's results file into `out_dir`; returns the summary (also in out_dir/summary.json)."""
+def run_analysis(
+    results: Path, out_dir: Path, options: dict[str, Any], video: Path | None = None
+) -> dict[str, Any]:
+    """Analyse a job's results file into `out_dir`; returns the summary (also in out_dir/summary.json).
+    video: the job's input, whose frames become the report's key frames."""
     from posekit.analysis import analyze
 
-    return analyze(results, out=out_dir, **AnalysisChoice.from_dict(options).analyze_kwargs()).summary
+    kwargs = AnalysisChoice.from_dict(options).analyze_kwargs()
+    return analyze(results, out=out_dir, video=video, **kwargs).summary

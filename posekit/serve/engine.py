@@ -237,7 +237,7 @@ class VideoWork:
         if analysis:
             report(n, share)  # a cancel before the analysis stops here
             try:
-                run_analysis(out_dir / "results.jsonl", out_dir / "analysis", analysis)
+                run_analysis(out_dir / "results.jsonl", out_dir / "analysis", analysis, video=input_path)
             except Exception as exc:  # the tracking results stand; the job says why there is no analysis
                 shutil.rmtree(out_dir / "analysis", ignore_errors=True)
                 why = str(exc) if isinstance(exc, PosekitError) else f"{type(exc).__name__}: {exc}"

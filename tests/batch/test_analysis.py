@@ -109,7 +109,9 @@ def test_only_missing_analyses_are_redone(local_run: Path, tmp_path: Path, batch
     assert (s.processed, s.run_video_frames, s.analysed) == (1, 0, 1)
     summary = json.loads((out / "analysis" / KEY / "summary.json").read_text())
     assert "activity" in summary and "angles" not in summary
-    assert (out / "analysis" / KEY / "report.html").read_text().lstrip().lower().startswith("<!doctype html")
+    report = (out / "analysis" / KEY / "report.html").read_text()
+    assert report.lstrip().lower().startswith("<!doctype html")
+    assert "data:image/jpeg;base64," in report  # key frames drawn on the video's own frames
     assert files(out / "poses") == poses
 
 

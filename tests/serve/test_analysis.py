@@ -86,6 +86,7 @@ def test_job_with_analysis_serves_summary_and_report(
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
     assert report.headers["content-security-policy"] == "sandbox"
     assert report.text.lstrip().lower().startswith("<!doctype html") and "<svg" in report.text
+    assert "data:image/jpeg;base64," in report.text  # key frames: the uploaded video's own frames
 
     folder = tmp_path / "data" / "jobs" / job_id
     assert not (folder / "work").exists()  # published: nothing left half way
@@ -154,7 +155,7 @@ def test_waist_up_person_gets_a_report_without_posture_scores(
 def test_a_failed_analysis_keeps_the_tracking_results(
     client: TestClient, small_video: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("analysis broke")
 
     monkeypatch.setattr("posekit.serve.engine.run_analysis", broken)
