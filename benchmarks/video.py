@@ -12,7 +12,9 @@
 4. Track ids per shared video: ids that last more than one second, and all ids.
 5. Jitter (mean keypoint acceleration, px/frame²) without and with One Euro smoothing, and the lag
    it adds, on the slowly moving NTU person.
-6. `chains`: BlazePose with two frames in flight against frame by frame (jitter, speed);
+6. `chains`: BlazePose with two frames in flight against frame by frame (jitter, speed); `decode`:
+   BlazePose on frames decoded as it goes against the same frames decoded beforehand (what decoding
+   beside the network costs);
    `yuv`: BlazePose cropping from the decoder's YUV planes against whole RGB frames, runs alternated
    in one process (CPU ms per frame, frames/s, and how far the skeletons move); `startup`: CPU and
    wall seconds of `posekit track --max-frames 1` processes (import, pipeline build, one frame).
@@ -302,6 +304,66 @@ def chains(repeats: int, frames: int = 200) -> list[dict]:
     return rows
 
 
+def decode_share(repeats: int, frames: int = 300) -> list[dict]:
+    """`VideoPoseTracker("blazepose")` on frames decoded as it goes (as `posekit track` runs) against the
+    same frames decoded beforehand and held in memory, alternated: what decoding beside the network
+    costs on 2 cores (frames/s, and the landmark network's wall ms per call in the loop)."""
+    from posekit.io.video import open_source
+    from posekit.io.video.base import FrameSource
+    from posekit.runtime.session import OnnxModel
+    from posekit.video.tracking import VideoPoseTracker
+
+    class Held(FrameSource):
+        def __init__(self, held: list, fps: float, size: tuple[int, int]) -> None:
+            super().__init__()
+            self.held, self.fps, self.size, self.name, self.frame_count = held, fps, size, "memory", len(held)
+
+        def _frames(self):  # type: ignore[override]
+            yield from self.held
+
+    spent = {"s": 0.0, "n": 0}
+    call = OnnxModel.__call__
+
+    def timed_call(self: OnnxModel, x):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = call(self, x)
+        spent["s"] += time.perf_counter() - t
+        spent["n"] += 1
+        return out
+
+    OnnxModel.__call__ = timed_call  # type: ignore[method-assign]
+    rows = []
+    try:
+        for name, times in (
+            ("mmhuman3d_single_person_1080x1920.mp4", 10),
+            ("ntu_rgbd_S001C001P001R001A001_rgb_1920x1080.avi", 4),
+        ):
+            clip = looped(name, times)
+            src = open_source(str(clip))
+            src.yuv = True  # as the tracker asks for BlazePose: crops from the YUV planes
+            held = [f for _, f in zip(range(frames), src)]
+            fps, size = src.fps, src.size
+            src.close()
+            tracker = VideoPoseTracker("blazepose")
+            runs: dict[str, list[tuple[float, float]]] = {"decoding": [], "held": []}
+            for _ in range(max(1, repeats)):
+                for kind in runs:
+                    spent.update(s=0.0, n=0)
+                    source = open_source(str(clip)) if kind == "decoding" else Held(held, fps, size)
+                    t0 = time.perf_counter()
+                    n = sum(1 for _ in tracker.track(source, max_frames=frames))
+                    runs[kind].append((n / (time.perf_counter() - t0), spent["s"] * 1e3 / max(1, spent["n"])))
+            row: dict = {"clip": f"{name} ×{times}", "frames": frames}
+            for kind, v in runs.items():
+                row[f"{kind}_fps"] = float(np.median([r[0] for r in v]))
+                row[f"{kind}_onnx_ms"] = float(np.median([r[1] for r in v]))
+            rows.append(row)
+            print(row, flush=True)
+    finally:
+        OnnxModel.__call__ = call  # type: ignore[method-assign]
+    return rows
+
+
 def startup(repeats: int) -> dict:
     """Seconds (wall and CPU of the child) of `posekit track CLIP --model blazepose --max-frames 1`."""
     import resource
@@ -326,7 +388,7 @@ def main() -> int:
     ap.add_argument("--skip-mediapipe", action="store_true")
     ap.add_argument(
         "--parts",
-        default="speed,multi,street,memory,ids,jitter,yuv,chains,startup",
+        default="speed,multi,street,memory,ids,jitter,yuv,chains,decode,startup",
         help="comma-separated subset to run",
     )
     ap.add_argument("--repeats", type=int, default=3, help="whole-process runs per side (speed, street)")
@@ -345,6 +407,7 @@ def main() -> int:
         "jitter": jitter_and_lag() if "jitter" in parts else [],
         "yuv": yuv_vs_rgb(args.repeats) if "yuv" in parts else [],
         "chains": chains(args.repeats) if "chains" in parts else [],
+        "decode": decode_share(args.repeats) if "decode" in parts else [],
         "startup": startup(args.repeats) if "startup" in parts else {},
     }
     OUT.mkdir(parents=True, exist_ok=True)
@@ -403,6 +466,16 @@ def main() -> int:
                     f"| {r['clip']} | {w} | {r[f'w{w}_cpu_ms']:.1f} | {r[f'w{w}_fps']:.1f} | "
                     f"{r[f'w{w}_jitter_raw']:.1f} | {r[f'w{w}_detections']} |"
                 )
+    if results["decode"]:
+        print(
+            "\n| clip (BlazePose, in one process) | frames | decoded as it goes: frames/s | landmark ms/call "
+            "| decoded beforehand: frames/s | landmark ms/call |\n|---|---|---|---|---|---|"
+        )
+        for r in results["decode"]:
+            print(
+                f"| {r['clip']} | {r['frames']} | {r['decoding_fps']:.1f} | {r['decoding_onnx_ms']:.2f} | "
+                f"{r['held_fps']:.1f} | {r['held_onnx_ms']:.2f} |"
+            )
     if results["startup"]:
         st = results["startup"]
         print(
