@@ -24,6 +24,7 @@ from gait_trials import (
     MM_PER_PX,
     TOL_S,
     Events,
+    _markers,
     _merge,
     cadence_of,
     check_annotations,
@@ -380,6 +381,48 @@ def treadmill_view(trials: dict[str, dict], truths: dict, seeds: int) -> None:
                 )
 
 
+def scale_check(trials: dict[str, dict], seeds: int) -> None:
+    """Step length and speed in metres from the person's height (posekit.analysis.scale), on the trials
+    whose C3D records the subject's height: the metres per pixel found against the projection's own,
+    and the treadmill belt's speed through that scale against the markers' belt speed."""
+    from posekit.analysis.scale import HEIGHT_FRACTION, scale_from_height
+
+    for name, d in trials.items():
+        if not d.get("height_mm"):
+            continue
+        fps, height = float(d["fps"]), d["height_mm"] / 1000
+        ground = side_view(d)
+        t = np.arange(len(ground)) / fps
+        raw = ground.copy()
+        raw[..., 0] += d["belt_mm_per_s"] / MM_PER_PX * t[:, None]
+        pos, _, _ = _markers(d)
+        leg = sum(
+            np.nanmedian(
+                [np.linalg.norm(pos[f"{s}_{a}"] - pos[f"{s}_{b}"], axis=1) for s in ("left", "right")]
+            )
+            for a, b in (("ankle", "knee"), ("knee", "hip"))
+        )
+        print(
+            f"\n-- {name}: scale from the subject's height ({height:.3f} m in the C3D); its ankle-knee-hip "
+            f"markers span {leg / 1000:.3f} m = {leg / 1000 / height:.3f} of it (posekit assumes "
+            f"{sum(HEIGHT_FRACTION.values()):.3f}) --"
+        )
+        print("| condition | mm per px found (truth) | error | belt speed, treadmill=True (markers) |")
+        print("| --- | --- | --- | --- |")
+        for cond in (CONDITIONS[0], CONDITIONS[2]):
+            found, speeds = [], []
+            for kp_r, t_r in runs(raw, fps, cond, seeds):
+                mpp = scale_from_height(kp_r, "blazepose33", height).metres_per_pixel
+                found.append(mpp * 1000)
+                g = gait_events(kp_r, t_r, "blazepose33", treadmill=True, metres_per_pixel=mpp)
+                speeds.append(g.speed or np.nan)
+            f = float(np.mean(found))
+            print(
+                f"| {cond} | {f:.3f} ({MM_PER_PX}) | {100 * (f / MM_PER_PX - 1):+.1f} % | "
+                f"{np.nanmean(speeds):.3f} m/s ({abs(d['belt_mm_per_s']) / 1000:.3f}) |"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -400,6 +443,7 @@ def main() -> None:
     scores, truths = measure(trials, args.seeds)
     report(scores, truths, theirs, trials)
     treadmill_view(trials, truths, args.seeds)
+    scale_check(trials, args.seeds)
     heel_contacts(trials)
     held, fraction = leave_one_trial_out(scores, truths)
     choose_defaults(scores, truths, held, fraction)

@@ -133,6 +133,9 @@ def treadmill_trial(path: Path) -> dict | None:
         "ground_truth": gt,
         "force_agreement": force_agreement(c, gt, rate, mk),
         "belt_mm_per_s": v_belt,
+        "height_mm": float(p["PROCESSING"]["Height"]["value"][0])
+        if "Height" in p.get("PROCESSING", {})
+        else None,
     }
 
 

@@ -8,13 +8,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from posekit.errors import InputError
 from posekit.layouts import Layout
 from posekit.results import Poses
+
+if TYPE_CHECKING:
+    from posekit.analysis.scale import Scale
 
 
 @dataclass
@@ -109,6 +112,8 @@ def analyze(
     activity: bool = False,
     gait: bool | str = False,
     treadmill: bool = False,
+    height_m: float | None = None,
+    metres_per_pixel: float | None = None,
     out: str | os.PathLike | None = None,
     video: str | os.PathLike | None = None,
     min_score: float = 0.3,
@@ -126,6 +131,10 @@ def analyze(
             "foot_velocity"; see gait_contact.py).
         treadmill: gait of someone on a treadmill seen by a still camera (the belt's motion is measured
             from the standing feet and taken out first; see gait.belt_velocity).
+        height_m, metres_per_pixel: the scale for gait's step length and speed (scale.py): a given
+            metres per pixel (e.g. from a calibration), else each person's standing height in metres
+            (every track is taken to be this tall), else the results' world coordinates when they
+            have them; without any, step length and speed are not given.
         out: folder for per-frame CSV files, summary.json and report.html.
         video: the video the results were made from: the report's key frames are then its frames,
             cropped to the person with the skeleton drawn, instead of stick figures (see keyframes.py).
@@ -134,6 +143,10 @@ def analyze(
     from posekit.analysis import falls as falls_mod
     from posekit.analysis.angles import compute_angles, compute_angles_3d
 
+    if height_m is not None and (not np.isfinite(height_m) or not 0.5 <= height_m <= 2.6):
+        raise InputError(f"height: expected a standing height in metres (0.5 to 2.6), got {height_m}")
+    if metres_per_pixel is not None and (not np.isfinite(metres_per_pixel) or metres_per_pixel <= 0):
+        raise InputError(f"metres per pixel: expected a positive number, got {metres_per_pixel}")
     tracks = track_series(results, min_frames)
     res = AnalysisResult(summary={"tracks": [t.track_id for t in tracks]}, tracks=tracks)
     fps = 1.0 / float(np.median(np.diff(tracks[0].time))) if tracks and len(tracks[0].time) > 1 else 30.0
@@ -176,8 +189,15 @@ def analyze(
             kp = np.where((tr.scores >= min_score)[..., None], tr.keypoints, np.nan)
             try:
                 contact = gait if isinstance(gait, str) else DEFAULT_CONTACT
-                g = gait_events(kp, tr.time, tr.layout, contact=contact, treadmill=treadmill)
-                res.summary.setdefault("gait", {})[str(tid)] = g.to_dict()
+                scale = _gait_scale(tr, kp, height_m, metres_per_pixel)
+                mpp = scale.metres_per_pixel if scale else None
+                g = gait_events(
+                    kp, tr.time, tr.layout, contact=contact, treadmill=treadmill, metres_per_pixel=mpp
+                )
+                res.summary.setdefault("gait", {})[str(tid)] = {
+                    **g.to_dict(),
+                    "scale": scale.to_dict() if scale else None,
+                }
                 res.details.setdefault("gait", {})[tid] = g
             except InputError as exc:  # a short track: say why instead of failing the whole analysis
                 res.summary.setdefault("gait", {})[str(tid)] = {"error": str(exc)}
@@ -197,6 +217,24 @@ def analyze(
     if out is not None:
         write_outputs(res, out, video=video)
     return res
+
+
+def _gait_scale(
+    tr: TrackSeries, kp: np.ndarray, height_m: float | None, metres_per_pixel: float | None
+) -> Scale | None:
+    """The metres per pixel for one track's gait: given, from the height, from world coordinates, or None."""
+    from posekit.analysis.scale import Scale, scale_from_height, scale_from_world
+
+    if metres_per_pixel is not None:
+        return Scale(float(metres_per_pixel), "given")
+    if height_m is not None:
+        return scale_from_height(kp, tr.layout, height_m)
+    if tr.world is not None:
+        try:
+            return scale_from_world(kp, tr.world, tr.layout)
+        except InputError:  # world coordinates that do not show the legs: no scale, as without them
+            return None
+    return None
 
 
 def _ergonomics(res: AnalysisResult, tr: TrackSeries, method: str, min_score: float) -> None:

@@ -300,6 +300,11 @@ def render_report(
                     if g.step_time_symmetry is not None
                     else ""
                 )
+                + (
+                    f", steps of {g.step_length:.2f} m at {g.speed:.2f} m/s"
+                    if g.step_length is not None and g.speed is not None
+                    else ""
+                )
                 + ". Heel strikes are marked in red below.</p>"
             )
             hs = np.concatenate(list(g.heel_strikes.values()))

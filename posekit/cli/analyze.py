@@ -42,12 +42,36 @@ def add_arguments(p: argparse.ArgumentParser, prefix: str = "") -> None:
         action="store_true",
         help="gait: the person walks on a treadmill in front of a still camera (the belt is taken out)",
     )
+    p.add_argument(
+        f"--{prefix}height",
+        type=float,
+        default=None,
+        metavar="METRES",
+        help="gait: the person's standing height, for step length and speed in metres",
+    )
+    p.add_argument(
+        f"--{prefix}metres-per-pixel",
+        type=float,
+        default=None,
+        metavar="SCALE",
+        help="gait: the image scale where the person walks (e.g. from a calibration), for step length and speed",
+    )
 
 
 def check_treadmill(treadmill: bool, gait: bool | str) -> bool:
     if treadmill and not gait:
         raise InputError("--treadmill is an option of --gait: add --gait")
     return bool(treadmill)
+
+
+def check_gait_scale(args: argparse.Namespace) -> dict:
+    """height_m / metres_per_pixel for `analyze`; they only serve gait, so without --gait they are refused."""
+    height, mpp = getattr(args, "height", None), getattr(args, "metres_per_pixel", None)
+    if (height is not None or mpp is not None) and not args.gait:
+        raise InputError("--height and --metres-per-pixel are options of --gait: add --gait")
+    if height is not None and mpp is not None:
+        raise InputError("give --height or --metres-per-pixel, not both")
+    return {"height_m": height, "metres_per_pixel": mpp}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,6 +111,7 @@ def run_analysis(results, out: str, args: argparse.Namespace) -> str:
         video=getattr(args, "video", None),
         min_score=getattr(args, "min_score", 0.3),
         treadmill=treadmill,
+        **check_gait_scale(args),
         **chosen,
     )
     n = res.summary.get("repetitions", {})

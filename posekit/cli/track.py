@@ -65,6 +65,12 @@ def cmd_track(args: argparse.Namespace) -> int:
         raise InputError("--analyze needs --out (the results file it reads)")
     if args.analyze_treadmill and not args.analyze_gait:
         raise InputError("--analyze-treadmill is an option of --analyze-gait: add --analyze-gait")
+    if (
+        args.analyze_height is not None or args.analyze_metres_per_pixel is not None
+    ) and not args.analyze_gait:
+        raise InputError(
+            "--analyze-height and --analyze-metres-per-pixel are options of --analyze-gait: add --analyze-gait"
+        )
     source = open_source(args.input)  # fails fast, before models load, on a bad input
     tracker = VideoPoseTracker(
         args.model,
