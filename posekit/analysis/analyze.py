@@ -50,6 +50,10 @@ def _frames(results: Any) -> list[tuple[int, float, Poses]]:
     if isinstance(results, (str, os.PathLike)):
         if not Path(results).exists():
             raise InputError(f"{results}: results file not found")
+        if Path(results).suffix.lower() == ".trc":  # 3D markers (posekit triangulate): world_results.py
+            from posekit.analysis.world_results import read_trc_frames
+
+            return read_trc_frames(results)
         return [(r.index, r.time, r.poses) for r in load_tracks(results)]
     out = []
     for r in results:
@@ -119,7 +123,8 @@ def analyze(
     min_score: float = 0.3,
     min_frames: int = 10,
 ) -> AnalysisResult:
-    """Analyse tracking results (a track file path, `read_tracks(...)` output, or `VideoPoseTracker.track` results).
+    """Analyse tracking results (a track file path, `read_tracks(...)` output, or `VideoPoseTracker.track` results)
+    or 3D results (a .trc file, e.g. from `posekit triangulate`: see world_results.py).
 
     Args:
         angles: Sports2D joint/segment angles (and 3D anatomical angles when world coordinates exist).

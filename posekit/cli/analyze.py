@@ -78,7 +78,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze", help="answers from results: angles, repetitions, REBA/RULA, gait, falls, activity"
     )
-    p.add_argument("results", help="results file from `posekit track` (.parquet, .csv, .jsonl, .json)")
+    p.add_argument(
+        "results",
+        help="results file from `posekit track` (.parquet, .csv, .jsonl, .json) or 3D markers from "
+        "`posekit triangulate` (.trc, one person)",
+    )
     p.add_argument("--out", required=True, help="output folder: <analysis>.csv, summary.json, report.html")
     add_arguments(p)
     p.add_argument("--min-score", type=float, default=0.3, help="keypoints scored below this are not used")
