@@ -12,6 +12,8 @@ a fixed grid with leave-one-trial-out selection; gaitkit's own detectors run on 
 their own venv. The treadmill trial is also measured as recorded (pelvis in place) with treadmill=True.
 The annotated events are matched one to one (closest pairs first) within 250 ms per foot
 and kind. The choice rule for the defaults (docs/analysis.md, Gait) was fixed before the first run.
+Last, the scale from the subject's height (posekit.analysis.scale) on the trial whose C3D records it: the
+metres per pixel found against the projection's, and the belt speed through it.
 """
 
 from __future__ import annotations
