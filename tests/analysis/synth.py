@@ -79,3 +79,13 @@ def flip(fps: float = 30.0) -> np.ndarray:
         rot = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]])
         out.append((kp - c) @ rot.T + c + (0, -60 * np.sin(np.radians(a / 2))))
     return np.stack(out)
+
+
+def one_person(kp: np.ndarray, image_size: tuple[int, int], track_id: int = 1):
+    """A frame's `Poses` of one tracked BlazePose person with these (33, 2) keypoints, all scored 1."""
+    from posekit.results import Poses
+
+    return Poses(
+        kp[None], np.ones((1, 33)), np.array([[0, 0, 9, 9]]), np.ones(1), "blazepose33", image_size,
+        track_ids=np.array([track_id]),
+    )  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from posekit.analysis.gait import DEFAULT_CONTACT, DEFAULT_SPEED_FRACTION, gait_events
 from posekit.errors import InputError
 
-from .synth import BP, body
+from .synth import BP, body, one_person
 
 STRIDE = 1.1  # s
 SWING = 0.4  # share of the stride
@@ -163,23 +163,10 @@ def test_no_steps_from_the_jitter_of_a_person_standing_still():
 
 def write_walk(path, kp, t):
     from posekit.io.tracks import TrackWriter
-    from posekit.results import Poses
 
     with TrackWriter(path) as w:
         for i in range(len(t)):
-            w.write(
-                i,
-                float(t[i]),
-                Poses(
-                    kp[i][None],
-                    np.ones((1, 33)),
-                    np.array([[0, 0, 9, 9]]),
-                    np.ones(1),
-                    "blazepose33",
-                    (720, 1280),
-                    track_ids=np.array([1]),
-                ),
-            )
+            w.write(i, float(t[i]), one_person(kp[i], (720, 1280)))
     return path
 
 

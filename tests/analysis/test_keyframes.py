@@ -18,7 +18,7 @@ from posekit.errors import InputError
 from posekit.io.tracks import TrackWriter
 from posekit.results import Poses
 
-from .synth import fall, squats
+from .synth import fall, one_person, squats
 
 H, W = 400, 480  # the frames the synthetic results were "made on"
 
@@ -93,22 +93,7 @@ def test_without_the_video_key_frames_are_stick_figures(clip, tmp_path):
 
 def test_a_fall_is_a_key_frame():
     kp, lying = fall(before_s=1.0, after_s=2.0)
-    frames = [
-        (
-            i,
-            i / 30.0,
-            Poses(
-                k[None],
-                np.ones((1, 33)),
-                np.array([[0, 0, 9, 9]]),
-                np.ones(1),
-                "blazepose33",
-                (900, 900),
-                track_ids=np.array([3]),
-            ),
-        )
-        for i, k in enumerate(kp)
-    ]
+    frames = [(i, i / 30.0, one_person(k, (900, 900), track_id=3)) for i, k in enumerate(kp)]
     res = analyze(frames, angles=False, falls=True)
     (k,) = choose_key_frames(res)[3]
     assert k.title.startswith("Fall at") and abs(k.time - res.summary["falls"][0]["time"]) < 0.05

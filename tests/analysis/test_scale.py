@@ -12,9 +12,8 @@ from posekit.analysis.scale import legs_px, scale_from_height, scale_from_world
 from posekit.cli.main import main
 from posekit.errors import InputError
 from posekit.io.tracks import TrackWriter
-from posekit.results import Poses
 
-from .synth import BP, L, body
+from .synth import BP, L, body, one_person
 from .test_gait import walk
 
 LEG = 2 * L  # shank + thigh of the synthetic body, pixels
@@ -61,22 +60,7 @@ def test_scale_from_world():
 
 def walk_frames(fps: float = 60.0):
     kp, t = walk(fps=fps)
-    return [
-        (
-            i,
-            float(t[i]),
-            Poses(
-                kp[i][None],
-                np.ones((1, 33)),
-                np.array([[0, 0, 9, 9]]),
-                np.ones(1),
-                "blazepose33",
-                (1000, 2000),
-                track_ids=np.array([1]),
-            ),
-        )
-        for i in range(len(t))
-    ]
+    return [(i, float(t[i]), one_person(kp[i], (1000, 2000))) for i in range(len(t))]
 
 
 def test_analyze_gives_step_length_and_speed_in_metres():
