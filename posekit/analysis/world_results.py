@@ -40,27 +40,37 @@ def _layout_of(names: list[str], path: Path) -> Layout:
 
 
 def vertical_axis(world: np.ndarray, lay: Layout) -> tuple[int, float]:
-    """(axis, sign) of "up": the axis along which the shoulders (or, without them, the hips) sit farthest
-    from the ankles, and its direction."""
-    top = "shoulder" if "left_shoulder" in lay.keypoint_names else "hip"
-    up = np.nanmean(world[:, [lay.index(f"{s}_{top}") for s in ("left", "right")]], axis=1) - np.nanmean(
-        world[:, [lay.index(f"{s}_ankle") for s in ("left", "right")]], axis=1
-    )
-    med = np.nanmedian(up, axis=0)
-    if not np.isfinite(med).all():
-        raise InputError(
-            "3D results: the ankles and hips are never seen together; cannot find which way is up"
-        )
-    axis = int(np.argmax(np.abs(med)))
-    return axis, float(np.sign(med[axis]))
+    """(axis, sign) of "up": the axis along which the shoulders (or, where they are never seen, the hips)
+    sit farthest from the ankles, and its direction."""
+    ankles = world[:, [lay.index(f"{s}_ankle") for s in ("left", "right")]]
+    for top in ("shoulder", "hip"):
+        if f"left_{top}" not in lay.keypoint_names:
+            continue
+        tops = world[:, [lay.index(f"{s}_{top}") for s in ("left", "right")]]
+        up = _nanmean(tops) - _nanmean(ankles)
+        seen = np.isfinite(up).all(axis=1)
+        if seen.any():
+            med = np.median(up[seen], axis=0)
+            axis = int(np.argmax(np.abs(med)))
+            return axis, float(np.sign(med[axis]))
+    raise InputError("the ankles are never seen with the hips or shoulders: cannot tell which way is up")
+
+
+def _nanmean(points: np.ndarray) -> np.ndarray:
+    """(T, 3): the mean of the seen points of each frame (NaN where none is seen), without warnings."""
+    seen = np.isfinite(points).all(axis=2)
+    total = np.where(seen[..., None], points, 0.0).sum(axis=1)
+    n = seen.sum(axis=1)[:, None]
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def side_view(world: np.ndarray, lay: Layout) -> np.ndarray:
     """(T, K, 2) millimetres: x along the walking direction, y down, from (T, K, 3) metres."""
     axis, sign = vertical_axis(world, lay)
-    hips = np.nanmean(world[:, [lay.index("left_hip"), lay.index("right_hip")]], axis=1)
+    hips = _nanmean(world[:, [lay.index("left_hip"), lay.index("right_hip")]])
+    hips = hips[np.isfinite(hips).all(axis=1)]
     others = [a for a in range(3) if a != axis]
-    span = [float(np.nanmax(hips[:, a]) - np.nanmin(hips[:, a])) for a in others]
+    span = [float(np.ptp(hips[:, a])) if len(hips) else 0.0 for a in others]
     along = others[int(np.argmax(span))]
     return np.stack([world[..., along] * MM, -sign * world[..., axis] * MM], axis=-1)
 
@@ -76,7 +86,10 @@ def read_trc_frames(path: str | os.PathLike) -> list[tuple[int, float, Poses]]:
     for i, n in enumerate(trc.marker_names):
         if n in lay.keypoint_names:
             world[:, lay.index(n)] = trc.positions[:, i]
-    kp = side_view(world, lay)
+    try:
+        kp = side_view(world, lay)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None
     seen = np.isfinite(kp).all(axis=2)
     lo = np.nanmin(kp.reshape(-1, 2), axis=0)
     kp = kp - lo + 50  # a margin, so that no keypoint sits on the "image" border

@@ -60,3 +60,15 @@ def test_cli_trc(tmp_path, capsys):
     assert main(["analyze", str(path), "--out", str(tmp_path / "o"), "--gait", "--angles"]) == 0
     g = json.loads((tmp_path / "o" / "summary.json").read_text())["gait"]["1"]
     assert g["speed_m_per_s"] == pytest.approx(120 * M_PER_PX, rel=0.06)
+
+
+def test_trc_without_shoulders_or_without_data(tmp_path):
+    legs = [i for i, n in enumerate(BP.keypoint_names) if n.split("_")[-1] in ("hip", "knee", "ankle")]
+    path = tmp_path / "legs.trc"
+    write_trc(path, walk_3d()[:, legs], [BP.keypoint_names[i] for i in legs], 60.0)  # Z up, no shoulders
+    world = np.stack([p.world[0] for _, _, p in read_trc_frames(path)])
+    assert vertical_axis(world, get_layout("blazepose33")) == (2, 1.0)  # up found from the hips
+    empty = tmp_path / "empty.trc"
+    write_trc(empty, np.full((20, len(legs), 3), np.nan), [BP.keypoint_names[i] for i in legs], 30.0)
+    with pytest.raises(InputError, match=r"empty.trc: the ankles are never seen"):
+        analyze(empty, gait=True)
