@@ -38,11 +38,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from interleave import interleaved_ms
 
 from posekit.pipeline.models import to_input
 from posekit.pipeline.transforms import letterbox
 from posekit.runtime import OnnxModel
-from posekit.runtime.session import _pruned
+from posekit.runtime.pruned import prune
 from posekit.zoo import get_record, model_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +101,7 @@ def _source(case: Case, tmp: Path) -> tuple[Path, list[str] | None]:
     rec = get_record(case.zoo)
     outputs = [rec.output(r) for r in case.prune]
     pruned = tmp / f"{case.zoo}.pruned.onnx"  # OpenVINO reads a file; ORT prunes the same way itself
-    pruned.write_bytes(_pruned(path, outputs))
+    pruned.write_bytes(prune(path, outputs))
     return path, outputs
 
 
@@ -282,7 +283,7 @@ class _OvSession:
             source = self.path
             if self.pruned:
                 source = Path(tempfile.mkdtemp()) / "pruned.onnx"
-                source.write_bytes(_pruned(self.path, self.pruned))
+                source.write_bytes(prune(self.path, self.pruned))
             run = self.compiled[x.shape] = _ov_runner(
                 _openvino(source, self.threads, "LATENCY", list(x.shape))
             )
@@ -353,19 +354,7 @@ def pipelines(names: list[str], threads: int, repeat: int) -> list[dict]:
             elif len(a):  # type: ignore[arg-type]
                 worst[name] = max(worst[name], _matched_difference(a.keypoints, b.keypoints))  # type: ignore[attr-defined]
     ap = {k: evaluate_keypoints(gt, d)["AP"] for k, d in dets.items()}
-    wall: dict[str, list[float]] = {k: [] for k in runs}
-    cpu: dict[str, list[float]] = {k: [] for k in runs}
-    for _ in range(repeat):
-        w_sum, c_sum = dict.fromkeys(runs, 0.0), dict.fromkeys(runs, 0.0)
-        for image in images:
-            for k, run in runs.items():
-                w0, c0 = time.perf_counter(), time.process_time()
-                run(image)
-                w_sum[k] += time.perf_counter() - w0
-                c_sum[k] += time.process_time() - c0
-        for k in runs:
-            wall[k].append(w_sum[k] * 1e3 / len(images))
-            cpu[k].append(c_sum[k] * 1e3 / len(images))
+    wall, cpu = interleaved_ms(runs, images, repeat)
     print(
         f"\n{len(images)} dev images, {threads} threads, best of {repeat} interleaved passes\n"
         "| pipeline | backend | dev AP | wall ms/image | images/s | × ORT (wall) | CPU ms/image | × ORT (CPU) | "

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from interleave import interleaved_ms
 
 from posekit.io.images import load_image
 from posekit.pipeline import detectors, models, movenet, topdown
@@ -160,20 +161,7 @@ def compare(names: list[str], images: list[np.ndarray], threads: int, repeat: in
     for image in images[:5]:
         for _, p in pipelines:
             p(image)
-    wall: dict[str, list[float]] = {n: [] for n in names}
-    cpu: dict[str, list[float]] = {n: [] for n in names}
-    for _ in range(repeat):
-        w_sum = dict.fromkeys(names, 0.0)
-        c_sum = dict.fromkeys(names, 0.0)
-        for image in images:
-            for n, p in pipelines:
-                w0, c0 = time.perf_counter(), time.process_time()
-                p(image)
-                w_sum[n] += time.perf_counter() - w0
-                c_sum[n] += time.process_time() - c0
-        for n in names:
-            wall[n].append(w_sum[n] * 1e3 / len(images))
-            cpu[n].append(c_sum[n] * 1e3 / len(images))
+    wall, cpu = interleaved_ms(dict(pipelines), images, repeat)
     ref = names[-1]
     w_ref, c_ref = min(wall[ref]), min(cpu[ref])
     print(f"\n{len(images)} dev images, {threads} threads, best of {repeat} interleaved passes")
