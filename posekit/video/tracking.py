@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from posekit.errors import InputError
-from posekit.io.video import FrameSource, PrefetchReader, open_source
+from posekit.io.video import Frame, FrameSource, PrefetchReader, open_source
 from posekit.io.video.pyav_source import PyAVSource
 from posekit.io.video.yuv import YuvFrame
 from posekit.pipeline.base import RoiPipeline
@@ -166,7 +166,7 @@ class VideoPoseTracker:
             not isinstance(image, YuvFrame) or getattr(self.pipeline, "accepts_yuv", False)
         ):
             poses = self.follower(image)
-        else:
+        else:  # a YuvFrame for a pipeline that takes only RGB: convert the whole frame
             poses = (self.follower or self.pipeline)(image.image if isinstance(image, YuvFrame) else image)
         return self._identify(poses, index, time)
 
@@ -194,8 +194,7 @@ class VideoPoseTracker:
 
             for frame in frames:
                 rois, detect = follower.plan()
-                pixels = frame if isinstance(frame, YuvFrame) else frame.image
-                pending.append((frame, pool.submit(follower.work, pixels, rois, detect)))
+                pending.append((frame, pool.submit(follower.work, _pixels(frame), rois, detect)))
                 if len(pending) >= self.workers:
                     yield complete()
             while pending:
@@ -225,7 +224,7 @@ class VideoPoseTracker:
                     FrameResult(
                         f.index,
                         f.time,
-                        self.process(f if isinstance(f, YuvFrame) else f.image, f.index, f.time),
+                        self.process(_pixels(f), f.index, f.time),
                         f.image if keep_images else None,
                     )
                     for f in frames
@@ -303,3 +302,8 @@ def _follow_pipeline(
     light = copy.copy(pipeline)
     light.pose = MoveNetCropModel(follow_model, device=device, threads=threads)
     return light
+
+
+def _pixels(frame: Frame) -> np.ndarray | YuvFrame:
+    """What a frame gives a pipeline: a `YuvFrame` itself (its planes), else its RGB image."""
+    return frame if isinstance(frame, YuvFrame) else frame.image
