@@ -148,8 +148,10 @@ def analyze(
     from posekit.analysis import falls as falls_mod
     from posekit.analysis.angles import compute_angles, compute_angles_3d
 
-    if height_m is not None and (not np.isfinite(height_m) or not 0.5 <= height_m <= 2.6):
-        raise InputError(f"height: expected a standing height in metres (0.5 to 2.6), got {height_m}")
+    if height_m is not None:  # checked before any work, not per track
+        from posekit.analysis.scale import check_height
+
+        check_height(height_m)
     if metres_per_pixel is not None and (not np.isfinite(metres_per_pixel) or metres_per_pixel <= 0):
         raise InputError(f"metres per pixel: expected a positive number, got {metres_per_pixel}")
     tracks = track_series(results, min_frames)

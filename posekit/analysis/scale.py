@@ -66,10 +66,15 @@ def legs_px(keypoints: np.ndarray, layout: str | Layout) -> float:
     return total
 
 
-def scale_from_height(keypoints: np.ndarray, layout: str | Layout, height_m: float) -> Scale:
-    """Metres per pixel of a person `height_m` tall seen in these (T, K, 2) image keypoints (NaN = unseen)."""
+def check_height(height_m: float) -> None:
+    """InputError unless `height_m` is a person's standing height in metres (centimetres are refused)."""
     if not np.isfinite(height_m) or not 0.5 <= height_m <= 2.6:
         raise InputError(f"height: expected a standing height in metres (0.5 to 2.6), got {height_m}")
+
+
+def scale_from_height(keypoints: np.ndarray, layout: str | Layout, height_m: float) -> Scale:
+    """Metres per pixel of a person `height_m` tall seen in these (T, K, 2) image keypoints (NaN = unseen)."""
+    check_height(height_m)
     px = legs_px(keypoints, layout)
     metres = height_m * sum(HEIGHT_FRACTION[s] for s in SEGMENTS)
     return Scale(metres / px, "height", px)
